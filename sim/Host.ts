@@ -1,0 +1,191 @@
+/**
+ * A simulated machine: it has a name, a rack and a zone, runs at most one process, and has a
+ * lifecycle. Devices (NIC, disks, page cache) are attached by the hardware layers, which listen
+ * to the lifecycle; the engine itself knows nothing of them.
+ *
+ * Lifecycle, as DESIGN.md states it:
+ * - crash: the process's memory is lost; the OS, and so the page cache, survives;
+ * - restart: a new incarnation of the process starts and recovers from what is on disk;
+ * - pause: the process is frozen (GC, stop-the-world) while timers and the network go on;
+ *   work that reaches it meanwhile runs, in order, when it resumes;
+ * - power off: the process dies and the host's volatile state (dirty pages) is lost;
+ * - power on: the host boots and its process starts again.
+ *
+ * Process-scoped timers and deliveries carry the incarnation they were made in, so nothing
+ * from a dead incarnation ever reaches a new one.
+ */
+import type { Simulation, TimerHandle } from "./Simulation.js";
+
+export type ProcessState = "none" | "running" | "paused" | "crashed" | "stopped";
+export type DownReason = "crash" | "stop" | "powerOff";
+
+/** What the hardware layers hear of a host's lifecycle. */
+export interface HostListener {
+  onProcessStart?(host: Host): void;
+  onProcessDown?(host: Host, reason: DownReason): void;
+  onPowerOff?(host: Host): void;
+  onPowerOn?(host: Host): void;
+}
+
+/** A running process instance: memory that dies with it. */
+export interface Process {
+  /** Called once when this incarnation stops running for good (crash, stop, power off). */
+  onDown?(reason: DownReason): void;
+}
+
+export type ProcessFactory = (host: Host, incarnation: number) => Process;
+
+interface HostWork {
+  host: Host;
+  incarnation: number;
+  fn: () => void;
+}
+
+export interface HostOptions {
+  name: string;
+  rack: string;
+  zone: string;
+  /** Position in the cluster's host table; used by devices that keep per-host arrays. */
+  index: number;
+}
+
+export class Host {
+  readonly name: string;
+  readonly rack: string;
+  readonly zone: string;
+  readonly index: number;
+  powered = true;
+  state: ProcessState = "none";
+  /** Increments each time a process starts on this host. */
+  incarnation = 0;
+  process: Process | null = null;
+  private factory: ProcessFactory | null = null;
+  private readonly listeners: HostListener[] = [];
+  private deferred: Array<() => void> = [];
+
+  constructor(
+    readonly sim: Simulation,
+    options: HostOptions,
+  ) {
+    this.name = options.name;
+    this.rack = options.rack;
+    this.zone = options.zone;
+    this.index = options.index;
+  }
+
+  addListener(listener: HostListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** True when the process is up (running or paused): it holds connections and memory. */
+  get alive(): boolean {
+    return this.state === "running" || this.state === "paused";
+  }
+
+  /** Sets what runs on this host and starts it. */
+  install(factory: ProcessFactory): void {
+    this.factory = factory;
+    this.start();
+  }
+
+  start(): void {
+    if (!this.powered || this.alive || this.factory === null) return;
+    this.incarnation++;
+    this.state = "running";
+    this.record("process-start", { incarnation: this.incarnation });
+    for (const l of this.listeners) l.onProcessStart?.(this);
+    this.process = this.factory(this, this.incarnation);
+  }
+
+  /** The process dies at once: memory gone, OS and page cache intact. */
+  crash(): void {
+    this.down("crash");
+  }
+
+  /** A graceful stop (the process is told, so it may have shut down cleanly before). */
+  stop(): void {
+    this.down("stop");
+  }
+
+  /** Crash if running, then start a new incarnation. */
+  restart(): void {
+    if (this.alive) this.down("crash");
+    this.start();
+  }
+
+  pause(): void {
+    if (this.state !== "running") return;
+    this.state = "paused";
+    this.record("process-pause");
+  }
+
+  resume(): void {
+    if (this.state !== "paused") return;
+    this.state = "running";
+    this.record("process-resume");
+    // Work that queued up while frozen runs now, in arrival order, each as its own event.
+    const work = this.deferred;
+    this.deferred = [];
+    for (const fn of work) this.sim.schedule(0, runHostWork, { host: this, incarnation: this.incarnation, fn });
+  }
+
+  powerOff(): void {
+    if (!this.powered) return;
+    if (this.alive) this.down("powerOff");
+    this.powered = false;
+    this.record("power-off");
+    for (const l of this.listeners) l.onPowerOff?.(this);
+  }
+
+  powerOn(): void {
+    if (this.powered) return;
+    this.powered = true;
+    this.record("power-on");
+    for (const l of this.listeners) l.onPowerOn?.(this);
+    this.start();
+  }
+
+  /** A timer owned by the current incarnation: dropped if it dies, deferred while paused. */
+  setTimer(delayUs: number, fn: () => void): TimerHandle {
+    return this.sim.schedule(delayUs, runHostWork, { host: this, incarnation: this.incarnation, fn });
+  }
+
+  cancelTimer(handle: TimerHandle): void {
+    this.sim.cancel(handle);
+  }
+
+  /**
+   * Runs fn on this host's current process now: dropped when the incarnation is gone, queued
+   * while paused. Devices use it to hand completions and messages to the process.
+   */
+  deliver(incarnation: number, fn: () => void): void {
+    if (incarnation !== this.incarnation || !this.alive) {
+      this.sim.marks.hit("host: work for a dead incarnation dropped");
+      return;
+    }
+    if (this.state === "paused") {
+      this.deferred.push(fn);
+      return;
+    }
+    fn();
+  }
+
+  record(type: string, data?: Record<string, string | number | boolean>): void {
+    this.sim.trace.record(this.sim.now, this.name, type, data);
+  }
+
+  private down(reason: DownReason): void {
+    if (!this.alive) return;
+    const proc = this.process;
+    this.state = reason === "stop" ? "stopped" : "crashed";
+    this.process = null;
+    this.deferred = [];
+    this.record(reason === "stop" ? "process-stop" : "process-crash", { reason, incarnation: this.incarnation });
+    proc?.onDown?.(reason);
+    for (const l of this.listeners) l.onProcessDown?.(this, reason);
+  }
+}
+
+function runHostWork(work: HostWork): void {
+  work.host.deliver(work.incarnation, work.fn);
+}

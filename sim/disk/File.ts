@@ -1,0 +1,41 @@
+/**
+ * A file as the page cache sees it: a length, the prefix of it that is on the device, and the
+ * part whose writeback has been submitted. Kafka only appends to its files (and truncates
+ * them), and Linux writes a file's dirty pages back in offset order, so what survives a power
+ * loss is always a prefix; a file needs no more state than these offsets.
+ *
+ * We assume, unrealistically, that an overwrite inside the file dirties everything from that
+ * offset to the end (callers here never overwrite), and that truncation is durable at once.
+ */
+import type { BlockDevice } from "./BlockDevice.js";
+
+export class SimFile {
+  /** Length as a reader sees it (page cache included). */
+  size = 0;
+  /** Bytes [0, durable) are on the device. */
+  durable = 0;
+  /** Bytes [durable, submitted) have writeback in flight. */
+  submitted = 0;
+  /** Bytes [residentFrom, size) are in the page cache (the tail: recent writes are hot). */
+  residentFrom = 0;
+  /** When the oldest still-dirty byte was written; Infinity when clean. */
+  dirtySinceUs = Infinity;
+  /** Bumped by truncation and power loss so that stale writeback completions are ignored. */
+  generation = 0;
+  /** Last time it was read or written, for eviction order. */
+  lastAccessUs = 0;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly device: BlockDevice,
+  ) {}
+
+  get dirtyBytes(): number {
+    return this.size - this.durable;
+  }
+
+  get residentBytes(): number {
+    return this.size - this.residentFrom;
+  }
+}

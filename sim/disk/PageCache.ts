@@ -1,0 +1,289 @@
+/**
+ * Linux's page cache for one host: writes land dirty in memory and reach the device later.
+ *
+ * Writeback follows the kernel's rules (Documentation/admin-guide/sysctl/vm.rst):
+ * - the flusher wakes every `dirty_writeback_centisecs` (default 500 = 5 s) and writes back
+ *   data that has been dirty longer than `dirty_expire_centisecs` (default 3000 = 30 s);
+ * - when dirty data exceeds `dirty_background_ratio` (default 10%) of dirtyable memory, the
+ *   flusher writes back at once, oldest first, until it is below;
+ * - when it exceeds `dirty_ratio` (default 20%), writers are throttled: a write waits until
+ *   writeback brings dirty data back under the limit (balance_dirty_pages).
+ * fsync writes back the file's dirty range and completes when the device has it.
+ *
+ * A process crash changes nothing here (the kernel survives). A power loss truncates every file
+ * to its durable prefix: exactly the dirty bytes are lost.
+ *
+ * We assume, unrealistically, that all of the host's memory is dirtyable page cache (Linux
+ * subtracts the kernel's and processes' memory), and that clean pages are evicted from the
+ * least recently used file's head.
+ */
+import type { Simulation } from "../Simulation.js";
+import type { BlockDevice, IoError } from "./BlockDevice.js";
+import { SimFile } from "./File.js";
+
+export interface PageCacheConfig {
+  memoryBytes: number;
+  dirtyBackgroundRatio: number;
+  dirtyRatio: number;
+  dirtyExpireCentisecs: number;
+  dirtyWritebackCentisecs: number;
+}
+
+export const LINUX_DEFAULTS: Omit<PageCacheConfig, "memoryBytes"> = {
+  dirtyBackgroundRatio: 10,
+  dirtyRatio: 20,
+  dirtyExpireCentisecs: 3000,
+  dirtyWritebackCentisecs: 500,
+};
+
+/** The largest single writeback I/O (Linux caps a writeback chunk near 4 MiB: MAX_WRITEBACK_PAGES). */
+const WRITEBACK_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Copying into the page cache runs at memory speed, ~10 GB/s. */
+const MEMCPY_BYTES_PER_US = 10_000;
+
+export type WriteCallback = (error: IoError | null) => void;
+
+interface ThrottledWrite {
+  file: SimFile;
+  bytes: number;
+  done: WriteCallback | undefined;
+}
+
+export class PageCache {
+  readonly files: SimFile[] = [];
+  dirtyBytes = 0;
+  residentBytes = 0;
+  /** Bytes lost to power failures, for metrics and tests. */
+  bytesLostToPowerLoss = 0;
+  private throttled: ThrottledWrite[] = [];
+  private fsyncWaiters = new Map<SimFile, Array<{ target: number; done: WriteCallback }>>();
+  private flusherTimer = -1;
+  private nextFileId = 1;
+  private powered = true;
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly hostName: string,
+    readonly config: PageCacheConfig,
+  ) {
+    this.scheduleFlusher();
+  }
+
+  get backgroundThresholdBytes(): number {
+    return (this.config.memoryBytes * this.config.dirtyBackgroundRatio) / 100;
+  }
+
+  get dirtyLimitBytes(): number {
+    return (this.config.memoryBytes * this.config.dirtyRatio) / 100;
+  }
+
+  open(name: string, device: BlockDevice): SimFile {
+    const existing = this.files.find((f) => f.name === name && f.device === device);
+    if (existing) return existing;
+    const file = new SimFile(this.nextFileId++, name, device);
+    this.files.push(file);
+    return file;
+  }
+
+  /**
+   * Appends bytes to the file through the cache. `done` runs when the write has been accepted
+   * (at once plus a memcpy, or later when the writer was throttled by dirty_ratio).
+   */
+  append(file: SimFile, bytes: number, done?: WriteCallback): void {
+    if (!this.powered) return;
+    if (file.device.usedBytes + bytes > file.device.capacityBytes) {
+      this.sim.marks.hit("disk: write to a full disk");
+      if (done !== undefined) this.sim.schedule(0, done, "ENOSPC");
+      return;
+    }
+    if (this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes) {
+      this.sim.marks.hit("page cache: writer throttled by dirty_ratio");
+      this.throttled.push({ file, bytes, done });
+      this.startBackgroundWriteback();
+      return;
+    }
+    this.applyAppend(file, bytes, done);
+  }
+
+  /** Writes back the file's dirty range; done runs when the device has all of it. */
+  fsync(file: SimFile, done: WriteCallback): void {
+    if (!this.powered) return;
+    const target = file.size;
+    if (file.durable >= target) {
+      this.sim.schedule(0, done, null);
+      return;
+    }
+    if (file.submitted < target) this.submitWriteback(file, target);
+    let waiters = this.fsyncWaiters.get(file);
+    if (waiters === undefined) this.fsyncWaiters.set(file, (waiters = []));
+    waiters.push({ target, done });
+  }
+
+  /** Reads bytes at offset; done runs when they are in memory (cache hit or device read). */
+  read(file: SimFile, offset: number, bytes: number, done: WriteCallback): void {
+    file.lastAccessUs = this.sim.now;
+    if (offset >= file.residentFrom) {
+      this.sim.schedule(Math.ceil(bytes / MEMCPY_BYTES_PER_US), done, null);
+      return;
+    }
+    this.sim.marks.hit("page cache: read miss");
+    file.device.read(bytes, { fileId: file.id, offset }, done);
+  }
+
+  truncate(file: SimFile, size: number): void {
+    if (size >= file.size) return;
+    const dirtyBefore = file.dirtyBytes;
+    const residentBefore = file.residentBytes;
+    file.device.usedBytes -= file.size - size;
+    file.size = size;
+    if (file.durable > size) file.durable = size;
+    if (file.submitted > size) file.submitted = size;
+    if (file.residentFrom > size) file.residentFrom = size;
+    file.generation++;
+    this.dirtyBytes += file.dirtyBytes - dirtyBefore;
+    this.residentBytes += file.residentBytes - residentBefore;
+    if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
+    this.resolveWaiters(file, null);
+    this.releaseThrottled();
+  }
+
+  /** Power loss: every file keeps only its durable prefix; queued writers are gone. */
+  powerOff(): void {
+    this.powered = false;
+    for (const f of this.files) {
+      this.bytesLostToPowerLoss += f.dirtyBytes;
+      f.device.usedBytes -= f.dirtyBytes;
+      f.size = f.durable;
+      f.submitted = f.durable;
+      f.residentFrom = f.durable;
+      f.dirtySinceUs = Infinity;
+      f.generation++;
+    }
+    if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
+    this.dirtyBytes = 0;
+    this.residentBytes = 0;
+    this.throttled = [];
+    if (this.flusherTimer >= 0) this.sim.cancel(this.flusherTimer);
+    this.flusherTimer = -1;
+    this.fsyncWaiters.clear();
+  }
+
+  powerOn(): void {
+    if (this.powered) return;
+    this.powered = true;
+    this.scheduleFlusher();
+  }
+
+  // --- internals ---
+
+  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined): void {
+    if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
+    file.size += bytes;
+    file.device.usedBytes += bytes;
+    file.lastAccessUs = this.sim.now;
+    this.dirtyBytes += bytes;
+    this.residentBytes += bytes;
+    this.evictIfNeeded();
+    if (this.dirtyBytes > this.backgroundThresholdBytes) this.startBackgroundWriteback();
+    if (done !== undefined) this.sim.schedule(Math.ceil(bytes / MEMCPY_BYTES_PER_US), done, null);
+  }
+
+  private scheduleFlusher(): void {
+    this.flusherTimer = this.sim.schedule(this.config.dirtyWritebackCentisecs * 10_000, () => this.flusherWake(), undefined);
+  }
+
+  /** The periodic flusher: write back what has been dirty for longer than dirty_expire. */
+  private flusherWake(): void {
+    const expireUs = this.config.dirtyExpireCentisecs * 10_000;
+    for (const f of this.files) {
+      if (f.size > f.submitted && this.sim.now - f.dirtySinceUs >= expireUs) {
+        this.sim.marks.hit("page cache: expired dirty data written back");
+        this.submitWriteback(f, f.size);
+      }
+    }
+    this.startBackgroundWriteback();
+    this.scheduleFlusher();
+  }
+
+  /**
+   * Above dirty_background_ratio: write back, oldest dirty file first, until what will still be
+   * dirty once the in-flight writeback lands is below it. With throttled writers, drain all.
+   */
+  private startBackgroundWriteback(): void {
+    const drainAll = this.throttled.length > 0;
+    if (!drainAll && this.dirtyBytes <= this.backgroundThresholdBytes) return;
+    let unsubmitted = 0;
+    for (const f of this.files) unsubmitted += f.size - f.submitted;
+    if (!drainAll && unsubmitted <= this.backgroundThresholdBytes) return;
+    const candidates = this.files.filter((f) => f.size > f.submitted).sort((a, b) => a.dirtySinceUs - b.dirtySinceUs || a.id - b.id);
+    for (const f of candidates) {
+      if (!drainAll && unsubmitted <= this.backgroundThresholdBytes) break;
+      this.sim.marks.hit("page cache: background writeback");
+      unsubmitted -= f.size - f.submitted;
+      this.submitWriteback(f, f.size);
+    }
+  }
+
+  /** Submits [submitted, target) to the device in chunks of at most WRITEBACK_CHUNK_BYTES. */
+  private submitWriteback(file: SimFile, target: number): void {
+    const generation = file.generation;
+    for (let from = file.submitted; from < target; ) {
+      const end = Math.min(target, from + WRITEBACK_CHUNK_BYTES);
+      file.device.write(end - from, { fileId: file.id, offset: from }, (err) => this.completeChunk(file, generation, end, err));
+      from = end;
+    }
+    file.submitted = target;
+  }
+
+  private completeChunk(file: SimFile, generation: number, end: number, err: IoError | null): void {
+    if (file.generation !== generation || !this.powered) return;
+    if (err !== null) {
+      // The data stays dirty; a later writeback or fsync tries again (and fails again on a dead disk).
+      file.submitted = file.durable;
+      this.resolveWaiters(file, err);
+      return;
+    }
+    const newDurable = Math.min(end, file.size);
+    if (newDurable > file.durable) {
+      this.dirtyBytes -= newDurable - file.durable;
+      file.durable = newDurable;
+      if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
+    }
+    this.resolveWaiters(file, null);
+    this.releaseThrottled();
+  }
+
+  /** Completes the fsyncs whose range is now durable (all of them, with the error, on failure). */
+  private resolveWaiters(file: SimFile, err: IoError | null): void {
+    const waiters = this.fsyncWaiters.get(file);
+    if (waiters === undefined) return;
+    const remaining = waiters.filter((w) => {
+      if (err === null && Math.min(w.target, file.size) > file.durable) return true;
+      w.done(err);
+      return false;
+    });
+    if (remaining.length === 0) this.fsyncWaiters.delete(file);
+    else this.fsyncWaiters.set(file, remaining);
+  }
+
+  private releaseThrottled(): void {
+    while (this.throttled.length > 0) {
+      const w = this.throttled[0];
+      if (this.dirtyBytes + w.bytes > this.dirtyLimitBytes) break;
+      this.throttled.shift();
+      this.applyAppend(w.file, w.bytes, w.done);
+    }
+  }
+
+  private evictIfNeeded(): void {
+    if (this.residentBytes <= this.config.memoryBytes) return;
+    // Evict clean pages from the least recently used files' heads.
+    const order = this.files.filter((f) => f.durable > f.residentFrom).sort((a, b) => a.lastAccessUs - b.lastAccessUs || a.id - b.id);
+    for (const f of order) {
+      if (this.residentBytes <= this.config.memoryBytes) break;
+      const evictable = Math.min(f.durable - f.residentFrom, this.residentBytes - this.config.memoryBytes);
+      f.residentFrom += evictable;
+      this.residentBytes -= evictable;
+    }
+  }
+}
