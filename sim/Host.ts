@@ -29,6 +29,8 @@ export interface HostListener {
 
 /** A running process instance: memory that dies with it. */
 export interface Process {
+  /** What runs here ("broker", "producer", ...), for traces and listings. */
+  readonly kind: string;
   /** Called once when this incarnation stops running for good (crash, stop, power off). */
   onDown?(reason: DownReason): void;
 }

@@ -24,6 +24,17 @@ export class SimFile {
   generation = 0;
   /** Last time it was read or written, for eviction order. */
   lastAccessUs = 0;
+  /**
+   * What was written, as opaque payloads with the offset where each ends. The simulator does
+   * not keep bytes, but a process must be able to read back what survived (log recovery).
+   */
+  readonly contents: Array<{ end: number; payload: unknown }> = [];
+
+  /** Drops the payloads that no longer fit in the file after it shrank. */
+  trimContents(): void {
+    const c = this.contents;
+    while (c.length > 0 && c[c.length - 1].end > this.size) c.pop();
+  }
 
   constructor(
     readonly id: number,

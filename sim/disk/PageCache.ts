@@ -47,6 +47,7 @@ interface ThrottledWrite {
   file: SimFile;
   bytes: number;
   done: WriteCallback | undefined;
+  payload: unknown;
 }
 
 export class PageCache {
@@ -89,7 +90,7 @@ export class PageCache {
    * Appends bytes to the file through the cache. `done` runs when the write has been accepted
    * (at once plus a memcpy, or later when the writer was throttled by dirty_ratio).
    */
-  append(file: SimFile, bytes: number, done?: WriteCallback): void {
+  append(file: SimFile, bytes: number, done?: WriteCallback, payload?: unknown): void {
     if (!this.powered) return;
     if (file.device.usedBytes + bytes > file.device.capacityBytes) {
       this.sim.marks.hit("disk: write to a full disk");
@@ -98,11 +99,11 @@ export class PageCache {
     }
     if (this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes) {
       this.sim.marks.hit("page cache: writer throttled by dirty_ratio");
-      this.throttled.push({ file, bytes, done });
+      this.throttled.push({ file, bytes, done, payload });
       this.startBackgroundWriteback();
       return;
     }
-    this.applyAppend(file, bytes, done);
+    this.applyAppend(file, bytes, done, payload);
   }
 
   /** Writes back the file's dirty range; done runs when the device has all of it. */
@@ -140,6 +141,7 @@ export class PageCache {
     if (file.submitted > size) file.submitted = size;
     if (file.residentFrom > size) file.residentFrom = size;
     file.generation++;
+    file.trimContents();
     this.dirtyBytes += file.dirtyBytes - dirtyBefore;
     this.residentBytes += file.residentBytes - residentBefore;
     if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
@@ -158,6 +160,7 @@ export class PageCache {
       f.residentFrom = f.durable;
       f.dirtySinceUs = Infinity;
       f.generation++;
+      f.trimContents();
     }
     if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
     this.dirtyBytes = 0;
@@ -176,9 +179,10 @@ export class PageCache {
 
   // --- internals ---
 
-  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined): void {
+  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown): void {
     if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
     file.size += bytes;
+    if (payload !== undefined) file.contents.push({ end: file.size, payload });
     file.device.usedBytes += bytes;
     file.lastAccessUs = this.sim.now;
     this.dirtyBytes += bytes;
@@ -271,7 +275,7 @@ export class PageCache {
       const w = this.throttled[0];
       if (this.dirtyBytes + w.bytes > this.dirtyLimitBytes) break;
       this.throttled.shift();
-      this.applyAppend(w.file, w.bytes, w.done);
+      this.applyAppend(w.file, w.bytes, w.done, w.payload);
     }
   }
 

@@ -1,0 +1,134 @@
+/**
+ * Schedules a scenario's faults on the world, and heals everything when the run's duration
+ * ends so that the settle period shows what the cluster recovers to. Faults are data: each one
+ * applied is a trace record naming its verb and targets.
+ */
+import type { Host } from "../sim/Host.js";
+import { assertNever } from "../sim/assert.js";
+import type { FaultModel } from "./model.js";
+import type { World } from "./world.js";
+import { parseDuration } from "./units.js";
+
+/** A slowDisk fault without `factor` makes every I/O this many times slower. */
+export const DEFAULT_SLOW_DISK_FACTOR = 10;
+
+export function scheduleFaults(world: World): void {
+  for (const fault of world.scenario.faults) world.sim.at(fault.atUs, () => applyFault(world, fault), undefined);
+  world.sim.at(world.scenario.durationUs, () => healAll(world), undefined);
+}
+
+/** Node names and rack names (`rack-a` or `a`) to hosts. */
+export function resolveTargets(world: World, value: string | readonly string[]): Host[] {
+  const names = typeof value === "string" ? [value] : value;
+  const out: Host[] = [];
+  for (const name of names) {
+    const host = world.hostsByName.get(name);
+    if (host !== undefined) {
+      out.push(host);
+      continue;
+    }
+    const rack = name.startsWith("rack-") && !world.scenario.racks.some((r) => r.name === name) ? name.slice(5) : name;
+    for (const h of world.hosts) if (h.rack === rack) out.push(h);
+  }
+  return out;
+}
+
+function applyFault(world: World, fault: FaultModel): void {
+  const { sim, network } = world;
+  const f = fault.doc;
+  const later = (fn: () => void): void => {
+    if (fault.forUs !== null) sim.schedule(fault.forUs, fn, undefined);
+  };
+  const targets = (v: string | string[] | undefined): Host[] => (v === undefined ? [] : resolveTargets(world, v));
+  const groups = (g: string[][] | undefined): Host[][] => (g === undefined ? [world.hosts, world.hosts] : g.map((x) => resolveTargets(world, x)));
+  const diskOf = (h: Host) => world.machines.get(h.name)!.disk;
+  sim.trace.record(sim.now, "faults", "fault", { verb: fault.verb, index: fault.index, spec: JSON.stringify(f) });
+  sim.marks.hit(`fault: ${fault.verb}`);
+  switch (fault.verb) {
+    case "crash": {
+      const hs = targets(f.crash);
+      hs.forEach((h) => h.crash());
+      later(() => hs.forEach((h) => h.start()));
+      return;
+    }
+    case "restart":
+      return targets(f.restart).forEach((h) => h.restart());
+    case "stop": {
+      const hs = targets(f.stop);
+      hs.forEach((h) => h.stop());
+      later(() => hs.forEach((h) => h.start()));
+      return;
+    }
+    case "powerOff": {
+      const hs = targets(f.powerOff);
+      hs.forEach((h) => h.powerOff());
+      later(() => hs.forEach((h) => h.powerOn()));
+      return;
+    }
+    case "powerOn":
+      return targets(f.powerOn).forEach((h) => h.powerOn());
+    case "partition": {
+      const p = f.partition!;
+      const id = Array.isArray(p) ? network.partition(p.map((g) => resolveTargets(world, g))) : network.partitionOneWay(resolveTargets(world, p.from), resolveTargets(world, p.to));
+      later(() => network.heal(id));
+      return;
+    }
+    case "heal":
+      return network.heal();
+    case "pause": {
+      const hs = targets(f.pause);
+      hs.forEach((h) => h.pause());
+      later(() => hs.forEach((h) => h.resume()));
+      return;
+    }
+    case "slowDisk": {
+      const hs = targets(f.slowDisk);
+      hs.forEach((h) => (diskOf(h).slowFactor = f.factor ?? DEFAULT_SLOW_DISK_FACTOR));
+      later(() => hs.forEach((h) => (diskOf(h).slowFactor = 1)));
+      return;
+    }
+    case "failDisk":
+      return targets(f.failDisk).forEach((h) => (diskOf(h).failed = true));
+    case "fullDisk":
+      return targets(f.fullDisk).forEach((h) => {
+        const d = diskOf(h);
+        d.capacityBytes = d.usedBytes;
+      });
+    case "latency": {
+      const l = f.latency!;
+      const [a, b] = groups(l.between);
+      const id = network.faults.add({ kind: "latency", a, b, addUs: parseDuration(l.add)!, jitterUs: l.jitter === undefined ? 0 : parseDuration(l.jitter)! });
+      later(() => network.faults.remove(id));
+      return;
+    }
+    case "loss": {
+      const l = f.loss!;
+      const [a, b] = groups(l.between);
+      const id = network.faults.add({ kind: "loss", a, b, probability: l.probability });
+      later(() => network.faults.remove(id));
+      return;
+    }
+    case "expireSession":
+      // ZooKeeper sessions arrive with the Kafka model (issue 3); until then this is inert.
+      sim.marks.hit("fault: expireSession has no ZooKeeper to act on yet");
+      return;
+    default:
+      return assertNever(fault.verb);
+  }
+}
+
+/** End of the fault window: heal the network, resume, power on and restart everything. */
+function healAll(world: World): void {
+  const { sim, network } = world;
+  sim.trace.record(sim.now, "faults", "heal-all");
+  network.faults.remove();
+  for (const h of world.hosts) {
+    if (!h.powered) h.powerOn();
+    if (h.state === "paused") h.resume();
+    if (h.state === "crashed" || h.state === "stopped") h.start();
+    const d = world.machines.get(h.name)!.disk;
+    d.slowFactor = 1;
+    d.failed = false;
+    d.capacityBytes = d.spec.capacityBytes;
+  }
+}

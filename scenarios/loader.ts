@@ -1,0 +1,194 @@
+/**
+ * Scenario text → validated Scenario, or a list of located problems: one line per mistake,
+ * `file:line:col: path.to.field: what was expected (got X)`. Never throws on any input.
+ *
+ * YAML and JSON both go through the `yaml` package (JSON is YAML 1.2), which keeps source
+ * positions so that every problem can point at its line. This module does no I/O: callers hand
+ * it the text.
+ */
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from "yaml";
+import type { core } from "zod";
+import { scenarioJsonSchema, scenarioSchema } from "./schema.js";
+import { crossCheck, toScenario, type Path, type Problem, type Scenario } from "./model.js";
+import { applyOverrides, type Override } from "./overrides.js";
+
+export interface LocatedProblem extends Problem {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; problems: LocatedProblem[] };
+
+export function formatProblem(p: LocatedProblem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : p.file;
+  const path = p.path.length === 0 ? "(document)" : formatPath(p.path);
+  return `${where}: ${path}: ${p.message}`;
+}
+
+export function formatPath(path: Path): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (part.startsWith("--set")) out += part;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out;
+}
+
+export function loadScenario(text: string, file: string, overrides: readonly Override[] = []): LoadResult {
+  try {
+    return load(text, file, overrides);
+  } catch (e) {
+    // A bug of ours must still not become a stack trace for the user.
+    return { ok: false, problems: [{ file, line: 0, col: 0, path: [], message: `internal error while reading the scenario: ${(e as Error).message}` }] };
+  }
+}
+
+function load(text: string, file: string, overrides: readonly Override[]): LoadResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const locate = (path: Path, message: string): LocatedProblem => {
+    const offset = offsetOf(doc.contents as Node | null, path);
+    const pos = lineCounter.linePos(offset);
+    return { file, line: pos.line, col: pos.col, path, message };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: [], message: `expected valid YAML or JSON (${firstLine(e.message)})` };
+      }),
+    };
+  }
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return { ok: false, problems: [locate([], `expected a mapping with name, duration and cluster (got ${describe(data)})`)] };
+  }
+  const overrideProblems = applyOverrides(data, overrides);
+  if (overrideProblems.length > 0) return { ok: false, problems: overrideProblems.map((p) => ({ ...p, file, line: 0, col: 0 })) };
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.flatMap((issue) => issueProblems(issue).map((p) => locate(p.path, p.message))).sort(byPosition) };
+  }
+  const cross = crossCheck(parsed.data);
+  if (cross.length > 0) return { ok: false, problems: cross.map((p) => locate(p.path, p.message)).sort(byPosition) };
+  return { ok: true, scenario: toScenario(parsed.data) };
+}
+
+function byPosition(a: LocatedProblem, b: LocatedProblem): number {
+  return a.line - b.line || a.col - b.col;
+}
+
+/** One problem per zod issue (unknown keys give one each, so every typo gets its own line). */
+function issueProblems(issue: core.$ZodIssue): Problem[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+  const got = "input" in issue ? ` (got ${describe(issue.input)})` : "";
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((k) => ({ path: [...path, k], message: `unknown field${suggestion(k)}` }));
+    case "invalid_type":
+      return [{ path, message: issue.input === undefined ? `required: expected ${issue.expected}` : `expected ${issue.expected}${got}` }];
+    case "too_small":
+      return [{ path, message: `expected ${issue.origin === "array" ? "at least " + issue.minimum + " item(s)" : ">= " + issue.minimum}${got}` }];
+    case "too_big":
+      return [{ path, message: `expected ${issue.origin === "array" ? "at most " + issue.maximum + " item(s)" : "<= " + issue.maximum}${got}` }];
+    case "invalid_value":
+      return [{ path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}${got}` }];
+    case "invalid_union":
+      return [{ path, message: `expected ${unionHint(issue)}${got}` }];
+    default:
+      return [{ path, message: `${issue.message}${issue.message.includes("(got") ? "" : got}` }];
+  }
+}
+
+function unionHint(issue: core.$ZodIssue & { code: "invalid_union" }): string {
+  const kinds = new Set<string>();
+  for (const branch of issue.errors) for (const i of branch) if (i.code === "invalid_type" && i.path.length === 0) kinds.add(i.expected);
+  if (kinds.size > 0) return [...kinds].join(" or ");
+  const first = issue.errors.flat()[0];
+  return first ? first.message.replace(/^expected /i, "") : "a valid value";
+}
+
+let schemaKeys: string[] | null = null;
+
+/** Every field name the schema knows, for "did you mean" hints. */
+function allSchemaKeys(): string[] {
+  if (schemaKeys !== null) return schemaKeys;
+  const keys = new Set<string>();
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (typeof x === "object" && x !== null) {
+      const o = x as Record<string, unknown>;
+      if (typeof o.properties === "object" && o.properties !== null) for (const k of Object.keys(o.properties)) keys.add(k);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(scenarioJsonSchema());
+  schemaKeys = [...keys].sort();
+  return schemaKeys;
+}
+
+function suggestion(key: string): string {
+  let best = "";
+  let bestDistance = Infinity;
+  for (const k of allSchemaKeys()) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+export function describe(x: unknown): string {
+  if (x === undefined) return "nothing";
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "a list";
+  if (typeof x === "object") return "a mapping";
+  if (typeof x === "string") return JSON.stringify(x.length > 40 ? x.slice(0, 40) + "…" : x);
+  return String(x);
+}
+
+function firstLine(s: string): string {
+  return s.split("\n")[0];
+}
+
+/** The source offset of the deepest node on the path (a missing field points at its parent). */
+function offsetOf(root: Node | null, path: Path): number {
+  let node: unknown = root;
+  let offset = nodeOffset(root);
+  for (const part of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(part));
+      if (!pair) break;
+      offset = nodeOffset(pair.key as Node);
+      node = pair.value;
+      if (node !== null && typeof part === "string" && isScalar(node)) offset = nodeOffset(node as Node) ?? offset;
+    } else if (isSeq(node) && typeof part === "number" && node.items[part] !== undefined) {
+      node = node.items[part];
+      offset = nodeOffset(node as Node);
+    } else break;
+  }
+  return offset;
+}
+
+function nodeOffset(node: Node | null | undefined): number {
+  return node?.range?.[0] ?? 0;
+}

@@ -1,0 +1,170 @@
+/**
+ * From a validated scenario document to the model the runner uses: integer microseconds,
+ * the host layout (who runs where, in which rack and zone), and the checks that need the
+ * whole document (names that must exist, replication factors that must fit).
+ */
+import { parseDuration, parseRate } from "./units.js";
+import { DEFAULT_KAFKA_VERSION, FAULT_VERBS, type FaultDocument, type FaultVerb, type ScenarioDocument } from "./schema.js";
+import { KNOWN_METRICS } from "./metrics.js";
+
+export type Path = ReadonlyArray<string | number>;
+export interface Problem {
+  path: Path;
+  message: string;
+}
+
+export type HostRole = "zookeeper" | "broker" | "producer" | "consumer";
+
+export interface HostLayout {
+  name: string;
+  role: HostRole;
+  rack: string;
+  zone: string;
+  hardware: string;
+  /** broker id, zk id, producer index or consumer member index. */
+  id: number;
+}
+
+export interface FaultModel {
+  atUs: number;
+  forUs: number | null;
+  verb: FaultVerb;
+  doc: FaultDocument;
+  /** Index in the scenario's faults list (for messages). */
+  index: number;
+}
+
+export interface Scenario {
+  doc: ScenarioDocument;
+  name: string;
+  kafkaVersion: string;
+  durationUs: number;
+  settleUs: number;
+  hosts: HostLayout[];
+  racks: Array<{ name: string; zone: string }>;
+  faults: FaultModel[];
+}
+
+const DEFAULT_HARDWARE = "ssd-10gbe";
+/** The rack that producers and consumers sit in. */
+export const CLIENT_RACK = "clients";
+const DEFAULT_SETTLE_US = 30_000_000;
+
+export function buildLayout(doc: ScenarioDocument): { racks: Scenario["racks"]; hosts: HostLayout[] } {
+  const racks = (doc.cluster.racks ?? ["a"]).map((r) => (typeof r === "string" ? { name: r, zone: "zone-1" } : { name: r.name, zone: r.zone ?? "zone-1" }));
+  const zoneOf = new Map(racks.map((r) => [r.name, r.zone]));
+  const defaultHw = doc.cluster.hardware ?? DEFAULT_HARDWARE;
+  const hosts: HostLayout[] = [];
+  const rackAt = (i: number): string => racks[i % racks.length].name;
+  const place = (name: string, role: HostRole, id: number, i: number, rack?: string, hardware?: string): void => {
+    const r = rack ?? rackAt(i);
+    hosts.push({ name, role, id, rack: r, zone: zoneOf.get(r) ?? "zone-1", hardware: hardware ?? defaultHw });
+  };
+  const zk = doc.cluster.zookeeper?.nodes ?? 1;
+  for (let i = 0; i < zk; i++) place(`zk-${i + 1}`, "zookeeper", i + 1, i, undefined, doc.cluster.zookeeper?.hardware);
+  const brokers: Array<{ id: number; rack?: string; hardware?: string }> =
+    typeof doc.cluster.brokers === "number" ? Array.from({ length: doc.cluster.brokers }, (_, i) => ({ id: i + 1 })) : doc.cluster.brokers;
+  brokers.forEach((b, i) => place(`broker-${b.id}`, "broker", b.id, i, b.rack, b.hardware));
+  // Clients run outside the brokers' racks, in a rack of their own in the first zone, so that
+  // a rack fault hits the cluster and not the load that measures it.
+  const clientZone = racks[0].zone;
+  const placeClient = (name: string, role: HostRole, id: number): void => {
+    hosts.push({ name, role, id, rack: CLIENT_RACK, zone: clientZone, hardware: defaultHw });
+  };
+  (doc.producers ?? []).forEach((p, i) => placeClient(`producer-${p.id}`, "producer", i));
+  for (const c of doc.consumers ?? []) for (let m = 1; m <= c.members; m++) placeClient(`consumer-${c.group}-${m}`, "consumer", m);
+  return { racks, hosts };
+}
+
+/** Checks that need the whole document; each problem names the path to the field. */
+export function crossCheck(doc: ScenarioDocument): Problem[] {
+  const problems: Problem[] = [];
+  const { racks, hosts } = buildLayout(doc);
+  const rackNames = new Set(racks.map((r) => r.name));
+  const hostNames = new Set(hosts.map((h) => h.name));
+  const brokerCount = hosts.filter((h) => h.role === "broker").length;
+  const dup = (items: string[], path: (i: number) => Path, what: string): void => {
+    const seen = new Set<string>();
+    items.forEach((x, i) => {
+      if (seen.has(x)) problems.push({ path: path(i), message: `expected a unique ${what} (got ${JSON.stringify(x)} twice)` });
+      seen.add(x);
+    });
+  };
+  dup(racks.map((r) => r.name), (i) => ["cluster", "racks", i], "rack name");
+  if (Array.isArray(doc.cluster.brokers)) {
+    dup(doc.cluster.brokers.map((b) => String(b.id)), (i) => ["cluster", "brokers", i, "id"], "broker id");
+    doc.cluster.brokers.forEach((b, i) => {
+      if (b.rack !== undefined && !rackNames.has(b.rack)) problems.push({ path: ["cluster", "brokers", i, "rack"], message: `expected one of the cluster's racks: ${[...rackNames].join(", ")} (got ${JSON.stringify(b.rack)})` });
+    });
+  }
+  const topics = doc.topics ?? [];
+  dup(topics.map((t) => t.name), (i) => ["topics", i, "name"], "topic name");
+  topics.forEach((t, i) => {
+    if (t["replication.factor"] > brokerCount) problems.push({ path: ["topics", i, "replication.factor"], message: `expected at most the number of brokers, ${brokerCount} (got ${t["replication.factor"]})` });
+  });
+  const topicNames = new Set(topics.map((t) => t.name));
+  const topicRef = (name: string, path: Path): void => {
+    if (!topicNames.has(name)) problems.push({ path, message: `expected a topic declared under topics (got ${JSON.stringify(name)})` });
+  };
+  dup((doc.producers ?? []).map((p) => p.id), (i) => ["producers", i, "id"], "producer id");
+  (doc.producers ?? []).forEach((p, i) => topicRef(p.topic, ["producers", i, "topic"]));
+  dup((doc.consumers ?? []).map((c) => c.group), (i) => ["consumers", i, "group"], "consumer group");
+  (doc.consumers ?? []).forEach((c, i) => topicRef(c.topic, ["consumers", i, "topic"]));
+  const targetOk = (name: string): boolean => hostNames.has(name) || (name.startsWith("rack-") && rackNames.has(name.slice(5))) || rackNames.has(name);
+  const checkTargets = (value: unknown, path: Path): void => {
+    if (typeof value === "string") {
+      if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}) or a rack (rack-<name>) (got ${JSON.stringify(value)})` });
+    } else if (Array.isArray(value)) value.forEach((v, j) => checkTargets(v, [...path, j]));
+  };
+  (doc.faults ?? []).forEach((f, i) => {
+    for (const verb of FAULT_VERBS) {
+      const v = f[verb];
+      if (v === undefined || verb === "heal") continue;
+      if (verb === "partition" && v !== null && typeof v === "object" && !Array.isArray(v)) {
+        const ow = v as { from: string[]; to: string[] };
+        checkTargets(ow.from, ["faults", i, "partition", "from"]);
+        checkTargets(ow.to, ["faults", i, "partition", "to"]);
+      } else if ((verb === "latency" || verb === "loss") && typeof v === "object" && v !== null && "between" in v) {
+        checkTargets((v as { between?: string[][] }).between, ["faults", i, verb, "between"]);
+      } else if (verb !== "latency" && verb !== "loss") {
+        checkTargets(v, ["faults", i, verb]);
+      }
+    }
+    const at = parseDuration(f.at) ?? 0;
+    if (at > (parseDuration(doc.duration) ?? 0)) problems.push({ path: ["faults", i, "at"], message: `expected a time within the scenario's duration, ${doc.duration} (got ${f.at})` });
+  });
+  for (const key of Object.keys(doc.expect ?? {})) {
+    if (!KNOWN_METRICS.includes(key)) problems.push({ path: ["expect", key], message: `expected a metric name: ${KNOWN_METRICS.join(", ")}` });
+  }
+  return problems;
+}
+
+function describeNodes(hosts: HostLayout[]): string {
+  const names = hosts.map((h) => h.name);
+  return names.length <= 8 ? names.join(", ") : `${names.slice(0, 8).join(", ")}, ...`;
+}
+
+/** Builds the model; call only on a document that validated and cross-checked cleanly. */
+export function toScenario(doc: ScenarioDocument): Scenario {
+  const { racks, hosts } = buildLayout(doc);
+  const faults: FaultModel[] = (doc.faults ?? []).map((f, index) => {
+    const verb = FAULT_VERBS.find((v) => f[v] !== undefined) as FaultVerb;
+    return { atUs: parseDuration(f.at) as number, forUs: f.for === undefined ? null : (parseDuration(f.for) as number), verb, doc: f, index };
+  });
+  // Stable by time then file order, so simultaneous faults apply as written.
+  faults.sort((a, b) => a.atUs - b.atUs || a.index - b.index);
+  return {
+    doc,
+    name: doc.name,
+    kafkaVersion: doc.kafka?.version ?? DEFAULT_KAFKA_VERSION,
+    durationUs: parseDuration(doc.duration) as number,
+    settleUs: doc.settle === undefined ? DEFAULT_SETTLE_US : (parseDuration(doc.settle) as number),
+    hosts,
+    racks,
+    faults,
+  };
+}
+
+export function rateOf(text: string): number {
+  return parseRate(text) as number;
+}

@@ -1,0 +1,29 @@
+/**
+ * Runs a scenario with a seed: build the world, schedule the faults, run through the duration
+ * and the settle period. Returns the world so that reports can read its histories.
+ */
+import type { StopReason } from "../sim/Simulation.js";
+import type { TraceSink } from "../sim/Trace.js";
+import type { Scenario } from "./model.js";
+import { scheduleFaults } from "./faults.js";
+import { buildWorld, type World } from "./world.js";
+
+export interface RunOptions {
+  seed: number;
+  traceSink?: TraceSink;
+}
+
+export interface RunOutcome {
+  world: World;
+  stopReason: StopReason;
+  simulatedUs: number;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
+  const world = buildWorld(scenario, options.seed);
+  if (options.traceSink !== undefined) world.sim.trace.sink = options.traceSink;
+  scheduleFaults(world);
+  const endUs = scenario.durationUs + scenario.settleUs;
+  const stopReason = world.sim.run({ untilUs: endUs });
+  return { world, stopReason, simulatedUs: world.sim.now };
+}
