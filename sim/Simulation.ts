@@ -117,8 +117,12 @@ export class Simulation {
     let reason: StopReason;
     for (;;) {
       const t = queue.peekTime();
+      if (t === Infinity) {
+        reason = untilUs === Infinity ? "quiescent" : "time";
+        break;
+      }
       if (t > untilUs) {
-        reason = t === Infinity && untilUs === Infinity ? "quiescent" : "time";
+        reason = "time";
         break;
       }
       const slot = queue.takeTop();

@@ -262,6 +262,7 @@ export class Network implements HostListener {
       return;
     }
     this.messagesDelivered++;
+    this.sim.trace.record(this.sim.now, to.name, "recv", { conn: conn.id, bytes: flight.bytes });
     const socket = conn.sockets[flight.to];
     to.deliver(to.incarnation, () => h.handler.onMessage(socket, flight.message));
   }

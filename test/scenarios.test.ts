@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { readFileSync, readdirSync } from "node:fs";
+import { stringify } from "yaml";
+import { loadScenario, formatProblem } from "../scenarios/loader.js";
+import { runScenario } from "../scenarios/runner.js";
+import { parseDuration, parseRate } from "../scenarios/units.js";
+import { scenarioJsonSchema } from "../scenarios/schema.js";
+
+const BUILTINS = readdirSync("scenarios").filter((f) => f.endsWith(".yaml"));
+
+function load(file: string, sets: Array<{ key: string; value: string }> = []) {
+  const r = loadScenario(readFileSync(`scenarios/${file}`, "utf8"), file, sets);
+  if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+  return r.scenario;
+}
+
+describe("units", () => {
+  it("parses durations and rates to integers", () => {
+    expect(parseDuration("30s")).toBe(30_000_000);
+    expect(parseDuration("5ms")).toBe(5_000);
+    expect(parseDuration("250us")).toBe(250);
+    expect(parseDuration("1.5m")).toBe(90_000_000);
+    expect(parseDuration("30 seconds")).toBeNull();
+    expect(parseRate("1000/s")).toBe(1000);
+    expect(parseRate("600/min")).toBe(10);
+    expect(parseRate("fast")).toBeNull();
+  });
+});
+
+describe("scenario loader", () => {
+  it("never throws on random documents, only reports problems", () => {
+    const anyDoc = fc.oneof(fc.anything(), fc.record({ name: fc.anything(), duration: fc.anything(), cluster: fc.anything(), faults: fc.anything() }, { requiredKeys: [] }));
+    fc.assert(
+      fc.property(anyDoc, fc.string(), (doc, junk) => {
+        for (const text of [stringify(doc ?? null), junk, JSON.stringify(doc ?? null)]) {
+          const r = loadScenario(text, "x.yaml");
+          if (!r.ok) for (const p of r.problems) expect(formatProblem(p)).toMatch(/^x\.yaml(:\d+:\d+)?: /);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reports every mistake on its own located line", () => {
+    const text = [
+      "name: bad",
+      "duration: 30 seconds",
+      "cluster:",
+      "  brokers: 3",
+      "  hardwre: ssd-10gbe",
+      "topics:",
+      "  - { name: t, partitions: 0, replication.factor: 3 }",
+    ].join("\n");
+    const r = loadScenario(text, "bad.yaml");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.map(formatProblem)).toEqual([
+      'bad.yaml:2:11: duration: expected a duration like 30s, 5ms, 250us, 2m or 1h (got "30 seconds")',
+      'bad.yaml:5:12: cluster.hardwre: unknown field (did you mean "hardware"?)',
+      "bad.yaml:7:28: topics[0].partitions: expected >= 1 (got 0)",
+    ]);
+  });
+
+  it("checks names across the document", () => {
+    const text = "name: x\nduration: 10s\ncluster: { brokers: 2 }\ntopics: [{ name: t, partitions: 1, replication.factor: 3 }]\nfaults: [{ at: 1s, crash: broker-7 }]\n";
+    const r = loadScenario(text, "x.yaml");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const lines = r.problems.map(formatProblem);
+    expect(lines[0]).toMatch(/^x\.yaml:4:\d+: topics\[0\]\.replication\.factor: expected at most the number of brokers, 2/);
+    expect(lines[1]).toMatch(/^x\.yaml:5:\d+: faults\[0\]\.crash: expected a node/);
+  });
+
+  it("--set overrides configs and fields, and is validated like the file", () => {
+    const s = load("steady-state.yaml", [
+      { key: "producer.acks", value: "1" },
+      { key: "broker.unclean.leader.election.enable", value: "true" },
+      { key: "kafka.version", value: "0.10.2" },
+      { key: "duration", value: "5s" },
+    ]);
+    expect(s.doc.producers?.[0].config).toEqual({ acks: 1 });
+    expect(s.doc.cluster.config).toEqual({ "unclean.leader.election.enable": true });
+    expect(s.kafkaVersion).toBe("0.10.2");
+    expect(s.durationUs).toBe(5_000_000);
+    const bad = loadScenario(readFileSync("scenarios/steady-state.yaml", "utf8"), "s.yaml", [{ key: "kafka.version", value: "9.9" }]);
+    expect(bad.ok).toBe(false);
+  });
+
+  it("the committed JSON Schema is up to date (npm run schema)", () => {
+    expect(JSON.parse(readFileSync("scenarios/scenario.schema.json", "utf8"))).toEqual(scenarioJsonSchema());
+  });
+});
+
+describe("built-in scenarios", () => {
+  for (const file of BUILTINS) {
+    it(`${file}: same seed, same traceHash; another seed, another`, () => {
+      const s = load(file);
+      const h1 = runScenario(s, { seed: 7 }).world.sim.trace.hash;
+      const h2 = runScenario(s, { seed: 7 }).world.sim.trace.hash;
+      const h3 = runScenario(s, { seed: 8 }).world.sim.trace.hash;
+      expect(h2).toBe(h1);
+      expect(h3).not.toBe(h1);
+    });
+  }
+});
