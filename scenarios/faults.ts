@@ -44,29 +44,23 @@ function applyFault(world: World, fault: FaultModel): void {
   const diskOf = (h: Host) => world.machines.get(h.name)!.disk;
   sim.trace.record(sim.now, "faults", "fault", { verb: fault.verb, index: fault.index, spec: JSON.stringify(f) });
   sim.marks.hit(`fault: ${fault.verb}`);
+  /** Applies a fault to each target host now and, with `for`, undoes it later. */
+  const onHosts = (v: string | string[] | undefined, apply: (h: Host) => void, undo?: (h: Host) => void): void => {
+    const hs = targets(v);
+    hs.forEach(apply);
+    if (undo !== undefined) later(() => hs.forEach(undo));
+  };
   switch (fault.verb) {
-    case "crash": {
-      const hs = targets(f.crash);
-      hs.forEach((h) => h.crash());
-      later(() => hs.forEach((h) => h.start()));
-      return;
-    }
+    case "crash":
+      return onHosts(f.crash, (h) => h.crash(), (h) => h.start());
     case "restart":
-      return targets(f.restart).forEach((h) => h.restart());
-    case "stop": {
-      const hs = targets(f.stop);
-      hs.forEach((h) => h.stop());
-      later(() => hs.forEach((h) => h.start()));
-      return;
-    }
-    case "powerOff": {
-      const hs = targets(f.powerOff);
-      hs.forEach((h) => h.powerOff());
-      later(() => hs.forEach((h) => h.powerOn()));
-      return;
-    }
+      return onHosts(f.restart, (h) => h.restart());
+    case "stop":
+      return onHosts(f.stop, (h) => h.stop(), (h) => h.start());
+    case "powerOff":
+      return onHosts(f.powerOff, (h) => h.powerOff(), (h) => h.powerOn());
     case "powerOn":
-      return targets(f.powerOn).forEach((h) => h.powerOn());
+      return onHosts(f.powerOn, (h) => h.powerOn());
     case "partition": {
       const p = f.partition!;
       const id = Array.isArray(p) ? network.partition(p.map((g) => resolveTargets(world, g))) : network.partitionOneWay(resolveTargets(world, p.from), resolveTargets(world, p.to));
@@ -75,25 +69,14 @@ function applyFault(world: World, fault: FaultModel): void {
     }
     case "heal":
       return network.heal();
-    case "pause": {
-      const hs = targets(f.pause);
-      hs.forEach((h) => h.pause());
-      later(() => hs.forEach((h) => h.resume()));
-      return;
-    }
-    case "slowDisk": {
-      const hs = targets(f.slowDisk);
-      hs.forEach((h) => (diskOf(h).slowFactor = f.factor ?? DEFAULT_SLOW_DISK_FACTOR));
-      later(() => hs.forEach((h) => (diskOf(h).slowFactor = 1)));
-      return;
-    }
+    case "pause":
+      return onHosts(f.pause, (h) => h.pause(), (h) => h.resume());
+    case "slowDisk":
+      return onHosts(f.slowDisk, (h) => (diskOf(h).slowFactor = f.factor ?? DEFAULT_SLOW_DISK_FACTOR), (h) => (diskOf(h).slowFactor = 1));
     case "failDisk":
-      return targets(f.failDisk).forEach((h) => (diskOf(h).failed = true));
+      return onHosts(f.failDisk, (h) => (diskOf(h).failed = true));
     case "fullDisk":
-      return targets(f.fullDisk).forEach((h) => {
-        const d = diskOf(h);
-        d.capacityBytes = d.usedBytes;
-      });
+      return onHosts(f.fullDisk, (h) => (diskOf(h).capacityBytes = diskOf(h).usedBytes));
     case "latency": {
       const l = f.latency!;
       const [a, b] = groups(l.between);

@@ -63,10 +63,6 @@ export class Simulation {
     this.rng = new Rng(seed);
   }
 
-  get pending(): number {
-    return this.queue.size;
-  }
-
   /** Schedules fn(arg) after delayUs (an integer >= 0). */
   schedule<A>(delayUs: number, fn: (arg: A) => void, arg: A): TimerHandle {
     return this.at(this.now + delayUs, fn, arg);

@@ -76,8 +76,7 @@ export class BlockDevice {
     this.submit(true, bytes, at, done);
   }
 
-  /** When an operation submitted now would complete (for tests and planning). */
-  submit(isWrite: boolean, bytes: number, at: IoLocation, done: IoCallback): number {
+  private submit(isWrite: boolean, bytes: number, at: IoLocation, done: IoCallback): void {
     const spec = this.spec;
     const now = this.sim.now;
     this.operations++;
@@ -91,7 +90,6 @@ export class BlockDevice {
       const positioning = sequential ? 0 : spec.avgSeekUs + spec.avgRotationUs;
       const rate = isWrite ? spec.writeBytesPerSecond : spec.readBytesPerSecond;
       doneAt = start + Math.ceil((positioning + (bytes * 1_000_000) / rate) * this.slowFactor);
-      this.busFreeAtUs = doneAt;
     } else {
       if (spec.iops > 0) start = Math.max(start, this.lastStartUs + Math.ceil(1_000_000 / spec.iops));
       this.lastStartUs = start;
@@ -107,12 +105,11 @@ export class BlockDevice {
     if (this.failed) {
       this.sim.marks.hit("disk: I/O on a failed disk");
       this.sim.at(doneAt, done, "EIO");
-      return doneAt;
+      return;
     }
     if (isWrite) this.bytesWritten += bytes;
     else this.bytesRead += bytes;
     this.sim.at(doneAt, done, null);
-    return doneAt;
   }
 
   /** Power loss: whatever was queued is gone with the host. */
