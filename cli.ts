@@ -12,6 +12,7 @@ import { parseOverride, type Override } from "./scenarios/overrides.js";
 import { scenarioJsonSchema } from "./scenarios/schema.js";
 import { runScenario } from "./scenarios/runner.js";
 import { computeMetrics } from "./reports/metrics.js";
+import { formatUs } from "./sim/time.js";
 import { evaluateChecks } from "./reports/checks.js";
 import { formatRunSummary, type RunReport } from "./reports/summary.js";
 
@@ -103,12 +104,14 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
   const report: RunReport = {
     scenario: scenario.name,
     seed,
+    kafkaVersion: scenario.kafkaVersion,
+    violations: sim.violations.map((v) => `${v.name} at ${formatUs(v.atUs)}: ${v.message}`),
     traceHash: sim.trace.hash,
     events: sim.events,
     simulatedUs: outcome.simulatedUs,
     wallMs: Math.round(wallMs),
     eventsPerSec: Math.round(sim.events / Math.max(wallMs / 1000, 1e-6)),
-    ok: checks.every((c) => c.ok),
+    ok: checks.every((c) => c.ok) && sim.violations.length === 0,
     checks,
     metrics,
     marks: Object.fromEntries(sim.marks.entries()),

@@ -6,6 +6,8 @@ import { formatUs } from "../sim/time.js";
 export interface RunReport {
   scenario: string;
   seed: number;
+  kafkaVersion: string;
+  violations: string[];
   traceHash: string;
   events: number;
   simulatedUs: number;
@@ -21,16 +23,27 @@ export interface RunReport {
 const n = (x: number): string => x.toLocaleString("en-US");
 const ms = (x: number): string => `${+x.toFixed(3)}ms`;
 
+function partitionLine(p: Metrics["partitions"][number]): string {
+  const leaders = p.changes.filter((c, i) => i === 0 || c.leader !== p.changes[i - 1].leader).map((c) => `${c.leader < 0 ? "none" : c.leader}@${formatUs(c.atUs)}`);
+  return `  ${p.key.padEnd(12)} replicas ${p.replicas.join(",").padEnd(8)} leader ${String(p.finalLeader).padEnd(3)} isr ${p.finalIsr.join(",").padEnd(8)} leader changes ${String(p.leaderChanges).padEnd(3)} isr changes ${String(p.isrChanges).padEnd(3)} unavailable ${n(p.unavailableMs)} ms   leaders: ${leaders.slice(0, 8).join(" ")}${leaders.length > 8 ? " ..." : ""}`;
+}
+
 export function formatRunSummary(r: RunReport): string {
   const m = r.metrics;
   const lines = [
-    `scenario   ${r.scenario}   seed ${r.seed}`,
+    `scenario   ${r.scenario}   seed ${r.seed}   kafka ${r.kafkaVersion}`,
     `simulated  ${formatUs(r.simulatedUs)}   events ${n(r.events)}   wall ${n(r.wallMs)} ms   ${n(r.eventsPerSec)} events/s`,
-    `produce    sent ${n(m.sent)}   acked ${n(m.acked)}   failed ${n(m.failed)}   lostAcked ${n(m.lostAcked)}   ${n(m.throughputPerSec)} acked/s`,
+    `partitions (final leader and ISR; changes over the run)`,
+    ...m.partitions.slice(0, 24).map(partitionLine),
+    ...(m.partitions.length > 24 ? [`  ... ${m.partitions.length - 24} more partitions in --json`] : []),
+    `produce    sent ${n(m.sent)}   acked ${n(m.acked)}   failed ${n(m.failed)}   ${n(m.throughput.recordsPerSec)} records/s   ${n(m.throughput.bytesPerSec)} bytes/s`,
+    `outcome    lostAcked ${n(m.lostAcked)}   duplicates ${n(m.duplicates)}   reordered ${n(m.reordered)}   divergence ${n(m.divergence)}   unavailableMs ${n(m.unavailableMs)} (worst partition)`,
     `latency    p50 ${ms(m.produceLatencyMs.p50)}   p99 ${ms(m.produceLatencyMs.p99)}   p99.9 ${ms(m.produceLatencyMs.p999)}   max ${ms(m.produceLatencyMs.max)}`,
+    `cluster    leader changes ${n(m.leaderChanges)}   ISR changes ${n(m.isrChanges)}   records truncated by followers ${n(m.truncatedRecords)}   invariant violations ${n(m.invariantViolations)}`,
     `faults     ${n(m.messagesDropped)} messages dropped   ${n(m.bytesLostToPowerLoss)} dirty bytes lost to power loss`,
   ];
   if (Object.keys(m.errors).length > 0) lines.push(`errors     ${Object.entries(m.errors).map(([k, v]) => `${k} ${n(v)}`).join("   ")}`);
+  for (const v of r.violations) lines.push(`VIOLATION  ${v}`);
   for (const c of r.checks) {
     const status = c.note !== undefined ? "skip" : c.ok ? "pass" : "FAIL";
     lines.push(`check      ${status}  ${c.name} ${c.expected}${c.actual === null ? "" : ` (actual ${c.actual})`}${c.note ? ` — ${c.note}` : ""}`);

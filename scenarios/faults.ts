@@ -56,7 +56,7 @@ function applyFault(world: World, fault: FaultModel): void {
     case "restart":
       return onHosts(f.restart, (h) => h.restart());
     case "stop":
-      return onHosts(f.stop, (h) => h.stop(), (h) => h.start());
+      return onHosts(f.stop, (h) => h.requestStop(), (h) => h.start());
     case "powerOff":
       return onHosts(f.powerOff, (h) => h.powerOff(), (h) => h.powerOn());
     case "powerOn":

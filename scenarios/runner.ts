@@ -22,6 +22,8 @@ export interface RunOutcome {
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
   const world = buildWorld(scenario, options.seed);
   if (options.traceSink !== undefined) world.sim.trace.sink = options.traceSink;
+  // Report every violation rather than stopping at the first: the run's story matters.
+  world.sim.stopOnViolation = false;
   scheduleFaults(world);
   const endUs = scenario.durationUs + scenario.settleUs;
   const stopReason = world.sim.run({ untilUs: endUs });

@@ -11,7 +11,8 @@ import { z } from "zod";
 import { parseDuration, parseRate, DURATION_HINT, RATE_HINT } from "./units.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 
-export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.4", "2.8", "3.0", "3.6", "3.7"] as const;
+import { KAFKA_VERSIONS } from "../sim/nodes/kafka/versions.js";
+export { KAFKA_VERSIONS };
 export const DEFAULT_KAFKA_VERSION = "3.6";
 
 const duration = z.string().refine((s) => parseDuration(s) !== null, { message: `expected ${DURATION_HINT}` });

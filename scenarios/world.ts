@@ -1,10 +1,7 @@
 /**
  * Builds the simulated world a scenario describes: hosts in racks and zones, their NICs on one
- * network, a disk and page cache each, and the processes that run on them.
- *
- * Until the Kafka model lands (issue 3), brokers run an EchoLogServer and producers a
- * LoadGenerator: hardware-level stand-ins that exercise the network, disks and faults.
- * ZooKeeper hosts and consumers are placed (and can be faulted) but run nothing yet.
+ * network, a disk and page cache each, a ZooKeeper ensemble, Kafka brokers and producers with
+ * the configs of the scenario's `kafka.version`, and the history that records what happened.
  */
 import { Simulation } from "../sim/Simulation.js";
 import { Host } from "../sim/Host.js";
@@ -13,8 +10,12 @@ import { BlockDevice } from "../sim/disk/BlockDevice.js";
 import { PageCache, LINUX_DEFAULTS } from "../sim/disk/PageCache.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 import { Machine } from "../sim/nodes/Machine.js";
-import { EchoLogServer } from "../sim/nodes/EchoLogServer.js";
-import { ClientHistory, LoadGenerator } from "../sim/nodes/LoadGenerator.js";
+import { ZkEnsemble } from "../sim/nodes/zookeeper/ZkEnsemble.js";
+import { ZkServer } from "../sim/nodes/zookeeper/ZkServer.js";
+import { Broker } from "../sim/nodes/kafka/Broker.js";
+import { KafkaProducer } from "../sim/nodes/kafka/KafkaProducer.js";
+import { KafkaHistory } from "../sim/nodes/kafka/History.js";
+import { behaviourOf, brokerDefaults, KafkaConfig, producerDefaults, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
 import { rateOf, type Scenario } from "./model.js";
 
 export interface World {
@@ -24,14 +25,15 @@ export interface World {
   hostsByName: Map<string, Host>;
   network: Network;
   machines: Map<string, Machine>;
-  /** One per producer id. */
-  clientHistories: Map<string, ClientHistory>;
+  zookeeper: ZkEnsemble;
+  history: KafkaHistory;
+  /** Broker id to host. */
+  brokers: Map<number, Host>;
+  brokerConfig: KafkaConfig;
+  topicConfig(topic: string): KafkaConfig;
 }
 
-function numberConfig(config: Record<string, unknown> | undefined, key: string, fallback: number): number {
-  const v = config?.[key];
-  return typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : fallback;
-}
+const STATE_PATH = /^\/brokers\/topics\/([^/]+)\/partitions\/(\d+)\/state$/;
 
 export function buildWorld(scenario: Scenario, seed: number): World {
   const sim = new Simulation(seed);
@@ -60,35 +62,71 @@ export function buildWorld(scenario: Scenario, seed: number): World {
     });
     machines.set(host.name, new Machine(sim, host, network, pageCache, disk));
   });
+  const machineOf = (h: Host): Machine => machines.get(h.name) as Machine;
 
-  const brokerHosts = scenario.hosts.filter((h) => h.role === "broker").map((h) => hostsByName.get(h.name) as Host);
-  // Kafka's default log.flush.interval.messages is Long.MAX_VALUE: never fsync by count.
-  const flushIntervalMessages = numberConfig(scenario.doc.cluster.config, "log.flush.interval.messages", Infinity);
-  for (const host of brokerHosts) {
-    const machine = machines.get(host.name) as Machine;
-    host.install(() => new EchoLogServer(machine, { flushIntervalMessages }));
+  const version = scenario.kafkaVersion as KafkaVersion;
+  const behaviour = behaviourOf(version);
+  const history = new KafkaHistory(sim);
+  const doc = scenario.doc;
+
+  const zkHosts = scenario.hosts.filter((h) => h.role === "zookeeper").map((h) => hostsByName.get(h.name) as Host);
+  const zookeeper = new ZkEnsemble(sim, network, zkHosts);
+  zookeeper.tree.onWrite = (path, data, stat) => {
+    const m = STATE_PATH.exec(path);
+    if (m === null) return;
+    const d = data as { leader: number; leader_epoch: number; isr: number[] };
+    history.onPartitionState(`${m[1]}-${m[2]}`, { atUs: sim.now, leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr.slice() });
+    void stat;
+  };
+  for (const h of zkHosts) h.install(() => new ZkServer(machineOf(h), zookeeper));
+
+  const brokerConfig = KafkaConfig.merge(brokerDefaults(version), doc.cluster.config);
+  const topicConfigs = new Map((doc.topics ?? []).map((t) => [t.name, KafkaConfig.merge(brokerDefaults(version), doc.cluster.config, t.config)]));
+  const topicConfig = (topic: string): KafkaConfig => topicConfigs.get(topic) ?? brokerConfig;
+  const brokerLayouts = scenario.hosts.filter((h) => h.role === "broker");
+  const brokers = new Map(brokerLayouts.map((h) => [h.id, hostsByName.get(h.name) as Host]));
+  const topics = (doc.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t["replication.factor"] }));
+  for (const layout of brokerLayouts) {
+    const host = brokers.get(layout.id) as Host;
+    host.addListener({ onProcessStart: () => history.onBrokerUp(layout.id), onProcessDown: () => history.onBrokerDown(layout.id) });
+    host.install(
+      () =>
+        new Broker(machineOf(host), {
+          id: layout.id,
+          rack: layout.rack,
+          zkServers: zkHosts,
+          config: brokerConfig,
+          behaviour,
+          topicConfig,
+          topics,
+          expectedBrokers: brokerLayouts.length,
+          hostOf: (id) => brokers.get(id),
+          observer: history,
+        }),
+    );
   }
 
-  const clientHistories = new Map<string, ClientHistory>();
-  let nextId = 1;
-  const takeId = (): number => nextId++;
-  for (const p of scenario.doc.producers ?? []) {
+  for (const p of doc.producers ?? []) {
     const host = hostsByName.get(`producer-${p.id}`) as Host;
-    const machine = machines.get(host.name) as Machine;
-    const topic = (scenario.doc.topics ?? []).find((t) => t.name === p.topic);
-    const history = new ClientHistory();
-    clientHistories.set(p.id, history);
-    const config = {
-      ratePerSec: rateOf(p.rate),
-      poisson: p.arrivals === "poisson",
-      messageBytes: p.messageBytes,
-      partitions: topic?.partitions ?? 1,
-      servers: brokerHosts,
-      // Kafka's producer default request.timeout.ms is 30000.
-      requestTimeoutUs: numberConfig(p.config, "request.timeout.ms", 30_000) * 1000,
-      stopAtUs: scenario.durationUs,
-    };
-    host.install(() => new LoadGenerator(machine, config, history, takeId));
+    const topic = (doc.topics ?? []).find((t) => t.name === p.topic);
+    const config = KafkaConfig.merge(producerDefaults(version), p.config);
+    host.install(
+      () =>
+        new KafkaProducer(machineOf(host), {
+          id: p.id,
+          topic: p.topic,
+          partitions: topic?.partitions ?? 1,
+          ratePerSec: rateOf(p.rate),
+          poisson: p.arrivals === "poisson",
+          messageBytes: p.messageBytes,
+          keys: p.keys,
+          config,
+          behaviour,
+          brokers,
+          stopAtUs: scenario.durationUs,
+          observer: history,
+        }),
+    );
   }
-  return { sim, scenario, hosts, hostsByName, network, machines, clientHistories };
+  return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig };
 }

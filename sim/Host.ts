@@ -33,6 +33,11 @@ export interface Process {
   readonly kind: string;
   /** Called once when this incarnation stops running for good (crash, stop, power off). */
   onDown?(reason: DownReason): void;
+  /**
+   * Asked to stop (SIGTERM): the process may shut down cleanly first and calls done when it
+   * has. Without this hook a stop is immediate.
+   */
+  onStopRequested?(done: () => void): void;
 }
 
 export type ProcessFactory = (host: Host, incarnation: number) => Process;
@@ -107,6 +112,18 @@ export class Host {
   /** A graceful stop (the process is told, so it may have shut down cleanly before). */
   stop(): void {
     this.down("stop");
+  }
+
+  /** SIGTERM: the process is asked to stop and exits when it has shut down cleanly. */
+  requestStop(): void {
+    if (!this.alive) return;
+    const proc = this.process;
+    if (proc?.onStopRequested === undefined) return this.stop();
+    const incarnation = this.incarnation;
+    this.record("process-stop-requested");
+    proc.onStopRequested(() => {
+      if (this.incarnation === incarnation && this.alive) this.stop();
+    });
   }
 
   /** Crash if running, then start a new incarnation. */

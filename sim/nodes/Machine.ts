@@ -57,6 +57,15 @@ export class Machine {
     this.pageCache.append(file, bytes, this.bind(done), payload);
   }
 
+  /** Appends through the page cache without waiting (a write(2) that returns at once). */
+  write(file: SimFile, bytes: number, payload: unknown): void {
+    this.pageCache.append(file, bytes, undefined, payload);
+  }
+
+  truncate(file: SimFile, size: number): void {
+    this.pageCache.truncate(file, size);
+  }
+
   fsync(file: SimFile, done: (error: IoError | null) => void): void {
     this.pageCache.fsync(file, this.bind(done));
   }

@@ -1,0 +1,301 @@
+/**
+ * A Kafka broker process (kafka.server.KafkaServer, ZooKeeper mode). Startup: log recovery time,
+ * then a ZooKeeper session, registration under /brokers/ids (the znode's czxid is the broker
+ * epoch, KIP-380) and a bid for the /controller znode. Requests go through the request pools
+ * to KafkaApis-like handlers. On SIGTERM it runs controlled shutdown, flushes its logs and
+ * leaves a clean-shutdown marker so that the next start skips recovery.
+ */
+import type { Host, Process } from "../../Host.js";
+import type { Socket } from "../../network/Network.js";
+import type { SimFile } from "../../disk/File.js";
+import { Endpoint, type RequestHandler } from "../Endpoint.js";
+import type { Machine } from "../Machine.js";
+import { ZkClient } from "../zookeeper/ZkClient.js";
+import type { WatchEvent } from "../zookeeper/ZkTree.js";
+import { KafkaController, type TopicSpec } from "./KafkaController.js";
+import type { KafkaObserver } from "./KafkaObserver.js";
+import { NodeConnection } from "./NodeConnection.js";
+import { ReplicaManager } from "./ReplicaManager.js";
+import { RequestPools } from "./RequestPools.js";
+import type { Behaviour, KafkaConfig } from "./versions.js";
+import {
+  HEADER_BYTES,
+  type ControlledShutdownRequest,
+  type ControlledShutdownResponse,
+  type FetchRequest,
+  type LeaderAndIsrRequest,
+  type MetadataResponse,
+  type OffsetsForLeaderEpochRequest,
+  type PartitionState,
+  type ProduceRequest,
+  type Request,
+  type StopReplicaRequest,
+  type UpdateMetadataRequest,
+} from "./protocol.js";
+
+export interface BrokerSpec {
+  id: number;
+  rack: string;
+  zkServers: readonly Host[];
+  config: KafkaConfig;
+  behaviour: Behaviour;
+  topicConfig(topic: string): KafkaConfig;
+  topics: readonly TopicSpec[];
+  expectedBrokers: number;
+  hostOf(id: number): Host | undefined;
+  observer: KafkaObserver;
+}
+
+/** Startup work besides recovery (JVM, loading, socket server); recovery reads unflushed logs at this rate. */
+const STARTUP_US = 1_000_000;
+const RECOVERY_BYTES_PER_SECOND = 200e6;
+const REGISTRATION_RETRY_US = 1_000_000;
+
+export class Broker implements Process, RequestHandler {
+  readonly kind = "broker";
+  private readonly endpoint: Endpoint;
+  private zk: ZkClient | null = null;
+  private readonly rm: ReplicaManager;
+  private readonly pools: RequestPools;
+  private controller: KafkaController | null = null;
+  private activeControllerId = -1;
+  private brokerEpoch = -1;
+  private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
+  private nextProducerId = 0;
+  private readonly cleanMarker: SimFile;
+  private stopping = false;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly spec: BrokerSpec,
+  ) {
+    this.endpoint = new Endpoint(machine, this);
+    const c = spec.config;
+    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"));
+    this.cleanMarker = machine.openFile(".kafka_cleanshutdown");
+    const clean = this.cleanMarker.size > 0;
+    let unflushed = 0;
+    for (const f of machine.pageCache.files) if (f.name.endsWith(".log") && f.device === machine.disk) unflushed += f.size - f.durable;
+    if (clean) machine.truncate(this.cleanMarker, 0);
+    else machine.mark("broker: unclean shutdown, log recovery");
+    const self = this;
+    this.rm = new ReplicaManager({
+      id: spec.id,
+      machine,
+      endpoint: this.endpoint,
+      get zk() {
+        return self.zk!;
+      },
+      config: c,
+      behaviour: spec.behaviour,
+      observer: spec.observer,
+      hostOf: spec.hostOf,
+      topicConfig: spec.topicConfig,
+      brokerEpoch: () => this.brokerEpoch,
+    });
+    const recoveryUs = clean ? 0 : Math.ceil((unflushed / RECOVERY_BYTES_PER_SECOND) * 1e6);
+    machine.setTimer(STARTUP_US + recoveryUs, () => this.startZk());
+  }
+
+  private startZk(): void {
+    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, this.spec.config.num("zookeeper.session.timeout.ms") * 1000, {
+      onSession: () => this.register(),
+      onSessionExpired: () => {
+        this.controller?.resign();
+        this.brokerEpoch = -1;
+      },
+      onWatch: (e) => this.onWatch(e),
+    });
+  }
+
+  private register(): void {
+    if (this.stopping) return;
+    const zk = this.zk!;
+    zk.request({ op: "create", path: `/brokers/ids/${this.spec.id}`, data: { rack: this.spec.rack, host: this.machine.name }, ephemeral: true }, (r) => {
+      if (r.code === "NODEEXISTS") {
+        // The previous session's znode is still there until that session expires.
+        this.machine.mark("broker: registration waits for the old session's znode");
+        this.machine.setTimer(REGISTRATION_RETRY_US, () => this.register());
+        return;
+      }
+      if (r.code !== "OK") return;
+      this.brokerEpoch = r.stat!.czxid;
+      this.machine.trace("broker-registered", { epoch: this.brokerEpoch });
+      this.elect();
+    });
+  }
+
+  /** KafkaController.elect: whoever creates the ephemeral /controller znode leads. */
+  private elect(): void {
+    const zk = this.zk!;
+    zk.request({ op: "create", path: "/controller", data: { brokerid: this.spec.id }, ephemeral: true }, (r) => {
+      if (r.code === "OK") {
+        this.activeControllerId = this.spec.id;
+        zk.request({ op: "exists", path: "/controller", watch: true }, () => undefined);
+        this.becomeController();
+        return;
+      }
+      zk.request({ op: "getData", path: "/controller", watch: true }, (d) => {
+        if (d.code === "NONODE") return this.elect();
+        this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+      });
+    });
+  }
+
+  private becomeController(): void {
+    const s = this.spec;
+    this.controller = new KafkaController({
+      id: s.id,
+      endpoint: this.endpoint,
+      zk: this.zk!,
+      config: s.config,
+      observer: s.observer,
+      topics: s.topics,
+      expectedBrokers: s.expectedBrokers,
+      hostOf: s.hostOf,
+      topicConfig: s.topicConfig,
+      rng: this.machine.rng("replica-assignment"),
+      brokerEpochsEnabled: s.behaviour.brokerEpoch,
+      onResign: () => {
+        this.controller = null;
+      },
+    });
+  }
+
+  private onWatch(e: WatchEvent): void {
+    if (e.path === "/controller") {
+      if (e.type === "NodeDeleted") {
+        this.controller?.resign();
+        if (this.brokerEpoch >= 0) this.elect();
+      } else {
+        this.zk!.request({ op: "getData", path: "/controller", watch: true }, (d) => {
+          if (d.code === "NONODE") return this.elect();
+          this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+          if (this.activeControllerId !== this.spec.id) this.controller?.resign();
+        });
+      }
+    } else if (e.path === "/brokers/ids") {
+      this.controller?.onBrokerChange();
+    }
+  }
+
+  // --- requests ---
+
+  onRequest(socket: Socket, message: unknown): void {
+    const req = message as Request;
+    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req));
+    this.machine.setTimer(doneAt - this.machine.now, () => this.handle(socket, req));
+  }
+
+  private handle(socket: Socket, req: Request): void {
+    const reply = (body: unknown, bytes = HEADER_BYTES): void => socket.send({ cid: req.cid, body }, bytes);
+    switch (req.api) {
+      case "Produce":
+        return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, HEADER_BYTES + 16 * res.partitions.length));
+      case "Fetch":
+        return this.rm.handleFetch(req.body as FetchRequest, (res) => {
+          let bytes = HEADER_BYTES;
+          for (const p of res.partitions) {
+            bytes += 32;
+            for (const b of p.batches) bytes += b.bytes;
+          }
+          reply(res, bytes);
+        });
+      case "OffsetsForLeaderEpoch":
+        return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
+      case "Metadata":
+        return reply(this.metadataResponse(), HEADER_BYTES + 40 * this.metadata.states.length);
+      case "LeaderAndIsr":
+        return reply(this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest));
+      case "StopReplica":
+        return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
+      case "UpdateMetadata": {
+        const u = req.body as UpdateMetadataRequest;
+        this.metadata = { states: u.partitionStates, brokers: u.liveBrokers };
+        this.activeControllerId = u.controllerId;
+        return reply({ error: "NONE" });
+      }
+      case "ControlledShutdown": {
+        const c = req.body as ControlledShutdownRequest;
+        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", remaining: 0 });
+        return this.controller.onControlledShutdown(c.brokerId, c.brokerEpoch, (r) => reply(r));
+      }
+      case "InitProducerId":
+        // Producer ids come in blocks per broker (ProducerIdManager); unique per broker incarnation here.
+        return reply({ error: "NONE", producerId: this.spec.id * 1_000_000_000 + this.machine.host.incarnation * 1_000_000 + this.nextProducerId++, producerEpoch: 0 });
+    }
+  }
+
+  private metadataResponse(): MetadataResponse {
+    return {
+      brokers: this.metadata.brokers,
+      controllerId: this.activeControllerId,
+      partitions: this.metadata.states.map((s) => ({ topic: s.topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas, isr: s.isr })),
+    };
+  }
+
+  /** For reports: this broker's view of a partition. */
+  partitionView(key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
+    const p = this.rm.partitions.get(key);
+    return p === undefined ? undefined : { highWatermark: p.highWatermark, logEndOffset: p.log.logEndOffset, isLeader: p.isLeader };
+  }
+
+  // --- shutdown ---
+
+  /** SIGTERM: controlled shutdown (controlled.shutdown.max.retries tries), then a clean stop. */
+  onStopRequested(done: () => void): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const c = this.spec.config;
+    if (!c.bool("controlled.shutdown.enable") || this.brokerEpoch < 0) return this.cleanStop(done);
+    let attempts = 0;
+    const attempt = (): void => {
+      attempts++;
+      const host = this.spec.hostOf(this.activeControllerId);
+      if (host === undefined) return retry();
+      const conn = new NodeConnection(this.endpoint, host, c.num("controller.socket.timeout.ms") * 1000);
+      const body: ControlledShutdownRequest = { brokerId: this.spec.id, brokerEpoch: this.brokerEpoch };
+      conn.send<ControlledShutdownResponse>("ControlledShutdown", body, HEADER_BYTES, (res) => {
+        conn.close();
+        if (res !== null && res.error === "NONE" && res.remaining === 0) {
+          this.machine.mark("broker: controlled shutdown succeeded");
+          return this.cleanStop(done);
+        }
+        retry();
+      });
+    };
+    const retry = (): void => {
+      if (attempts >= c.num("controlled.shutdown.max.retries")) {
+        this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
+        return this.cleanStop(done);
+      }
+      this.machine.setTimer(c.num("controlled.shutdown.retry.backoff.ms") * 1000, attempt);
+    };
+    attempt();
+  }
+
+  /** Stops fetchers, flushes every log and writes the clean-shutdown marker. */
+  private cleanStop(done: () => void): void {
+    this.rm.shutdown();
+    this.controller?.resign();
+    const logs = [...this.rm.partitions.values()].map((p) => p.log);
+    let left = logs.length;
+    const finish = (): void => {
+      this.machine.write(this.cleanMarker, 1, true);
+      this.machine.fsync(this.cleanMarker, () => {
+        this.zk?.close();
+        // Give the close a moment to reach ZooKeeper before the process exits.
+        this.machine.setTimer(10_000, done);
+      });
+    };
+    if (left === 0) return finish();
+    for (const log of logs) log.flush(() => --left === 0 && finish());
+  }
+}
+
+function requestBytes(req: Request): number {
+  if (req.api !== "Produce") return HEADER_BYTES;
+  let bytes = HEADER_BYTES;
+  for (const d of (req.body as ProduceRequest).data) bytes += d.batch.bytes;
+  return bytes;
+}

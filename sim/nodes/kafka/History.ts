@@ -1,0 +1,144 @@
+/**
+ * The run's history, written as it happens and read by the checkers afterwards: every batch
+ * sent, acknowledged (partition, offset) or failed, produce errors, produce latency (an HDR
+ * histogram of each record's time from creation to acknowledgement), every leader and ISR
+ * change (as written to ZooKeeper), broker process up/down times. It also checks the
+ * replication invariants where the state they guard changes.
+ */
+import * as hdr from "hdr-histogram-js";
+import type { Simulation } from "../../Simulation.js";
+import type { KafkaObserver } from "./KafkaObserver.js";
+import type { Partition } from "./Partition.js";
+
+export interface AckRecord {
+  producer: string;
+  topic: string;
+  partition: number;
+  firstIndex: number;
+  count: number;
+  offset: number;
+  atUs: number;
+}
+
+export interface StateChange {
+  atUs: number;
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+}
+
+export interface ProducerTotals {
+  sent: number;
+  acked: number;
+  failed: number;
+  ackedBytes: number;
+}
+
+export interface InFlightSlice {
+  producer: string;
+  partition: number;
+  startUs: number;
+  endUs: number;
+}
+
+/** Cap on async slices kept for --timeline (the rest are counted, not drawn). */
+const MAX_SLICES = 20_000;
+
+export class KafkaHistory implements KafkaObserver {
+  readonly acks: AckRecord[] = [];
+  readonly producers = new Map<string, ProducerTotals>();
+  readonly errors = new Map<string, number>();
+  readonly latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  readonly states = new Map<string, StateChange[]>();
+  readonly brokerDown = new Map<number, Array<[number, number]>>();
+  readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];
+  readonly controllers: Array<{ atUs: number; broker: number; epoch: number }> = [];
+  readonly slices: InFlightSlice[] = [];
+  /** Leader per (partition, epoch), for "one leader per epoch". */
+  private readonly leaderOfEpoch = new Map<string, number>();
+
+  constructor(private readonly sim: Simulation) {}
+
+  private totals(producer: string): ProducerTotals {
+    let t = this.producers.get(producer);
+    if (t === undefined) this.producers.set(producer, (t = { sent: 0, acked: 0, failed: 0, ackedBytes: 0 }));
+    return t;
+  }
+
+  // --- producers ---
+
+  onSend(producer: string, _topic: string, _partition: number, _firstIndex: number, count: number): void {
+    this.totals(producer).sent += count;
+  }
+
+  onAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, arrivalsUs: readonly number[]): void {
+    const now = this.sim.now;
+    const t = this.totals(producer);
+    t.acked += count;
+    t.ackedBytes += bytes;
+    this.acks.push({ producer, topic, partition, firstIndex, count, offset, atUs: now });
+    for (const a of arrivalsUs) this.latencyUs.recordValue(Math.max(1, now - a));
+    if (this.slices.length < MAX_SLICES) this.slices.push({ producer, partition, startUs: arrivalsUs[0], endUs: now });
+  }
+
+  onFail(producer: string, _topic: string, _partition: number, count: number, error: string): void {
+    this.totals(producer).failed += count;
+    this.errors.set(`failed: ${error}`, (this.errors.get(`failed: ${error}`) ?? 0) + count);
+  }
+
+  onProduceError(_producer: string, _topic: string, _partition: number, error: string): void {
+    this.errors.set(error, (this.errors.get(error) ?? 0) + 1);
+  }
+
+  // --- cluster ---
+
+  onControllerElected(brokerId: number, epoch: number): void {
+    this.controllers.push({ atUs: this.sim.now, broker: brokerId, epoch });
+  }
+
+  onTruncated(brokerId: number, p: Partition, records: number, reason: string): void {
+    this.truncations.push({ atUs: this.sim.now, broker: brokerId, partition: p.key, records, reason });
+    this.sim.marks.hit(`replica: follower truncated its log (${reason})`);
+  }
+
+  /** A partition state znode was written (by the controller or a leader). */
+  onPartitionState(key: string, change: StateChange): void {
+    let list = this.states.get(key);
+    if (list === undefined) this.states.set(key, (list = []));
+    list.push(change);
+    if (change.leader >= 0 && !change.isr.includes(change.leader)) this.sim.violate("leader in the ISR", `${key}: leader ${change.leader} not in ISR [${change.isr.join(",")}] at epoch ${change.leaderEpoch}`);
+  }
+
+  onBrokerDown(id: number): void {
+    let list = this.brokerDown.get(id);
+    if (list === undefined) this.brokerDown.set(id, (list = []));
+    list.push([this.sim.now, Infinity]);
+  }
+
+  onBrokerUp(id: number): void {
+    const list = this.brokerDown.get(id);
+    const last = list?.[list.length - 1];
+    if (last !== undefined && last[1] === Infinity) last[1] = this.sim.now;
+  }
+
+  // --- invariants ---
+
+  onBecomeLeader(brokerId: number, p: Partition): void {
+    const k = `${p.key}@${p.leaderEpoch}`;
+    const other = this.leaderOfEpoch.get(k);
+    if (other !== undefined && other !== brokerId) this.sim.violate("one leader per partition epoch", `${p.key}: brokers ${other} and ${brokerId} both led epoch ${p.leaderEpoch}`);
+    this.leaderOfEpoch.set(k, brokerId);
+  }
+
+  onLeaderHighWatermark(brokerId: number, p: Partition, previous: number): void {
+    if (p.highWatermark < previous) this.sim.violate("high watermark never moves back", `${p.key} on broker ${brokerId}: ${previous} -> ${p.highWatermark} in epoch ${p.leaderEpoch}`);
+    if (p.highWatermark > p.log.logEndOffset) this.sim.violate("high watermark within the ISR's logs", `${p.key}: HW ${p.highWatermark} past the leader's log end ${p.log.logEndOffset}`);
+    for (const r of p.isr) {
+      if (r === brokerId) continue;
+      const f = p.followers.get(r);
+      if (f !== undefined && f.logEndOffset >= 0 && f.logEndOffset < p.highWatermark && p.pendingIsr === null) {
+        this.sim.violate("high watermark within the ISR's logs", `${p.key}: HW ${p.highWatermark} past ISR member ${r}'s log end ${f.logEndOffset}`);
+      }
+    }
+  }
+}

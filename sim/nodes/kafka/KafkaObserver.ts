@@ -1,0 +1,20 @@
+/**
+ * What brokers, the controller and producers report as they run: the history the checkers
+ * read after the run, and the hooks where the replication invariants are checked.
+ */
+import type { Partition } from "./Partition.js";
+
+export interface KafkaObserver {
+  onBecomeLeader(brokerId: number, p: Partition): void;
+  onLeaderHighWatermark(brokerId: number, p: Partition, previous: number): void;
+  onTruncated(brokerId: number, p: Partition, records: number, reason: string): void;
+  onControllerElected(brokerId: number, epoch: number): void;
+  /** A producer sent a batch for the first time. */
+  onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void;
+  /** A batch was acknowledged; arrivalsUs are its records' creation times. */
+  onAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, arrivalsUs: readonly number[]): void;
+  /** A batch failed for good (its records are not acknowledged). */
+  onFail(producer: string, topic: string, partition: number, count: number, error: string): void;
+  /** A produce attempt got an error (retried or not). */
+  onProduceError(producer: string, topic: string, partition: number, error: string): void;
+}

@@ -1,0 +1,193 @@
+/**
+ * A follower's fetcher thread for one leader broker (ReplicaFetcherThread over
+ * AbstractFetcherThread). Partitions start in a truncating state: before leader epochs (< 0.11)
+ * the replica manager has already cut the log to the high watermark; from 0.11 the fetcher asks
+ * the leader OffsetsForLeaderEpoch (KIP-101, fixed by KIP-279 in 2.0) and truncates to the
+ * answer. Then it fetches in a loop: each Fetch waits at the leader up to
+ * replica.fetch.wait.max.ms for replica.fetch.min.bytes, and carries the follower's position.
+ */
+import type { Host } from "../../Host.js";
+import type { Endpoint } from "../Endpoint.js";
+import type { RecordBatch } from "./Log.js";
+import { NodeConnection } from "./NodeConnection.js";
+import type { Partition } from "./Partition.js";
+import type { Behaviour } from "./versions.js";
+import {
+  HEADER_BYTES,
+  UNDEFINED_EPOCH,
+  UNDEFINED_OFFSET,
+  type EpochEndOffset,
+  type ErrorCode,
+  type FetchPartitionResponse,
+  type FetchRequest,
+  type FetchResponse,
+  type OffsetsForLeaderEpochRequest,
+} from "./protocol.js";
+
+export interface FetcherSettings {
+  brokerId: number;
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+  backoffUs: number;
+  socketTimeoutUs: number;
+  behaviour: Behaviour;
+}
+
+export interface FetcherHost {
+  /** Called after the follower appended replicated batches (for log.flush.interval.messages). */
+  onFollowerAppend(p: Partition): void;
+  onTruncated(p: Partition, records: number, reason: string): void;
+}
+
+interface FetchState {
+  partition: Partition;
+  truncating: boolean;
+}
+
+export class ReplicaFetcher {
+  private readonly states = new Map<string, FetchState>();
+  private readonly conn: NodeConnection;
+  private busy = false;
+
+  constructor(
+    private readonly endpoint: Endpoint,
+    readonly leaderId: number,
+    leaderHost: Host,
+    private readonly s: FetcherSettings,
+    private readonly host: FetcherHost,
+  ) {
+    this.conn = new NodeConnection(endpoint, leaderHost, s.socketTimeoutUs);
+  }
+
+  get size(): number {
+    return this.states.size;
+  }
+
+  add(p: Partition): void {
+    this.states.set(p.key, { partition: p, truncating: this.s.behaviour.leaderEpochTruncation });
+    this.kick();
+  }
+
+  remove(key: string): void {
+    this.states.delete(key);
+  }
+
+  shutdown(): void {
+    this.states.clear();
+    this.conn.close();
+  }
+
+  private kick(): void {
+    if (this.busy || this.states.size === 0) return;
+    this.busy = true;
+    const truncating = [...this.states.values()].filter((t) => t.truncating);
+    if (truncating.length > 0) this.sendEpochRequest(truncating);
+    else this.sendFetch();
+  }
+
+  private done(backoff: boolean): void {
+    if (!backoff) {
+      this.busy = false;
+      this.kick();
+      return;
+    }
+    this.endpoint.machine.setTimer(this.s.backoffUs, () => {
+      this.busy = false;
+      this.kick();
+    });
+  }
+
+  private sendEpochRequest(truncating: FetchState[]): void {
+    const req: OffsetsForLeaderEpochRequest = {
+      replicaId: this.s.brokerId,
+      partitions: truncating.map((t) => ({ topic: t.partition.topic, partition: t.partition.index, leaderEpoch: t.partition.log.latestEpoch })),
+    };
+    this.conn.send<EpochEndOffset[]>("OffsetsForLeaderEpoch", req, HEADER_BYTES + 24 * truncating.length, (res, error) => {
+      if (res === null) return this.done(true);
+      let failed = false;
+      for (const e of res) failed = this.truncate(e) || failed;
+      this.done(failed);
+    });
+  }
+
+  /** Truncates one partition by the leader's answer; returns true when it must be retried. */
+  private truncate(e: EpochEndOffset): boolean {
+    const t = this.states.get(`${e.topic}-${e.partition}`);
+    if (t === undefined || !t.truncating) return false;
+    if (e.error !== "NONE") return true;
+    const p = t.partition;
+    const log = p.log;
+    let target: number;
+    let again = false;
+    if (e.endOffset === UNDEFINED_OFFSET) {
+      target = p.highWatermark;
+    } else if (!this.s.behaviour.epochTruncationFix || e.leaderEpoch === UNDEFINED_EPOCH) {
+      target = Math.min(e.endOffset, log.logEndOffset);
+    } else {
+      const mine = log.endOffsetForEpoch(e.leaderEpoch, true);
+      if (mine.epoch !== e.leaderEpoch && mine.epoch !== UNDEFINED_EPOCH) {
+        target = Math.min(mine.endOffset, log.logEndOffset);
+        again = true;
+      } else {
+        target = Math.min(e.endOffset, mine.epoch === UNDEFINED_EPOCH ? log.logEndOffset : mine.endOffset);
+      }
+    }
+    const removed = log.truncateTo(target);
+    if (removed > 0) this.host.onTruncated(p, removed, "OffsetsForLeaderEpoch");
+    if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
+    t.truncating = again;
+    return false;
+  }
+
+  private sendFetch(): void {
+    const parts = [...this.states.values()];
+    const req: FetchRequest = {
+      replicaId: this.s.brokerId,
+      maxWaitMs: this.s.maxWaitMs,
+      minBytes: this.s.minBytes,
+      maxBytes: this.s.maxBytes,
+      partitions: parts.map((t) => ({
+        topic: t.partition.topic,
+        partition: t.partition.index,
+        fetchOffset: t.partition.log.logEndOffset,
+        currentLeaderEpoch: this.s.behaviour.fetchLeaderEpoch ? t.partition.leaderEpoch : -1,
+      })),
+    };
+    this.conn.send<FetchResponse>("Fetch", req, HEADER_BYTES + 32 * parts.length, (res) => {
+      if (res === null) return this.done(true);
+      let backoff = false;
+      for (const r of res.partitions) backoff = this.onPartitionData(r) || backoff;
+      this.done(backoff);
+    });
+  }
+
+  /** Applies one partition's fetched data; returns true when the fetcher should back off. */
+  private onPartitionData(r: FetchPartitionResponse): boolean {
+    const t = this.states.get(`${r.topic}-${r.partition}`);
+    if (t === undefined || t.truncating) return false;
+    const p = t.partition;
+    const log = p.log;
+    const error: ErrorCode = r.error;
+    if (error === "OFFSET_OUT_OF_RANGE") {
+      // The leader's log is shorter than ours (an unclean leader): cut back to its end
+      // (AbstractFetcherThread.handleOffsetOutOfRange).
+      const removed = log.truncateTo(r.logEndOffset);
+      if (removed > 0) this.host.onTruncated(p, removed, "OFFSET_OUT_OF_RANGE");
+      if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
+      return false;
+    }
+    if (error !== "NONE") return true;
+    let appended = false;
+    for (const b of r.batches) {
+      if (b.baseOffset < log.logEndOffset) continue;
+      if (b.baseOffset !== log.logEndOffset) break;
+      log.append(b as RecordBatch);
+      appended = true;
+    }
+    // A follower's high watermark is the leader's, capped by its own log end (Partition.updateFollowerHighWatermark).
+    p.highWatermark = Math.min(r.highWatermark, log.logEndOffset);
+    if (appended) this.host.onFollowerAppend(p);
+    return false;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * What changed between Kafka releases, as far as the simulator models it. `kafka.version` in a
+ * scenario picks the row; README.md carries the same table for users.
+ */
+
+export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.4", "2.8", "3.0", "3.6", "3.7"] as const;
+export type KafkaVersion = (typeof KAFKA_VERSIONS)[number];
+
+function at(version: KafkaVersion, since: KafkaVersion): boolean {
+  return KAFKA_VERSIONS.indexOf(version) >= KAFKA_VERSIONS.indexOf(since);
+}
+
+export interface Behaviour {
+  /** KIP-101 (0.11): followers truncate by OffsetsForLeaderEpoch, not to their high watermark. */
+  leaderEpochTruncation: boolean;
+  /** KIP-279 (2.0): the leader answers with the largest epoch it has at or below the asked one. */
+  epochTruncationFix: boolean;
+  /** KIP-320 (2.1): fetches carry the current leader epoch; stale ones get FENCED_LEADER_EPOCH. */
+  fetchLeaderEpoch: boolean;
+  /** KIP-380 (2.2): controller requests carry the broker epoch; stale ones get STALE_BROKER_EPOCH. */
+  brokerEpoch: boolean;
+  /** KIP-98 (0.11): idempotent producer. */
+  idempotence: boolean;
+  /** KAFKA-5494 (1.0): idempotence keeps order with up to 5 requests in flight (before: 1). */
+  idempotentInFlight5: boolean;
+  /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
+  deliveryTimeout: boolean;
+  /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
+  keylessPartitioner: "round-robin" | "sticky" | "uniform-sticky";
+}
+
+export function behaviourOf(version: KafkaVersion): Behaviour {
+  return {
+    leaderEpochTruncation: at(version, "0.11"),
+    epochTruncationFix: at(version, "2.0"),
+    fetchLeaderEpoch: at(version, "2.1"),
+    brokerEpoch: at(version, "2.4"),
+    idempotence: at(version, "0.11"),
+    idempotentInFlight5: at(version, "1.0"),
+    deliveryTimeout: at(version, "2.1"),
+    keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
+  };
+}
+
+export type ConfigValue = number | boolean | string;
+export type ConfigMap = Record<string, ConfigValue>;
+
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** Broker (and topic-level) defaults of a release: KafkaConfig.scala / LogConfig of that version. */
+export function brokerDefaults(version: KafkaVersion): ConfigMap {
+  return {
+    "num.network.threads": 3,
+    "num.io.threads": 8,
+    "num.replica.fetchers": 1,
+    "replica.fetch.wait.max.ms": 500,
+    "replica.fetch.min.bytes": 1,
+    "replica.fetch.max.bytes": 1_048_576,
+    "replica.fetch.backoff.ms": 1000,
+    "replica.socket.timeout.ms": 30_000,
+    // KIP-537 (2.5) raised both: 10 s -> 30 s and 6 s -> 18 s.
+    "replica.lag.time.max.ms": at(version, "2.8") ? 30_000 : 10_000,
+    "zookeeper.session.timeout.ms": at(version, "2.8") ? 18_000 : 6_000,
+    "replica.high.watermark.checkpoint.interval.ms": 5000,
+    "min.insync.replicas": 1,
+    // KIP-106 (0.11) turned unclean leader election off by default.
+    "unclean.leader.election.enable": !at(version, "0.11"),
+    "auto.leader.rebalance.enable": true,
+    "leader.imbalance.check.interval.seconds": 300,
+    "leader.imbalance.per.broker.percentage": 10,
+    "controlled.shutdown.enable": true,
+    "controlled.shutdown.max.retries": 3,
+    "controlled.shutdown.retry.backoff.ms": 5000,
+    "controller.socket.timeout.ms": 30_000,
+    "log.flush.interval.messages": NEVER,
+    "log.flush.interval.ms": NEVER,
+    "log.flush.scheduler.interval.ms": NEVER,
+    "log.segment.bytes": 1_073_741_824,
+  };
+}
+
+/** Producer defaults of a release: ProducerConfig.java of that version. */
+export function producerDefaults(version: KafkaVersion): ConfigMap {
+  const v3 = at(version, "3.0");
+  return {
+    // KIP-679 (3.0): acks=all and enable.idempotence=true by default.
+    acks: v3 ? "all" : "1",
+    "enable.idempotence": v3,
+    "batch.size": 16_384,
+    "linger.ms": 0,
+    "buffer.memory": 33_554_432,
+    "max.block.ms": 60_000,
+    "max.in.flight.requests.per.connection": 5,
+    // KIP-91 (2.1): retries default went from 0 to Integer.MAX_VALUE, bounded by delivery.timeout.ms.
+    retries: at(version, "2.1") ? 2_147_483_647 : 0,
+    "retry.backoff.ms": 100,
+    "request.timeout.ms": 30_000,
+    "delivery.timeout.ms": 120_000,
+    "metadata.max.age.ms": 300_000,
+    "reconnect.backoff.ms": 50,
+  };
+}
+
+/** A config with typed getters; keys are Kafka's. */
+export class KafkaConfig {
+  constructor(private readonly values: ConfigMap) {}
+
+  static merge(...layers: Array<ConfigMap | Record<string, unknown> | undefined>): KafkaConfig {
+    const out: ConfigMap = {};
+    for (const layer of layers) {
+      if (layer === undefined) continue;
+      for (const [k, v] of Object.entries(layer)) if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") out[k] = v;
+    }
+    return new KafkaConfig(out);
+  }
+
+  has(key: string): boolean {
+    return key in this.values;
+  }
+
+  num(key: string): number {
+    const v = this.values[key];
+    if (typeof v === "number") return v;
+    if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
+    throw new Error(`config ${key}: expected a number, got ${String(v)}`);
+  }
+
+  bool(key: string): boolean {
+    const v = this.values[key];
+    if (typeof v === "boolean") return v;
+    if (v === "true" || v === "false") return v === "true";
+    throw new Error(`config ${key}: expected true or false, got ${String(v)}`);
+  }
+
+  str(key: string): string {
+    return String(this.values[key]);
+  }
+
+  /** acks as Kafka parses it: "all" is -1. */
+  acks(): number {
+    const v = String(this.values["acks"]);
+    return v === "all" || v === "-1" ? -1 : Number(v);
+  }
+}
