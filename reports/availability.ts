@@ -1,7 +1,7 @@
 /**
  * Per-partition story of a run: leader and ISR changes as written to ZooKeeper, and how long the
  * partition could not take writes. A partition is unavailable while it has no leader, while its
- * leader's broker process is down (clients time out until the controller notices), and, when a
+ * leader's broker process is down (until a LeaderAndIsr makes a broker lead it again), and, when a
  * producer writes to it with acks=all, while its ISR is smaller than min.insync.replicas.
  */
 import type { World } from "../scenarios/world.js";
@@ -20,16 +20,6 @@ export interface PartitionSummary {
   unavailableMs: number;
   /** The state changes themselves, for the timeline and the summary. */
   changes: StateChange[];
-}
-
-function overlapUs(a0: number, a1: number, intervals: ReadonlyArray<[number, number]>): number {
-  let total = 0;
-  for (const [b0, b1] of intervals) {
-    const lo = Math.max(a0, b0);
-    const hi = Math.min(a1, b1);
-    if (hi > lo) total += hi - lo;
-  }
-  return total;
 }
 
 export function partitionSummaries(world: World): PartitionSummary[] {
@@ -53,7 +43,16 @@ export function partitionSummaries(world: World): PartitionSummary[] {
         if (prev !== undefined && prev.isr.join(",") !== c.isr.join(",")) isrChanges++;
         const until = changes[i + 1]?.atUs ?? endUs;
         if (c.leader < 0 || (acksAll && c.isr.length < minIsr)) unavailable += until - c.atUs;
-        else unavailable += overlapUs(c.atUs, until, (h.brokerDown.get(c.leader) ?? []).map(([a, b]) => [a, Math.min(b, endUs)]));
+        else {
+          // A leader that went down stays unavailable until the controller writes a new state:
+          // a restarted broker does not lead again before a LeaderAndIsr tells it to.
+          const down = (h.brokerDown.get(c.leader) ?? []).find(([a, b]) => b > c.atUs && a < until);
+          if (down !== undefined) {
+            const from = Math.max(c.atUs, down[0]);
+            const back = (h.leaderships.get(key) ?? []).find((l) => l.broker === c.leader && l.atUs >= down[1] && l.atUs < until);
+            unavailable += (back?.atUs ?? until) - from;
+          }
+        }
       });
       const last = changes[changes.length - 1];
       out.push({

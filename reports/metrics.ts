@@ -29,6 +29,7 @@ export interface Metrics {
   leaderChanges: number;
   isrChanges: number;
   truncatedRecords: number;
+  controllerElections: number;
   bytesLostToPowerLoss: number;
   messagesDropped: number;
   invariantViolations: number;
@@ -139,6 +140,7 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     leaderChanges: summaries.reduce((n, s) => n + s.leaderChanges, 0),
     isrChanges: summaries.reduce((n, s) => n + s.isrChanges, 0),
     truncatedRecords: h.truncations.reduce((n, t) => n + t.records, 0),
+    controllerElections: h.controllers.length,
     bytesLostToPowerLoss: bytesLost,
     messagesDropped: world.network.messagesDropped,
     invariantViolations: world.sim.violations.length,

@@ -17,11 +17,33 @@ export function scheduleFaults(world: World): void {
   world.sim.at(world.scenario.durationUs, () => healAll(world), undefined);
 }
 
-/** Node names and rack names (`rack-a` or `a`) to hosts. */
+/**
+ * Node names and rack names (`rack-a` or `a`) to hosts; also, resolved when the fault fires,
+ * `controller` (the broker holding /controller), `leader:<topic>-<p>` (the partition's leader in
+ * ZooKeeper), `replicas:<topic>-<p>` (every broker assigned a replica of it) and
+ * `followers:<topic>-<p>` (the replicas other than the leader).
+ */
 export function resolveTargets(world: World, value: string | readonly string[]): Host[] {
   const names = typeof value === "string" ? [value] : value;
   const out: Host[] = [];
+  const tree = world.zookeeper.tree;
+  const broker = (id: number | undefined): void => {
+    const h = id === undefined ? undefined : world.brokers.get(id);
+    if (h !== undefined) out.push(h);
+  };
   for (const name of names) {
+    if (name === "controller") {
+      broker((tree.get("/controller")?.data as { brokerid: number } | undefined)?.brokerid);
+      continue;
+    }
+    const ref = /^(leader|replicas|followers):(.+)-(\d+)$/.exec(name);
+    if (ref !== null) {
+      const leader = (tree.get(`/brokers/topics/${ref[2]}/partitions/${ref[3]}/state`)?.data as { leader: number } | undefined)?.leader;
+      const replicas = (tree.get(`/brokers/topics/${ref[2]}`)?.data as { partitions: Record<string, number[]> } | undefined)?.partitions[ref[3]] ?? [];
+      if (ref[1] === "leader") broker(leader);
+      else for (const id of replicas) if (ref[1] === "replicas" || id !== leader) broker(id);
+      continue;
+    }
     const host = world.hostsByName.get(name);
     if (host !== undefined) {
       out.push(host);
@@ -92,9 +114,7 @@ function applyFault(world: World, fault: FaultModel): void {
       return;
     }
     case "expireSession":
-      // ZooKeeper sessions arrive with the Kafka model (issue 3); until then this is inert.
-      sim.marks.hit("fault: expireSession has no ZooKeeper to act on yet");
-      return;
+      return onHosts(f.expireSession, (h) => world.zookeeper.expireSessionsOf(h.name));
     default:
       return assertNever(fault.verb);
   }

@@ -110,10 +110,15 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
   (doc.producers ?? []).forEach((p, i) => topicRef(p.topic, ["producers", i, "topic"]));
   dup((doc.consumers ?? []).map((c) => c.group), (i) => ["consumers", i, "group"], "consumer group");
   (doc.consumers ?? []).forEach((c, i) => topicRef(c.topic, ["consumers", i, "topic"]));
-  const targetOk = (name: string): boolean => hostNames.has(name) || (name.startsWith("rack-") && rackNames.has(name.slice(5))) || rackNames.has(name);
+  const partitionRef = (name: string): boolean => {
+    const m = /^leader:(.+)-(\d+)$/.exec(name);
+    return m !== null && topics.some((t) => t.name === m[1] && Number(m[2]) < t.partitions);
+  };
+  const targetOk = (name: string): boolean =>
+    hostNames.has(name) || (name.startsWith("rack-") && rackNames.has(name.slice(5))) || rackNames.has(name) || name === "controller" || partitionRef(name.replace(/^(replicas|followers):/, "leader:"));
   const checkTargets = (value: unknown, path: Path): void => {
     if (typeof value === "string") {
-      if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}) or a rack (rack-<name>) (got ${JSON.stringify(value)})` });
+      if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}), a rack (rack-<name>), controller, leader:<topic>-<partition>, replicas:<topic>-<partition> or followers:<topic>-<partition> (got ${JSON.stringify(value)})` });
     } else if (Array.isArray(value)) value.forEach((v, j) => checkTargets(v, [...path, j]));
   };
   (doc.faults ?? []).forEach((f, i) => {

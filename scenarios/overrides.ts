@@ -7,7 +7,8 @@
  * - `consumer.<kafka key>` → every consumer group's config
  * - `topic.<kafka key>`    → every topic's config
  * - anything else is a dotted path into the document: `kafka.version=0.10.2`, `duration=60s`,
- *   `cluster.brokers=5`, `cluster.os.vm.dirty_ratio=40`.
+ *   `cluster.brokers=5`, `cluster.os.vm.dirty_ratio=40`, list items by index (`faults.0.at=40s`);
+ *   the value `~` removes the key.
  */
 import type { Problem } from "./model.js";
 
@@ -79,7 +80,7 @@ function setPath(doc: Doc, key: string, value: unknown, problems: Problem[]): vo
     let matched = false;
     for (let j = parts.length - 1; j > i; j--) {
       const k = parts.slice(i, j).join(".");
-      if (isObject(node[k])) {
+      if (isObject(node[k]) || Array.isArray(node[k])) {
         node = node[k] as Doc;
         i = j;
         matched = true;
@@ -101,5 +102,7 @@ function setPath(doc: Doc, key: string, value: unknown, problems: Problem[]): vo
       }
     }
   }
-  node[parts.slice(i).join(".")] = value;
+  // `~` (YAML's null) removes a key: `--set faults.0.powerOff=~ --set faults.0.crash=broker-1`.
+  if (value === "~") delete node[parts.slice(i).join(".")];
+  else node[parts.slice(i).join(".")] = value;
 }

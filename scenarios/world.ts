@@ -109,7 +109,11 @@ export function buildWorld(scenario: Scenario, seed: number): World {
   for (const p of doc.producers ?? []) {
     const host = hostsByName.get(`producer-${p.id}`) as Host;
     const topic = (doc.topics ?? []).find((t) => t.name === p.topic);
-    const config = KafkaConfig.merge(producerDefaults(version), p.config);
+    const defaults = producerDefaults(version);
+    const acks = String(p.config?.["acks"] ?? defaults.acks);
+    // KIP-679: idempotence is on by default only where acks=all; set explicitly it needs acks=all (checked at load).
+    if (p.config?.["enable.idempotence"] === undefined && acks !== "all" && acks !== "-1") defaults["enable.idempotence"] = false;
+    const config = KafkaConfig.merge(defaults, p.config);
     host.install(
       () =>
         new KafkaProducer(machineOf(host), {

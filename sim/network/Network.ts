@@ -26,6 +26,8 @@ import { DEFAULT_LATENCY, latencyClass, type LatencyTable } from "./Topology.js"
 
 /** Linux's minimum retransmission timeout (include/net/tcp.h, TCP_RTO_MIN = HZ/5). */
 export const TCP_RTO_MIN_US = 200_000;
+/** A FIN reaches the peer just after the last data segment sent before it. */
+const FIN_AFTER_DATA_US = 100;
 
 export interface MessageHandler {
   onMessage(socket: Socket, message: unknown): void;
@@ -157,7 +159,7 @@ export class Network implements HostListener {
     const conn = socket.connection;
     const fromSide = socket.side;
     const from = conn.hostOf(fromSide);
-    if (conn.broken || conn.incarnations[fromSide] !== from.incarnation || !from.alive) {
+    if (conn.broken || conn.closedFor[fromSide] || conn.incarnations[fromSide] !== from.incarnation || !from.alive) {
       this.messagesDropped++;
       return;
     }
@@ -182,16 +184,24 @@ export class Network implements HostListener {
     this.sim.at(arrival, from === to ? deliver : arriveAtNic, flight);
   }
 
-  /** Closes a connection from one end (graceful); the peer learns one propagation delay later. */
+  /**
+   * Closes a connection from one end (graceful). Like a TCP FIN, the close follows the data
+   * already sent: messages in flight are still delivered, and the peer learns of the close
+   * after the last of them.
+   */
   close(socket: Socket): void {
     const conn = socket.connection;
     if (conn.closedFor[socket.side]) return;
-    const wasBroken = conn.broken;
-    conn.broken = true;
     conn.closedFor[socket.side] = true;
     const peerSide: 0 | 1 = socket.side === 0 ? 1 : 0;
     this.sim.trace.record(this.sim.now, socket.local.name, "net-close", { conn: conn.id });
-    if (!wasBroken) this.notifyClosed(conn, peerSide, this.propagationUs(socket.local, socket.peer));
+    if (conn.broken) return;
+    const finUs = Math.max(this.propagationUs(socket.local, socket.peer), conn.lastArrivalUs[peerSide] - this.sim.now + FIN_AFTER_DATA_US);
+    this.sim.schedule(finUs, () => {
+      if (conn.broken) return;
+      conn.broken = true;
+      this.notifyClosed(conn, peerSide, 0);
+    }, undefined);
   }
 
   // --- faults ---

@@ -64,6 +64,7 @@ export class Broker implements Process, RequestHandler {
   private nextProducerId = 0;
   private readonly cleanMarker: SimFile;
   private stopping = false;
+  private readonly channels = new Map<number, { busy: boolean; queue: Request[] }>();
 
   constructor(
     private readonly machine: Machine,
@@ -181,14 +182,45 @@ export class Broker implements Process, RequestHandler {
 
   // --- requests ---
 
+  /**
+   * A connection's requests are handled one at a time, in order: the processor mutes a channel
+   * from reading a request until its response is sent (SocketServer.Processor), so pipelined
+   * requests wait on the socket, even while a produce sits in purgatory.
+   */
   onRequest(socket: Socket, message: unknown): void {
-    const req = message as Request;
-    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req));
-    this.machine.setTimer(doneAt - this.machine.now, () => this.handle(socket, req));
+    let q = this.channels.get(socket.connection.id);
+    if (q === undefined) this.channels.set(socket.connection.id, (q = { busy: false, queue: [] }));
+    q.queue.push(message as Request);
+    this.pump(socket, q);
   }
 
-  private handle(socket: Socket, req: Request): void {
-    const reply = (body: unknown, bytes = HEADER_BYTES): void => socket.send({ cid: req.cid, body }, bytes);
+  onClientGone(socket: Socket): void {
+    this.channels.delete(socket.connection.id);
+  }
+
+  private pump(socket: Socket, q: { busy: boolean; queue: Request[] }): void {
+    if (q.busy || q.queue.length === 0) return;
+    q.busy = true;
+    const req = q.queue.shift()!;
+    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req));
+    this.machine.setTimer(doneAt - this.machine.now, () =>
+      this.handle(socket, req, () => {
+        q.busy = false;
+        this.pump(socket, q);
+      }),
+    );
+  }
+
+  private handle(socket: Socket, req: Request, unmute: () => void): void {
+    const reply = (body: unknown, bytes = HEADER_BYTES): void => {
+      socket.send({ cid: req.cid, body }, bytes);
+      unmute();
+    };
+    if (req.api === "Produce" && (req.body as ProduceRequest).acks === 0) {
+      // No response for acks=0: the channel is unmuted once the request is handled.
+      this.rm.handleProduce(req.body as ProduceRequest, () => undefined);
+      return unmute();
+    }
     switch (req.api) {
       case "Produce":
         return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, HEADER_BYTES + 16 * res.partitions.length));

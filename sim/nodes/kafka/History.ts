@@ -54,6 +54,8 @@ export class KafkaHistory implements KafkaObserver {
   readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];
   readonly controllers: Array<{ atUs: number; broker: number; epoch: number }> = [];
   readonly slices: InFlightSlice[] = [];
+  /** When each broker took leadership of a partition (it had a LeaderAndIsr making it leader). */
+  readonly leaderships = new Map<string, Array<{ atUs: number; broker: number }>>();
   /** Leader per (partition, epoch), for "one leader per epoch". */
   private readonly leaderOfEpoch = new Map<string, number>();
 
@@ -128,6 +130,9 @@ export class KafkaHistory implements KafkaObserver {
     const other = this.leaderOfEpoch.get(k);
     if (other !== undefined && other !== brokerId) this.sim.violate("one leader per partition epoch", `${p.key}: brokers ${other} and ${brokerId} both led epoch ${p.leaderEpoch}`);
     this.leaderOfEpoch.set(k, brokerId);
+    let list = this.leaderships.get(p.key);
+    if (list === undefined) this.leaderships.set(p.key, (list = []));
+    list.push({ atUs: this.sim.now, broker: brokerId });
   }
 
   onLeaderHighWatermark(brokerId: number, p: Partition, previous: number): void {

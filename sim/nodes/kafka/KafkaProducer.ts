@@ -52,6 +52,7 @@ export class KafkaProducer implements Process {
   private producerId = -1;
   private initInFlight = false;
   private readonly nextSeq: number[];
+  private readonly lastAckedSeq: number[];
   private readonly inFlightPerPartition: number[];
   private readonly upcoming: number[] = [];
   private lastDrawnUs: number;
@@ -91,6 +92,7 @@ export class KafkaProducer implements Process {
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"));
     this.leaders = new Array(spec.partitions).fill(-1);
     this.nextSeq = new Array(spec.partitions).fill(0);
+    this.lastAckedSeq = new Array(spec.partitions).fill(-1);
     this.inFlightPerPartition = new Array(spec.partitions).fill(0);
     this.arrivalRng = machine.rng("arrivals");
     this.keyRng = machine.rng("keys");
@@ -236,11 +238,18 @@ export class KafkaProducer implements Process {
     const o = this.spec.observer;
     if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
       this.acc.release(b);
+      if (b.producerId === this.producerId) this.lastAckedSeq[b.partition] = Math.max(this.lastAckedSeq[b.partition], b.baseSequence + b.count - 1);
       o.onAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, offset, b.arrivals);
       return;
     }
     o.onProduceError(this.spec.id, this.spec.topic, b.partition, error);
     if (INVALIDATES_METADATA.has(error)) this.needMetadata = true;
+    if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1) {
+      // The batch right after the last acknowledged one is out of order: the broker lost this
+      // producer's state (truncation after a lossy failover). Start over with a new producer id,
+      // as producers since KIP-360 do by bumping the epoch (TransactionManager.canRetry).
+      this.resetProducerId();
+    }
     if (RETRIABLE.has(error) && this.canRetry(b, now)) {
       b.retryAtUs = now + this.retryBackoffUs;
       this.acc.reenqueue(b, this.idempotent);
@@ -257,12 +266,16 @@ export class KafkaProducer implements Process {
   private fail(b: ProducerBatch, error: string): void {
     this.acc.release(b);
     this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error);
-    if (this.idempotent && this.producerId >= 0) {
-      // A lost sequence leaves a gap the broker would refuse: start over with a new producer id.
-      this.machine.mark("producer: idempotent batch failed, producer id reset");
-      this.producerId = -1;
-      this.nextSeq.fill(0);
-    }
+    // A lost sequence leaves a gap the broker would refuse: start over with a new producer id.
+    if (this.idempotent) this.resetProducerId();
+  }
+
+  private resetProducerId(): void {
+    if (this.producerId < 0) return;
+    this.machine.mark("producer: producer id reset");
+    this.producerId = -1;
+    this.nextSeq.fill(0);
+    this.lastAckedSeq.fill(-1);
   }
 
   /** delivery.timeout.ms (from 2.1); before it, batches waiting for a leader expire after request.timeout.ms. */
