@@ -2,6 +2,8 @@
  * `npm run bench`: prints one `name=value` line per figure, so CI logs and scripts can read
  * them. Benchmarks measure; tests assert behaviour.
  */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { holdOnKafkasim, holdOnSimjs } from "./holdModel.js";
 
 function main(): void {
@@ -17,6 +19,9 @@ function main(): void {
   console.log(`engine.hold.events_per_sec=${Math.round(ours.eventsPerSec)}`);
   console.log(`engine.hold.simjs_events_per_sec=${Math.round(theirs.eventsPerSec)}`);
   console.log(`engine.hold.ratio_vs_simjs=${(ours.eventsPerSec / theirs.eventsPerSec).toFixed(2)}`);
+  // The reference scenario runs in a child process so that its peak RSS is its own.
+  const reference = fileURLToPath(new URL("./reference.js", import.meta.url));
+  process.stdout.write(execFileSync(process.execPath, [reference], { encoding: "utf8" }));
 }
 
 main();

@@ -272,9 +272,10 @@ export class Network implements HostListener {
       return;
     }
     this.messagesDelivered++;
-    this.sim.trace.record(this.sim.now, to.name, "recv", { conn: conn.id, bytes: flight.bytes });
+    this.sim.trace.recordPair(this.sim.now, to.name, "recv", "conn", conn.id, "bytes", flight.bytes);
     const socket = conn.sockets[flight.to];
-    to.deliver(to.incarnation, () => h.handler.onMessage(socket, flight.message));
+    if (to.state === "running") h.handler.onMessage(socket, flight.message);
+    else to.deliver(to.incarnation, () => h.handler.onMessage(socket, flight.message));
   }
 
   private notifyClosed(conn: Connection, side: 0 | 1, afterUs: number): void {
