@@ -4,7 +4,7 @@
  * reads files, writes files or looks at a wall clock.
  */
 import { Command, CommanderError, Option } from "commander";
-import { existsSync, readFileSync, readdirSync, createWriteStream, type WriteStream } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync, createWriteStream, type WriteStream } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenario, formatProblem, type LoadResult } from "./scenarios/loader.js";
@@ -12,6 +12,9 @@ import { parseOverride, type Override } from "./scenarios/overrides.js";
 import { scenarioJsonSchema } from "./scenarios/schema.js";
 import { runScenario } from "./scenarios/runner.js";
 import { computeMetrics } from "./reports/metrics.js";
+import { buildTimeline } from "./reports/timeline.js";
+import { describeCluster } from "./reports/describe.js";
+import { parseDuration } from "./scenarios/units.js";
 import { formatUs } from "./sim/time.js";
 import { evaluateChecks } from "./reports/checks.js";
 import { formatRunSummary, type RunReport } from "./reports/summary.js";
@@ -88,10 +91,21 @@ function shellQuote(s: string): string {
   return /^[A-Za-z0-9._\-/=:,]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean; trace?: string; force?: boolean }): void {
+function cmdDescribe(ref: string, opts: { at: string; seed: string; set: string[] }): void {
+  const seed = parseSeed(opts.seed);
+  const atUs = parseDuration(opts.at);
+  if (atUs === null) throw new UsageError(`--at ${opts.at}: expected a duration such as 42s or 1500ms`);
+  const scenario = loadOrExit(ref, opts.set);
+  if (scenario === null) return;
+  const outcome = runScenario(scenario, { seed, untilUs: atUs });
+  process.stdout.write(describeCluster(outcome.world));
+}
+
+function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean; trace?: string; timeline?: string; force?: boolean }): void {
   const seed = parseSeed(opts.seed);
   const scenario = loadOrExit(ref, opts.set);
   if (scenario === null) return;
+  if (opts.timeline !== undefined && existsSync(opts.timeline) && opts.force !== true) throw new UsageError(`--timeline ${opts.timeline}: the file exists; pass --force to overwrite it`);
   const traceStream = opts.trace === undefined ? undefined : openTrace(opts.trace, opts.force === true);
   const started = performance.now();
   const outcome = runScenario(scenario, { seed, traceSink: traceStream === undefined ? undefined : (line) => traceStream.write(line + "\n") });
@@ -117,6 +131,7 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
     marks: Object.fromEntries(sim.marks.entries()),
     repro,
   };
+  if (opts.timeline !== undefined) writeFileSync(opts.timeline, JSON.stringify(buildTimeline(outcome.world)));
   process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : formatRunSummary(report));
   process.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
@@ -158,8 +173,17 @@ function main(argv: string[]): void {
     .option("--set <key=value>", "override a config or field, e.g. producer.acks=1 (repeatable)", collect, [])
     .option("--json", "print one JSON document")
     .option("--trace <file>", "write the full trace as JSON Lines")
-    .addOption(new Option("--force", "overwrite the --trace file if it exists"))
+    .option("--timeline <file>", "write a Chrome/Perfetto trace JSON of the run (ui.perfetto.dev)")
+    .addOption(new Option("--force", "overwrite the --trace / --timeline file if it exists"))
     .action(cmdRun);
+  program
+    .command("describe")
+    .description("run a scenario up to a simulated time and print its partitions like kafka-topics.sh --describe")
+    .argument("<scenario>", "a scenario file or the name of a built-in scenario")
+    .requiredOption("--at <time>", "simulated time, e.g. 42s or 1500ms")
+    .option("--seed <n>", "root seed", "1")
+    .option("--set <key=value>", "override a config or field (repeatable)", collect, [])
+    .action(cmdDescribe);
   program
     .command("schema")
     .description("print the scenario file's JSON Schema (for editors)")

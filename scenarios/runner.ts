@@ -11,6 +11,8 @@ import { buildWorld, type World } from "./world.js";
 export interface RunOptions {
   seed: number;
   traceSink?: TraceSink;
+  /** Stop at this simulated time instead of the end of duration + settle. */
+  untilUs?: number;
 }
 
 export interface RunOutcome {
@@ -25,7 +27,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   // Report every violation rather than stopping at the first: the run's story matters.
   world.sim.stopOnViolation = false;
   scheduleFaults(world);
-  const endUs = scenario.durationUs + scenario.settleUs;
+  const endUs = options.untilUs ?? scenario.durationUs + scenario.settleUs;
   const stopReason = world.sim.run({ untilUs: endUs });
   return { world, stopReason, simulatedUs: world.sim.now };
 }

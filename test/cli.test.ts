@@ -17,6 +17,9 @@ describe("kafkasim CLI", () => {
     expect(a.code).toBe(0);
     const ra = JSON.parse(a.out);
     for (const k of ["scenario", "seed", "traceHash", "events", "simulatedUs", "wallMs", "ok", "checks", "metrics", "repro"]) expect(ra).toHaveProperty(k);
+    for (const k of ["lostAcked", "duplicates", "reordered", "divergence", "unavailableMs", "produceLatencyMs.p50", "produceLatencyMs.p99", "produceLatencyMs.p999", "produceLatencyMs.max", "throughput.recordsPerSec", "throughput.bytesPerSec"]) {
+      expect(typeof k.split(".").reduce((o: Record<string, unknown>, p) => o[p] as Record<string, unknown>, ra.metrics)).toBe("number");
+    }
     expect(ra.repro).toBe("npx kafkasim run steady-state --seed 7");
     expect(JSON.parse(b.out).traceHash).toBe(ra.traceHash);
     expect(JSON.parse(kafkasim("run", "steady-state", "--seed", "8", "--json").out).traceHash).not.toBe(ra.traceHash);
@@ -67,5 +70,25 @@ describe("kafkasim CLI", () => {
   it("list names the built-ins", () => {
     const names = JSON.parse(kafkasim("list", "--json").out).map((s: { name: string }) => s.name);
     expect(names).toEqual(expect.arrayContaining(["steady-state", "rack-power-loss", "crash-keeps-page-cache", "network-partition"]));
+  });
+
+  it("describe --at prints partitions in kafka-topics.sh --describe style", () => {
+    const r = kafkasim("describe", "unclean-election", "--at", "50s");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Topic: orders\tPartition: 0\tLeader: \d\tReplicas: \d,\d,\d\tIsr: \d\t/);
+    expect(kafkasim("describe", "unclean-election", "--at", "soon").code).toBe(2);
+  });
+
+  it("--timeline writes Chrome/Perfetto trace JSON with broker and partition tracks", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
+    const file = join(dir, "t.json");
+    expect(kafkasim("run", "acks1-leader-failover", "--timeline", file).code).toBe(0);
+    const t = JSON.parse(readFileSync(file, "utf8"));
+    const names = t.traceEvents.map((e: { name: string; ph: string; args?: { name?: string } }) => (e.ph === "M" ? e.args?.name : e.name));
+    expect(names).toContain("broker-1");
+    expect(names).toContain("orders-0");
+    expect(names.some((n: string) => n.startsWith("fault: crash"))).toBe(true);
+    expect(t.traceEvents.some((e: { ph: string }) => e.ph === "C")).toBe(true);
+    expect(kafkasim("run", "acks1-leader-failover", "--timeline", file).code).toBe(2);
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * The promises the built-in scenarios make: each one's `expect` holds for seeds 1 to 20, and
+ * the two-sided stories come out both ways.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { readFileSync, readdirSync } from "node:fs";
+import { loadScenario, formatProblem } from "../scenarios/loader.js";
+import { runScenario } from "../scenarios/runner.js";
+import { computeMetrics } from "../reports/metrics.js";
+import { evaluateChecks } from "../reports/checks.js";
+import type { Override } from "../scenarios/overrides.js";
+
+const BUILTINS = readdirSync("scenarios").filter((f) => f.endsWith(".yaml"));
+
+function run(file: string, seed: number, sets: Override[] = [], text?: string) {
+  const r = loadScenario(text ?? readFileSync(`scenarios/${file}`, "utf8"), file, sets);
+  if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+  const outcome = runScenario(r.scenario, { seed });
+  const metrics = computeMetrics(outcome);
+  const checks = evaluateChecks(r.scenario.doc.expect, metrics, outcome.world.sim.marks, r.scenario.doc.marks);
+  return { metrics, checks, violations: outcome.world.sim.violations };
+}
+
+const set = (key: string, value: string): Override => ({ key, value });
+
+// Each test is one long synchronous run: yield to the event loop between them so the worker
+// answers the runner's RPC (otherwise "Timeout calling onTaskUpdate" after a minute).
+afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
+
+describe("built-in scenarios keep their promises for seeds 1..20", () => {
+  // One test per seed, so the worker gets to report between runs.
+  for (const file of BUILTINS) {
+    for (let seed = 1; seed <= 20; seed++) {
+      it(`${file} seed ${seed}`, () => {
+        const { checks, violations } = run(file, seed);
+        const failed = checks.filter((c) => !c.ok).map((c) => `${c.name} ${c.expected} (actual ${c.actual})`);
+        expect({ failed, violations }).toEqual({ failed: [], violations: [] });
+      });
+    }
+  }
+});
+
+describe("two-sided stories", () => {
+  it("unclean election: loss with it on, unavailability and no loss with it off", () => {
+    const on = run("unclean-election.yaml", 3).metrics;
+    const off = run("unclean-election.yaml", 3, [set("broker.unclean.leader.election.enable", "false")]).metrics;
+    expect(on.lostAcked).toBeGreaterThan(0);
+    expect(off.lostAcked).toBe(0);
+    expect(off.unavailableMs).toBeGreaterThan(on.unavailableMs);
+  });
+
+  it("power loss loses acknowledged records; a crash of every broker process loses none", () => {
+    const power = run("power-loss-vs-crash.yaml", 5).metrics;
+    const crash = run("power-loss-vs-crash.yaml", 5, [set("faults.0.powerOff", "~"), set("faults.0.crash", "replicas:orders-0")]).metrics;
+    expect(power.lostAcked).toBeGreaterThan(0);
+    expect(power.bytesLostToPowerLoss).toBeGreaterThan(0);
+    expect(crash.lostAcked).toBe(0);
+    expect(crash.bytesLostToPowerLoss).toBe(0);
+  });
+
+  it("acks=1 loses the unreplicated tail where acks=all loses nothing", () => {
+    expect(run("acks1-leader-failover.yaml", 2).metrics.lostAcked).toBeGreaterThan(0);
+    expect(run("acks1-leader-failover.yaml", 2, [set("producer.acks", "all")]).metrics.lostAcked).toBe(0);
+  });
+
+  it("before leader epochs (0.10.2), truncating to the high watermark still keeps acks=all data across leader bounces", () => {
+    const r = run("acks-all-leader-crash.yaml", 4, [set("kafka.version", "0.10.2")]);
+    expect(r.violations).toEqual([]);
+    expect(r.metrics.leaderChanges).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("property: acks=all, min.insync.replicas=2, no unclean election", () => {
+  it("never loses an acknowledged record under random leader crashes", () => {
+    const base = readFileSync("scenarios/acks-all-leader-crash.yaml", "utf8").replace(/faults:\n(  - .*\n)+/, "");
+    const fault = fc.record({ at: fc.integer({ min: 5, max: 100 }), down: fc.integer({ min: 1, max: 30 }), target: fc.constantFrom("leader:orders-0", "followers:orders-0", "controller") });
+    fc.assert(
+      fc.property(fc.array(fault, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 1000 }), (faults, seed) => {
+        const yaml = base.replace("expect:", `faults:\n${faults.map((f) => `  - { at: ${f.at}s, crash: "${f.target}", for: ${f.down}s }`).join("\n")}\nexpect:`);
+        const { metrics, violations } = run("property.yaml", seed, [], yaml);
+        return metrics.lostAcked === 0 && violations.length === 0;
+      }),
+      { numRuns: 6, seed: 42, verbose: true },
+    );
+  }, 240_000);
+});
