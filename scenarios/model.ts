@@ -6,6 +6,8 @@
 import { parseDuration, parseRate } from "./units.js";
 import { DEFAULT_KAFKA_VERSION, FAULT_VERBS, type FaultDocument, type FaultVerb, type ScenarioDocument } from "./schema.js";
 import { KNOWN_METRICS } from "./metrics.js";
+import { checkKafkaConfigs } from "./configCheck.js";
+import type { KafkaVersion } from "../sim/nodes/kafka/versions.js";
 
 export type Path = ReadonlyArray<string | number>;
 export interface Problem {
@@ -141,6 +143,7 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
   for (const key of Object.keys(doc.expect ?? {})) {
     if (!KNOWN_METRICS.includes(key)) problems.push({ path: ["expect", key], message: `expected a metric name: ${KNOWN_METRICS.join(", ")}` });
   }
+  problems.push(...checkKafkaConfigs(doc, (doc.kafka?.version ?? DEFAULT_KAFKA_VERSION) as KafkaVersion));
   return problems;
 }
 
