@@ -46,12 +46,23 @@ export class Trace {
   recordPair(t: number, node: string, type: string, k1: string, v1: number, k2: string, v2: number): void {
     let h1 = this.h1;
     let h2 = this.h2;
-    const words = [t % 0x100000000, Math.floor(t / 0x100000000), this.stringHash(node), this.stringHash(type), v1 | 0, v2 | 0];
-    for (let i = 0; i < words.length; i++) {
-      const c = words[i];
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
-    }
+    // Six 32-bit words: time (low, high), node, type, and the two values.
+    const w0 = t % 0x100000000;
+    const w1 = Math.floor(t / 0x100000000);
+    const w2 = this.stringHash(node);
+    const w3 = this.stringHash(type);
+    h1 = Math.imul(h1 ^ w0, 0x01000193);
+    h2 = Math.imul(h2 ^ w0, 0x01000193) ^ (h2 >>> 13);
+    h1 = Math.imul(h1 ^ w1, 0x01000193);
+    h2 = Math.imul(h2 ^ w1, 0x01000193) ^ (h2 >>> 13);
+    h1 = Math.imul(h1 ^ w2, 0x01000193);
+    h2 = Math.imul(h2 ^ w2, 0x01000193) ^ (h2 >>> 13);
+    h1 = Math.imul(h1 ^ w3, 0x01000193);
+    h2 = Math.imul(h2 ^ w3, 0x01000193) ^ (h2 >>> 13);
+    h1 = Math.imul(h1 ^ (v1 | 0), 0x01000193);
+    h2 = Math.imul(h2 ^ (v1 | 0), 0x01000193) ^ (h2 >>> 13);
+    h1 = Math.imul(h1 ^ (v2 | 0), 0x01000193);
+    h2 = Math.imul(h2 ^ (v2 | 0), 0x01000193) ^ (h2 >>> 13);
     h1 = Math.imul(h1 ^ 0x0a, 0x01000193);
     h2 ^= h1;
     h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
