@@ -59,6 +59,14 @@ describe("two-sided stories", () => {
     expect(crash.bytesLostToPowerLoss).toBe(0);
   });
 
+  it("acks=all with min.insync.replicas=1 loses what the lone leader acked; with 2 it refuses instead", () => {
+    const one = run("isr-shrink-then-leader-loss.yaml", 6).metrics;
+    const two = run("isr-shrink-then-leader-loss.yaml", 6, [set("topic.min.insync.replicas", "2")]).metrics;
+    expect(one.lostAcked).toBeGreaterThan(0);
+    expect(two.lostAcked).toBe(0);
+    expect(two.errors["NOT_ENOUGH_REPLICAS"]).toBeGreaterThan(0);
+  });
+
   it("acks=1 loses the unreplicated tail where acks=all loses nothing", () => {
     expect(run("acks1-leader-failover.yaml", 2).metrics.lostAcked).toBeGreaterThan(0);
     expect(run("acks1-leader-failover.yaml", 2, [set("producer.acks", "all")]).metrics.lostAcked).toBe(0);

@@ -36,7 +36,7 @@ interface ProducerEntry {
   recent: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }>;
 }
 
-export type SequenceCheck = { kind: "ok" } | { kind: "duplicate"; baseOffset: number } | { kind: "outOfOrder" };
+export type SequenceCheck = { kind: "ok" } | { kind: "duplicate"; baseOffset: number; endOffset: number } | { kind: "outOfOrder" };
 
 export class Log {
   readonly batches: RecordBatch[] = [];
@@ -147,7 +147,7 @@ export class Log {
     const p = this.producers.get(producerId);
     if (p === undefined) return { kind: "ok" };
     const dup = p.recent.find((r) => r.firstSeq === firstSeq);
-    if (dup !== undefined) return { kind: "duplicate", baseOffset: dup.baseOffset };
+    if (dup !== undefined) return { kind: "duplicate", baseOffset: dup.baseOffset, endOffset: dup.baseOffset + dup.lastSeq - dup.firstSeq + 1 };
     return firstSeq === p.lastSeq + 1 ? { kind: "ok" } : { kind: "outOfOrder" };
   }
 

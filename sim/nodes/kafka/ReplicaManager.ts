@@ -123,8 +123,11 @@ export class ReplicaManager implements PartitionObserver {
       if (b.producerId >= 0) {
         const check = p.log.checkSequence(b.producerId, b.baseSequence);
         if (check.kind === "duplicate") {
+          // Answered with the first append's offset, but only once that append is committed:
+          // acks=all still waits for the high watermark (and min.insync.replicas) as for a new one.
           this.ctx.machine.mark("produce: duplicate batch answered with its first offset");
           result.baseOffset = check.baseOffset;
+          if (req.acks === -1) toWait.push({ p, requiredOffset: check.endOffset, result });
           continue;
         }
         if (check.kind === "outOfOrder") {
