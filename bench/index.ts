@@ -19,9 +19,11 @@ function main(): void {
   console.log(`engine.hold.events_per_sec=${Math.round(ours.eventsPerSec)}`);
   console.log(`engine.hold.simjs_events_per_sec=${Math.round(theirs.eventsPerSec)}`);
   console.log(`engine.hold.ratio_vs_simjs=${(ours.eventsPerSec / theirs.eventsPerSec).toFixed(2)}`);
-  // The reference scenario runs in a child process so that its peak RSS is its own.
+  // The reference scenario runs in a child process so that its peak RSS is its own. A 16 MB
+  // young generation (V8's default is smaller) cuts scavenge time for the simulation's many
+  // short-lived messages by a few percent at ~15 MB of RSS.
   const reference = fileURLToPath(new URL("./reference.js", import.meta.url));
-  process.stdout.write(execFileSync(process.execPath, [reference], { encoding: "utf8" }));
+  process.stdout.write(execFileSync(process.execPath, ["--max-semi-space-size=16", reference], { encoding: "utf8" }));
 }
 
 main();

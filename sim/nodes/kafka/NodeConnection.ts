@@ -14,13 +14,15 @@ export type ResponseCallback<R> = (body: R | null, error: ErrorCode) => void;
 
 interface Pending {
   cb: ResponseCallback<unknown>;
-  timer: TimerHandle;
+  deadlineUs: number;
 }
 
 export class NodeConnection {
   private socket: Socket | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextCid = 1;
+  /** One timer for the oldest request's deadline (requests are answered mostly in order). */
+  private timer: TimerHandle | null = null;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -44,8 +46,15 @@ export class NodeConnection {
     const req: Request = { api, cid, body };
     this.socket.send(req, bytes);
     if (!expectResponse) return;
-    const timer = m.setTimer(this.requestTimeoutUs, () => this.onTimeout(cid));
-    this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, timer });
+    this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + this.requestTimeoutUs });
+    if (this.timer === null) this.armTimer(this.requestTimeoutUs);
+  }
+
+  private armTimer(delayUs: number): void {
+    this.timer = this.endpoint.machine.setTimer(delayUs, () => {
+      this.timer = null;
+      this.checkTimeouts();
+    });
   }
 
   close(): void {
@@ -57,14 +66,27 @@ export class NodeConnection {
     const p = this.pending.get(res.cid);
     if (p === undefined) return;
     this.pending.delete(res.cid);
-    this.endpoint.machine.cancelTimer(p.timer);
     p.cb(res.body, "NONE");
   }
 
-  private onTimeout(cid: number): void {
-    const p = this.pending.get(cid);
-    if (p === undefined) return;
-    this.pending.delete(cid);
+  /** NetworkClient.handleTimedOutRequests: the first request past its deadline closes the connection. */
+  private checkTimeouts(): void {
+    const now = this.endpoint.machine.now;
+    let expired: number | null = null;
+    let next = Infinity;
+    for (const [cid, p] of this.pending) {
+      if (p.deadlineUs <= now) {
+        expired = cid;
+        break;
+      }
+      next = Math.min(next, p.deadlineUs);
+    }
+    if (expired === null) {
+      if (next < Infinity) this.armTimer(next - now);
+      return;
+    }
+    const p = this.pending.get(expired)!;
+    this.pending.delete(expired);
     this.endpoint.machine.mark("client: request timed out, connection closed");
     p.cb(null, "REQUEST_TIMED_OUT");
     if (this.socket !== null) this.endpoint.close(this.socket);
@@ -76,9 +98,8 @@ export class NodeConnection {
     this.socket = null;
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) {
-      this.endpoint.machine.cancelTimer(p.timer);
-      p.cb(null, error);
-    }
+    if (this.timer !== null) this.endpoint.machine.cancelTimer(this.timer);
+    this.timer = null;
+    for (const p of all) p.cb(null, error);
   }
 }
