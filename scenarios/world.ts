@@ -71,12 +71,11 @@ export function buildWorld(scenario: Scenario, seed: number): World {
 
   const zkHosts = scenario.hosts.filter((h) => h.role === "zookeeper").map((h) => hostsByName.get(h.name) as Host);
   const zookeeper = new ZkEnsemble(sim, network, zkHosts);
-  zookeeper.tree.onWrite = (path, data, stat) => {
+  zookeeper.tree.onWrite = (path, data) => {
     const m = STATE_PATH.exec(path);
     if (m === null) return;
     const d = data as { leader: number; leader_epoch: number; isr: number[] };
     history.onPartitionState(`${m[1]}-${m[2]}`, { atUs: sim.now, leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr.slice() });
-    void stat;
   };
   for (const h of zkHosts) h.install(() => new ZkServer(machineOf(h), zookeeper));
 

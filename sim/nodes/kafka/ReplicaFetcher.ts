@@ -103,7 +103,7 @@ export class ReplicaFetcher {
       replicaId: this.s.brokerId,
       partitions: truncating.map((t) => ({ topic: t.partition.topic, partition: t.partition.index, leaderEpoch: t.partition.log.latestEpoch })),
     };
-    this.conn.send<EpochEndOffset[]>("OffsetsForLeaderEpoch", req, HEADER_BYTES + 24 * truncating.length, (res, error) => {
+    this.conn.send<EpochEndOffset[]>("OffsetsForLeaderEpoch", req, HEADER_BYTES + 24 * truncating.length, (res) => {
       if (res === null) return this.done(true);
       let failed = false;
       for (const e of res) failed = this.truncate(e) || failed;

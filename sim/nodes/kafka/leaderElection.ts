@@ -2,8 +2,6 @@
  * The controller's leader election strategies (PartitionLeaderElectionAlgorithms), as pure
  * functions of the assignment, the ISR and the live brokers.
  */
-import { NO_LEADER } from "./protocol.js";
-
 export interface Election {
   leader: number;
   isr: number[];
@@ -38,5 +36,3 @@ export function isrWithout(isr: readonly number[], gone: (id: number) => boolean
   const rest = isr.filter((r) => !gone(r));
   return rest.length === 0 ? isr.slice(-1) : rest;
 }
-
-export { NO_LEADER };
