@@ -1,6 +1,7 @@
 /** `kafkasim describe --at`: the cluster as ZooKeeper holds it, in kafka-topics.sh --describe style. */
 import type { World } from "../scenarios/world.js";
 import { formatUs } from "../sim/time.js";
+import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
 
 export function describeCluster(world: World): string {
   const tree = world.zookeeper.tree;
@@ -17,7 +18,7 @@ export function describeCluster(world: World): string {
     const config = Object.entries(t.config ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
     lines.push(`Topic: ${t.name}\tPartitionCount: ${t.partitions}\tReplicationFactor: ${t["replication.factor"]}\tConfigs: ${config}`);
     for (let p = 0; p < t.partitions; p++) {
-      const s = tree.get(`/brokers/topics/${t.name}/partitions/${p}/state`)?.data as { leader: number; leader_epoch: number; isr: number[] } | undefined;
+      const s = tree.get(statePath(t.name, p))?.data as PartitionStateZnode | undefined;
       const leader = s === undefined || s.leader < 0 ? "none" : String(s.leader);
       lines.push(`\tTopic: ${t.name}\tPartition: ${p}\tLeader: ${leader}\tReplicas: ${(assignment.partitions[String(p)] ?? []).join(",")}\tIsr: ${(s?.isr ?? []).join(",")}\tLeaderEpoch: ${s?.leader_epoch ?? -1}`);
     }

@@ -7,6 +7,7 @@ import type { Host } from "../sim/Host.js";
 import { assertNever } from "../sim/assert.js";
 import type { FaultModel } from "./model.js";
 import type { World } from "./world.js";
+import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
 import { parseDuration } from "./units.js";
 
 /** A slowDisk fault without `factor` makes every I/O this many times slower. */
@@ -38,7 +39,7 @@ export function resolveTargets(world: World, value: string | readonly string[]):
     }
     const ref = /^(leader|replicas|followers):(.+)-(\d+)$/.exec(name);
     if (ref !== null) {
-      const leader = (tree.get(`/brokers/topics/${ref[2]}/partitions/${ref[3]}/state`)?.data as { leader: number } | undefined)?.leader;
+      const leader = (tree.get(statePath(ref[2], Number(ref[3])))?.data as PartitionStateZnode | undefined)?.leader;
       const replicas = (tree.get(`/brokers/topics/${ref[2]}`)?.data as { partitions: Record<string, number[]> } | undefined)?.partitions[ref[3]] ?? [];
       if (ref[1] === "leader") broker(leader);
       else for (const id of replicas) if (ref[1] === "replicas" || id !== leader) broker(id);

@@ -15,6 +15,7 @@ import { ZkServer } from "../sim/nodes/zookeeper/ZkServer.js";
 import { Broker } from "../sim/nodes/kafka/Broker.js";
 import { KafkaProducer } from "../sim/nodes/kafka/KafkaProducer.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
+import type { PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, producerDefaults, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
 import { rateOf, type Scenario } from "./model.js";
 
@@ -74,7 +75,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
   zookeeper.tree.onWrite = (path, data) => {
     const m = STATE_PATH.exec(path);
     if (m === null) return;
-    const d = data as { leader: number; leader_epoch: number; isr: number[] };
+    const d = data as PartitionStateZnode;
     history.onPartitionState(`${m[1]}-${m[2]}`, { atUs: sim.now, leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr.slice() });
   };
   for (const h of zkHosts) h.install(() => new ZkServer(machineOf(h), zookeeper));

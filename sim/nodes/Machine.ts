@@ -52,11 +52,6 @@ export class Machine {
     return this.pageCache.open(name, this.disk);
   }
 
-  /** Appends through the page cache; done runs on this incarnation when the write is accepted. */
-  append(file: SimFile, bytes: number, payload: unknown, done: (error: IoError | null) => void): void {
-    this.pageCache.append(file, bytes, this.bind(done), payload);
-  }
-
   /** Appends through the page cache without waiting (a write(2) that returns at once). */
   write(file: SimFile, bytes: number, payload: unknown): void {
     this.pageCache.append(file, bytes, undefined, payload);

@@ -16,9 +16,8 @@ import { ControllerChannel } from "./ControllerChannel.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import { controlledShutdownElection, isrWithout, offlineElection, preferredElection, type Election } from "./leaderElection.js";
 import type { ControlledShutdownResponse, PartitionState } from "./protocol.js";
-import { NO_LEADER } from "./protocol.js";
+import { NO_LEADER, statePath, type PartitionStateZnode } from "./protocol.js";
 import { assignReplicas } from "./replicaAssignment.js";
-import { statePath } from "./ReplicaManager.js";
 import type { KafkaConfig } from "./versions.js";
 
 export interface TopicSpec {
@@ -177,7 +176,7 @@ export class KafkaController {
           rs.forEach((r, i) => {
             const k = keys[i];
             if (r.code !== "OK") return;
-            const d = r.data as { leader: number; leader_epoch: number; isr: number[]; controller_epoch: number };
+            const d = r.data as PartitionStateZnode;
             this.states.set(`${k.topic}-${k.partition}`, { topic: k.topic, partition: k.partition, leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr, zkVersion: r.stat!.version, replicas: k.replicas, controllerEpoch: d.controller_epoch });
           });
           cb();

@@ -160,11 +160,6 @@ export class Log {
     for (const s of dirty) this.machine.fsync(s.file, () => --left === 0 && done());
   }
 
-  /** Segment files this log has on disk. */
-  get files(): readonly SimFile[] {
-    return this.segments.map((s) => s.file);
-  }
-
   private roll(baseOffset: number): Segment {
     const file = this.machine.openFile(`${this.dir}/${String(baseOffset).padStart(20, "0")}.log`);
     if (file.size > 0) this.machine.truncate(file, 0);

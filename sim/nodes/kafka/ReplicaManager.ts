@@ -27,8 +27,10 @@ import type {
   ProducePartitionResponse,
   ProduceRequest,
   ProduceResponse,
+  PartitionStateZnode,
   StopReplicaRequest,
 } from "./protocol.js";
+import { statePath } from "./protocol.js";
 
 export interface BrokerContext {
   id: number;
@@ -41,10 +43,6 @@ export interface BrokerContext {
   hostOf(brokerId: number): Host | undefined;
   topicConfig(topic: string): KafkaConfig;
   brokerEpoch(): number;
-}
-
-export function statePath(topic: string, partition: number): string {
-  return `/brokers/topics/${topic}/partitions/${partition}/state`;
 }
 
 interface ParkedFetch {
@@ -353,7 +351,7 @@ export class ReplicaManager implements PartitionObserver {
   // --- ISR changes ---
 
   requestIsrChange(p: Partition, isr: number[]): void {
-    const data = { controller_epoch: p.controllerEpoch, leader: this.ctx.id, leader_epoch: p.leaderEpoch, isr, version: 1 };
+    const data: PartitionStateZnode = { controller_epoch: p.controllerEpoch, leader: this.ctx.id, leader_epoch: p.leaderEpoch, isr, version: 1 };
     const epoch = p.leaderEpoch;
     this.ctx.machine.mark(isr.length > p.isr.length ? "isr: leader expands the ISR" : "isr: leader shrinks the ISR");
     this.ctx.zk.request({ op: "setData", path: statePath(p.topic, p.index), data, version: p.zkVersion }, (res) => {

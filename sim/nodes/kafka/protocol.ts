@@ -194,6 +194,20 @@ export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_OFFSET = -1;
 export const NO_LEADER = -1;
 
+/** /brokers/topics/<t>/partitions/<p>/state (TopicPartitionStateZNode). */
+export function statePath(topic: string, partition: number): string {
+  return `/brokers/topics/${topic}/partitions/${partition}/state`;
+}
+
+/** The JSON a partition-state znode holds. */
+export interface PartitionStateZnode {
+  controller_epoch: number;
+  leader: number;
+  leader_epoch: number;
+  isr: number[];
+  version: number;
+}
+
 export function tpKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }

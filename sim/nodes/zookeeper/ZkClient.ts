@@ -45,10 +45,6 @@ export class ZkClient {
     endpoint.machine.setTimer(this.pingIntervalUs, () => this.heartbeat());
   }
 
-  get isConnected(): boolean {
-    return this.connected;
-  }
-
   private get pingIntervalUs(): number {
     return Math.floor(this.sessionTimeoutUs / 3);
   }
