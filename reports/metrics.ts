@@ -30,6 +30,10 @@ export interface Metrics {
   isrChanges: number;
   truncatedRecords: number;
   controllerElections: number;
+  /** Who won each controller election, in order. */
+  controllers: Array<{ atUs: number; broker: number; epoch: number }>;
+  /** Broker processes that ended themselves (failed start-up, halt), with Kafka's reason. */
+  brokerExits: Array<{ atUs: number; broker: number; why: string }>;
   bytesLostToPowerLoss: number;
   messagesDropped: number;
   invariantViolations: number;
@@ -141,6 +145,8 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     isrChanges: summaries.reduce((n, s) => n + s.isrChanges, 0),
     truncatedRecords: h.truncations.reduce((n, t) => n + t.records, 0),
     controllerElections: h.controllers.length,
+    controllers: h.controllers.slice(),
+    brokerExits: h.exits.slice(),
     bytesLostToPowerLoss: bytesLost,
     messagesDropped: world.network.messagesDropped,
     invariantViolations: world.sim.violations.length,

@@ -40,6 +40,8 @@ export function formatRunSummary(r: RunReport): string {
     `outcome    lostAcked ${n(m.lostAcked)}   duplicates ${n(m.duplicates)}   reordered ${n(m.reordered)}   divergence ${n(m.divergence)}   unavailableMs ${n(m.unavailableMs)} (worst partition)`,
     `latency    p50 ${ms(m.produceLatencyMs.p50)}   p99 ${ms(m.produceLatencyMs.p99)}   p99.9 ${ms(m.produceLatencyMs.p999)}   max ${ms(m.produceLatencyMs.max)}`,
     `cluster    leader changes ${n(m.leaderChanges)}   ISR changes ${n(m.isrChanges)}   records truncated by followers ${n(m.truncatedRecords)}   invariant violations ${n(m.invariantViolations)}`,
+    `controller ${m.controllers.map((c) => `broker-${c.broker}@${formatUs(c.atUs)}`).join(" ") || "never elected"}`,
+    ...m.brokerExits.map((e) => `exit       broker-${e.broker} at ${formatUs(e.atUs)}: ${e.why}`),
     `faults     ${n(m.messagesDropped)} messages dropped   ${n(m.bytesLostToPowerLoss)} dirty bytes lost to power loss`,
   ];
   if (Object.keys(m.errors).length > 0) lines.push(`errors     ${Object.entries(m.errors).map(([k, v]) => `${k} ${n(v)}`).join("   ")}`);

@@ -129,7 +129,7 @@ function healAll(world: World): void {
   for (const h of world.hosts) {
     if (!h.powered) h.powerOn();
     if (h.state === "paused") h.resume();
-    if (h.state === "crashed" || h.state === "stopped") h.start();
+    if (h.state === "crashed" || h.state === "stopped" || h.state === "exited") h.start();
     const d = world.machines.get(h.name)!.disk;
     d.slowFactor = 1;
     d.failed = false;

@@ -47,7 +47,8 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[]): Pr
   const problems: Problem[] = [];
   if (!isObject(doc)) return problems;
   for (const o of overrides) {
-    const value = scalar(o.value);
+    // A version is a name, not a number: `kafka.version=3.6` stays "3.6".
+    const value = o.key === "kafka.version" ? o.value : scalar(o.value);
     const [prefix, ...rest] = o.key.split(".");
     const kafkaKey = rest.join(".");
     const listOf = (field: string): Doc[] => (Array.isArray(doc[field]) ? (doc[field] as unknown[]).filter(isObject) : []);

@@ -16,8 +16,9 @@
  */
 import type { Simulation, TimerHandle } from "./Simulation.js";
 
-export type ProcessState = "none" | "running" | "paused" | "crashed" | "stopped";
-export type DownReason = "crash" | "stop" | "powerOff";
+export type ProcessState = "none" | "running" | "paused" | "crashed" | "stopped" | "exited";
+/** exit: the process ended itself (System.exit / Runtime.halt), e.g. a failed start-up. */
+export type DownReason = "crash" | "stop" | "powerOff" | "exit";
 
 /** What the hardware layers hear of a host's lifecycle. */
 export interface HostListener {
@@ -126,6 +127,13 @@ export class Host {
     });
   }
 
+  /** The process ends itself with an error (it is not restarted by anything but a fault or the heal). */
+  exit(why: string): void {
+    if (!this.alive) return;
+    this.record("process-exit", { why });
+    this.down("exit");
+  }
+
   /** Crash if running, then start a new incarnation. */
   restart(): void {
     if (this.alive) this.down("crash");
@@ -196,10 +204,10 @@ export class Host {
   private down(reason: DownReason): void {
     if (!this.alive) return;
     const proc = this.process;
-    this.state = reason === "stop" ? "stopped" : "crashed";
+    this.state = reason === "stop" ? "stopped" : reason === "exit" ? "exited" : "crashed";
     this.process = null;
     this.deferred = [];
-    this.record(reason === "stop" ? "process-stop" : "process-crash", { reason, incarnation: this.incarnation });
+    this.record(reason === "stop" ? "process-stop" : reason === "exit" ? "process-exited" : "process-crash", { reason, incarnation: this.incarnation });
     proc?.onDown?.(reason);
     for (const l of this.listeners) l.onProcessDown?.(this, reason);
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { murmur2, partitionForKey } from "../sim/nodes/kafka/Partitioner.js";
 import { assignReplicas } from "../sim/nodes/kafka/replicaAssignment.js";
-import { controlledShutdownElection, isrWithout, offlineElection, preferredElection } from "../sim/nodes/kafka/leaderElection.js";
+import { controlledShutdownElection, offlineElection, preferredElection } from "../sim/nodes/kafka/leaderElection.js";
 import { behaviourOf, brokerDefaults, producerDefaults } from "../sim/nodes/kafka/versions.js";
 import { Rng } from "../sim/Random.js";
 import { ZkTree, type WatchEvent } from "../sim/nodes/zookeeper/ZkTree.js";
@@ -57,9 +57,6 @@ describe("leader election", () => {
     expect(controlledShutdownElection([1, 2, 3], [1, 2, 3], live([1, 2, 3]), new Set([1]))).toEqual({ leader: 2, isr: [2, 3], unclean: false });
     expect(preferredElection([1, 2, 3], [2, 3], live([1, 2, 3]))).toBeNull();
     expect(preferredElection([1, 2, 3], [2, 3, 1], live([1, 2, 3]))?.leader).toBe(1);
-  });
-  it("never empties the ISR", () => {
-    expect(isrWithout([1, 2], () => true)).toEqual([2]);
   });
 });
 

@@ -1,7 +1,10 @@
 /**
  * A Kafka broker process (kafka.server.KafkaServer, ZooKeeper mode). Startup: log recovery time,
  * then a ZooKeeper session, registration under /brokers/ids (the znode's czxid is the broker
- * epoch, KIP-380) and a bid for the /controller znode. Requests go through the request pools
+ * epoch, KIP-380) and a bid for the /controller znode. A registration that finds the znode of
+ * an earlier process's session still there fails start-up, and the process exits (every version:
+ * ZKCheckedEphemeral before 1.1, KafkaZkClient.checkedEphemeralCreate after; KAFKA-7165 in 2.2
+ * re-creates it only for the same process's own expired session). Requests go through the request pools
  * to KafkaApis-like handlers. On SIGTERM it runs controlled shutdown, flushes its logs and
  * leaves a clean-shutdown marker so that the next start skips recovery.
  */
@@ -20,6 +23,7 @@ import { RequestPools } from "./RequestPools.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
+  type AlterIsrRequest,
   type ControlledShutdownRequest,
   type ControlledShutdownResponse,
   type FetchRequest,
@@ -46,10 +50,14 @@ export interface BrokerSpec {
   observer: KafkaObserver;
 }
 
-/** Startup work besides recovery (JVM, loading, socket server); recovery reads unflushed logs at this rate. */
+/**
+ * Startup work besides recovery (JVM, loading, socket server): a base plus a uniform jitter drawn
+ * per start, so brokers started together reach ZooKeeper in a seed-dependent order (which one
+ * becomes the first controller varies with the seed). Recovery reads unflushed logs at this rate.
+ */
 const STARTUP_US = 1_000_000;
+const STARTUP_JITTER_US = 500_000;
 const RECOVERY_BYTES_PER_SECOND = 200e6;
-const REGISTRATION_RETRY_US = 1_000_000;
 
 export class Broker implements Process, RequestHandler {
   readonly kind = "broker";
@@ -93,9 +101,12 @@ export class Broker implements Process, RequestHandler {
       hostOf: spec.hostOf,
       topicConfig: spec.topicConfig,
       brokerEpoch: () => this.brokerEpoch,
+      controllerHost: () => spec.hostOf(this.activeControllerId),
+      isBrokerAlive: (id) => this.metadata.brokers.some((b) => b.id === id),
     });
     const recoveryUs = clean ? 0 : Math.ceil((unflushed / RECOVERY_BYTES_PER_SECOND) * 1e6);
-    machine.setTimer(STARTUP_US + recoveryUs, () => this.startZk());
+    const jitterUs = machine.rng("startup").int(0, STARTUP_JITTER_US);
+    machine.setTimer(STARTUP_US + jitterUs + recoveryUs, () => this.startZk());
   }
 
   private startZk(): void {
@@ -114,9 +125,11 @@ export class Broker implements Process, RequestHandler {
     const zk = this.zk!;
     zk.request({ op: "create", path: `/brokers/ids/${this.spec.id}`, data: { rack: this.spec.rack, host: this.machine.name }, ephemeral: true }, (r) => {
       if (r.code === "NODEEXISTS") {
-        // The previous session's znode is still there until that session expires.
-        this.machine.mark("broker: registration waits for the old session's znode");
-        this.machine.setTimer(REGISTRATION_RETRY_US, () => this.register());
+        // The previous process's session still owns the znode (it lives until that session
+        // expires): NodeExistsException, "Fatal error during KafkaServer startup", exit(1).
+        this.machine.mark("broker: start-up failed, /brokers/ids znode of the old session still there");
+        this.spec.observer.onBrokerExit(this.spec.id, "NodeExistsException: /brokers/ids/" + this.spec.id + " still held by the previous session");
+        this.machine.host.exit("registration: /brokers/ids znode still held by the previous session");
         return;
       }
       if (r.code !== "OK") return;
@@ -156,7 +169,7 @@ export class Broker implements Process, RequestHandler {
       hostOf: s.hostOf,
       topicConfig: s.topicConfig,
       rng: this.machine.rng("replica-assignment"),
-      brokerEpochsEnabled: s.behaviour.brokerEpoch,
+      behaviour: s.behaviour,
       onResign: () => {
         this.controller = null;
       },
@@ -177,6 +190,8 @@ export class Broker implements Process, RequestHandler {
       }
     } else if (e.path === "/brokers/ids") {
       this.controller?.onBrokerChange();
+    } else if (e.path === "/isr_change_notification") {
+      this.controller?.onIsrChangeNotification();
     }
   }
 
@@ -243,6 +258,10 @@ export class Broker implements Process, RequestHandler {
         return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
       case "UpdateMetadata": {
         const u = req.body as UpdateMetadataRequest;
+        // ReplicaManager.maybeUpdateMetadataCache: an older controller epoch is refused; from 2.2
+        // (KIP-380) so is an older broker epoch (KafkaApis.isBrokerEpochStale).
+        const stale = this.rm.staleController(u.controllerEpoch, u.brokerEpoch);
+        if (stale !== null) return reply({ error: stale });
         this.metadata = { states: u.partitionStates, brokers: u.liveBrokers };
         this.activeControllerId = u.controllerId;
         return reply({ error: "NONE" });
@@ -251,6 +270,11 @@ export class Broker implements Process, RequestHandler {
         const c = req.body as ControlledShutdownRequest;
         if (this.controller === null) return reply({ error: "NOT_CONTROLLER", remaining: 0 });
         return this.controller.onControlledShutdown(c.brokerId, c.brokerEpoch, (r) => reply(r));
+      }
+      case "AlterIsr":
+      case "AlterPartition": {
+        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", partitions: [] });
+        return this.controller.onAlterIsr(req.body as AlterIsrRequest, (r) => reply(r, HEADER_BYTES + 24 * r.partitions.length));
       }
       case "InitProducerId":
         // Producer ids come in blocks per broker (ProducerIdManager); unique per broker incarnation here.

@@ -53,6 +53,7 @@ export class KafkaHistory implements KafkaObserver {
   readonly brokerDown = new Map<number, Array<[number, number]>>();
   readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];
   readonly controllers: Array<{ atUs: number; broker: number; epoch: number }> = [];
+  readonly exits: Array<{ atUs: number; broker: number; why: string }> = [];
   readonly slices: InFlightSlice[] = [];
   /** When each broker took leadership of a partition (it had a LeaderAndIsr making it leader). */
   readonly leaderships = new Map<string, Array<{ atUs: number; broker: number }>>();
@@ -96,6 +97,10 @@ export class KafkaHistory implements KafkaObserver {
 
   onControllerElected(brokerId: number, epoch: number): void {
     this.controllers.push({ atUs: this.sim.now, broker: brokerId, epoch });
+  }
+
+  onBrokerExit(brokerId: number, why: string): void {
+    this.exits.push({ atUs: this.sim.now, broker: brokerId, why });
   }
 
   onTruncated(brokerId: number, p: Partition, records: number, reason: string): void {

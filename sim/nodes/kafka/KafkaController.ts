@@ -1,24 +1,24 @@
 /**
  * The controller (kafka.controller.KafkaController, ZooKeeper mode) once a broker has won the
  * /controller znode. Events run one at a time (the ControllerEventManager queue): failover
- * (bump /controller_epoch, read brokers and partition states, tell every broker), broker changes
- * seen through the /brokers/ids watch (elect new leaders, drop dead replicas from the ISR),
- * controlled shutdown, topic creation and the periodic preferred-leader rebalance. Every
- * partition-state write is conditional on its zkVersion and on the controller epoch znode's
- * version (a multi with a check op), so a deposed controller cannot overwrite its successor.
+ * (bump /controller_epoch, read brokers and partition states, start the replica and partition
+ * state machines), broker changes seen through the /brokers/ids watch, controlled shutdown,
+ * ISR changes (AlterIsr from 2.7, /isr_change_notification before), topic creation and the
+ * periodic preferred-leader rebalance. Partition-state writes go through PartitionStateStore.
  */
 import type { Host } from "../../Host.js";
 import type { RandomStream } from "../../Random.js";
 import type { Endpoint } from "../Endpoint.js";
 import type { ZkClient } from "../zookeeper/ZkClient.js";
-import type { ZkOp, ZkResult } from "../zookeeper/ZkTree.js";
+import type { ZkOp } from "../zookeeper/ZkTree.js";
 import { ControllerChannel } from "./ControllerChannel.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
-import { controlledShutdownElection, isrWithout, offlineElection, preferredElection, type Election } from "./leaderElection.js";
-import type { ControlledShutdownResponse, PartitionState } from "./protocol.js";
-import { NO_LEADER, statePath, type PartitionStateZnode } from "./protocol.js";
+import { controlledShutdownElection, offlineElection, preferredElection } from "./leaderElection.js";
+import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
+import type { AlterIsrPartitionResponse, AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, ErrorCode, PartitionState } from "./protocol.js";
+import { NO_LEADER, statePath, tpKey } from "./protocol.js";
 import { assignReplicas } from "./replicaAssignment.js";
-import type { KafkaConfig } from "./versions.js";
+import type { Behaviour, KafkaConfig } from "./versions.js";
 
 export interface TopicSpec {
   name: string;
@@ -31,6 +31,7 @@ export interface ControllerContext {
   endpoint: Endpoint;
   zk: ZkClient;
   config: KafkaConfig;
+  behaviour: Behaviour;
   observer: KafkaObserver;
   topics: readonly TopicSpec[];
   /** Every broker id the cluster was configured with (topics are created once all have registered). */
@@ -38,23 +39,13 @@ export interface ControllerContext {
   hostOf(id: number): Host | undefined;
   topicConfig(topic: string): KafkaConfig;
   rng: RandomStream;
-  brokerEpochsEnabled: boolean;
   onResign(): void;
 }
 
 type Done = () => void;
 
-function zkAll(zk: ZkClient, ops: ZkOp[], cb: (results: ZkResult[]) => void): void {
-  const results: ZkResult[] = new Array(ops.length);
-  let left = ops.length;
-  if (left === 0) return cb(results);
-  ops.forEach((op, i) =>
-    zk.request(op, (r) => {
-      results[i] = r;
-      if (--left === 0) cb(results);
-    }),
-  );
-}
+/** KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5 s). */
+const FIRST_REBALANCE_CHECK_US = 5_000_000;
 
 export class KafkaController {
   epoch = 0;
@@ -62,13 +53,21 @@ export class KafkaController {
   active = true;
   private readonly live = new Map<number, { epoch: number; rack: string }>();
   private readonly shuttingDown = new Set<number>();
-  private readonly states = new Map<string, PartitionState>();
+  private readonly states: PartitionStateStore;
   private readonly channel: ControllerChannel;
   private readonly events: Array<(done: Done) => void> = [];
   private running = false;
 
   constructor(private readonly ctx: ControllerContext) {
     this.channel = new ControllerChannel(ctx.endpoint, () => ({ controllerId: ctx.id, controllerEpoch: this.epoch }), ctx.config.num("controller.socket.timeout.ms") * 1000);
+    this.states = new PartitionStateStore({
+      zk: ctx.zk,
+      epochCheck: ctx.behaviour.controllerEpochZkCheck,
+      controllerEpoch: () => this.epoch,
+      epochZkVersion: () => this.epochZkVersion,
+      onFenced: () => this.resign(),
+      mark: (name) => this.mark(name),
+    });
     this.enqueue((done) => this.onFailover(done));
   }
 
@@ -79,6 +78,10 @@ export class KafkaController {
     this.channel.shutdown();
     this.ctx.endpoint.machine.trace("controller-resigned");
     this.ctx.onResign();
+  }
+
+  private mark(name: string): void {
+    this.ctx.endpoint.machine.mark(name);
   }
 
   private enqueue(fn: (done: Done) => void): void {
@@ -95,19 +98,22 @@ export class KafkaController {
     this.running = true;
     fn(() => {
       if (!this.active) return;
-      this.channel.flush(() => this.allStates(), () => this.liveList());
+      this.channel.flush(() => this.states.all(), () => this.liveList());
       this.next();
     });
   }
 
-  private isLive = (id: number): boolean => this.live.has(id) && !this.shuttingDown.has(id);
-
-  private allStates(): PartitionState[] {
-    return [...this.states.keys()].sort().map((k) => this.states.get(k)!);
-  }
+  /** ControllerContext.isReplicaOnline: a live broker that is not shutting down. */
+  private isOnline = (id: number): boolean => this.live.has(id) && !this.shuttingDown.has(id);
 
   private liveList(): Array<{ id: number; rack: string }> {
     return [...this.live].sort((a, b) => a[0] - b[0]).map(([id, b]) => ({ id, rack: b.rack }));
+  }
+
+  /** LeaderAndIsr to these replicas (the live ones), and UpdateMetadata to every live broker. */
+  private sendState(s: PartitionState, recipients: readonly number[]): void {
+    this.channel.addLeaderAndIsr(recipients.filter((r) => this.live.has(r)), s);
+    this.channel.addUpdateMetadata(this.live.keys());
   }
 
   // --- failover ---
@@ -131,21 +137,35 @@ export class KafkaController {
         this.ctx.observer.onControllerElected(this.ctx.id, this.epoch);
         this.readBrokers((brokers) => {
           for (const [id, b] of brokers) this.addLive(id, b);
-          this.readStates(() => {
-            this.channel.addUpdateMetadata(this.live.keys());
-            for (const s of this.states.values()) this.channel.addLeaderAndIsr(s.replicas.filter(this.isLive), s);
-            this.electOffline(() => this.maybeCreateTopics(done));
-          });
+          this.watchIsrChangeNotifications(true, () =>
+            this.states.readAll(() => {
+              this.channel.addUpdateMetadata(this.live.keys());
+              this.startReplicaStateMachine(() => this.electOffline(() => this.maybeCreateTopics(done)));
+            }),
+          );
         });
-        this.scheduleRebalance();
+        this.scheduleRebalance(FIRST_REBALANCE_CHECK_US);
       });
     });
+  }
+
+  /**
+   * ZkReplicaStateMachine.startup: every replica on a live broker is told its partition's state
+   * (OnlineReplica); from 2.3 (KAFKA-3143) replicas on dead brokers go to OfflineReplica, which
+   * takes them out of the ISRs.
+   */
+  private startReplicaStateMachine(done: Done): void {
+    for (const s of this.states.all()) this.channel.addLeaderAndIsr(s.replicas.filter((r) => this.live.has(r)), s);
+    if (!this.ctx.behaviour.offlineReplicasAtFailover) return done();
+    const dead = new Set<number>();
+    for (const s of this.states.all()) for (const r of s.replicas) if (!this.live.has(r)) dead.add(r);
+    this.offlineReplicas([...dead].sort((a, b) => a - b), done);
   }
 
   private addLive(id: number, b: { epoch: number; rack: string }): void {
     this.live.set(id, b);
     const host = this.ctx.hostOf(id);
-    if (host !== undefined) this.channel.addBroker(id, host, () => (this.ctx.brokerEpochsEnabled ? (this.live.get(id)?.epoch ?? -1) : -1));
+    if (host !== undefined) this.channel.addBroker(id, host, () => (this.ctx.behaviour.brokerEpoch ? (this.live.get(id)?.epoch ?? -1) : -1));
   }
 
   /** Reads /brokers/ids (setting the child watch) and each broker's registration. */
@@ -162,89 +182,50 @@ export class KafkaController {
     });
   }
 
-  /** Reads every partition's state znode (the leader may have changed the ISR since we last looked). */
-  private readStates(cb: Done): void {
-    this.ctx.zk.request({ op: "getChildren", path: "/brokers/topics" }, (t) => {
-      const topics = t.children ?? [];
-      zkAll(this.ctx.zk, topics.map((name) => ({ op: "getData", path: `/brokers/topics/${name}` }) as ZkOp), (assignments) => {
-        const keys: Array<{ topic: string; partition: number; replicas: number[] }> = [];
-        assignments.forEach((a, i) => {
-          const parts = (a.data as { partitions: Record<string, number[]> } | undefined)?.partitions ?? {};
-          for (const [p, replicas] of Object.entries(parts)) keys.push({ topic: topics[i], partition: Number(p), replicas });
-        });
-        zkAll(this.ctx.zk, keys.map((k) => ({ op: "getData", path: statePath(k.topic, k.partition) }) as ZkOp), (rs) => {
-          rs.forEach((r, i) => {
-            const k = keys[i];
-            if (r.code !== "OK") return;
-            const d = r.data as PartitionStateZnode;
-            this.states.set(`${k.topic}-${k.partition}`, { topic: k.topic, partition: k.partition, leader: d.leader, leaderEpoch: d.leader_epoch, isr: d.isr, zkVersion: r.stat!.version, replicas: k.replicas, controllerEpoch: d.controller_epoch });
-          });
-          cb();
-        });
-      });
-    });
+  // --- the partition and replica state machines ---
+
+  /**
+   * OfflinePartitionLeaderElection for every partition whose leader is gone
+   * (PartitionStateMachine.triggerOnlinePartitionStateChange). A partition nobody can lead is
+   * left as it is: it stays offline.
+   */
+  private electOffline(done: Done): void {
+    const leaderless = (s: PartitionState): boolean => s.leader === NO_LEADER || !this.live.has(s.leader);
+    let unclean = 0;
+    this.states.update(
+      this.states.keys(leaderless),
+      (s) => {
+        if (!leaderless(s)) return null;
+        const e = offlineElection(s.replicas, s.isr, this.isOnline, this.ctx.topicConfig(s.topic).bool("unclean.leader.election.enable"));
+        if (e?.unclean === true) unclean++;
+        return e;
+      },
+      (written) => {
+        if (unclean > 0) this.mark("controller: unclean leader election");
+        for (const s of written) this.sendState(s, s.replicas.filter(this.isOnline));
+        done();
+      },
+    );
   }
 
   /**
-   * Writes new leader/ISR states, fenced by the controller epoch znode's version. On a zkVersion
-   * conflict the state is re-read and the change recomputed once more.
+   * OfflineReplica for each replica in turn (ZkReplicaStateMachine.doRemoveReplicasFromIsr): it
+   * leaves the ISR unless it is the last member, the partition loses its leader if it was the
+   * leader, and the other replicas hear the new state; the replica itself is sent StopReplica.
    */
-  private writeStates(changes: Array<{ state: PartitionState; leader: number; isr: number[] }>, cb: (written: PartitionState[]) => void): void {
-    const next = changes.map((c) => ({ ...c.state, leader: c.leader, isr: c.isr, leaderEpoch: c.state.leaderEpoch + 1, controllerEpoch: this.epoch }));
-    const ops: ZkOp[] = next.map((s) => ({
-      op: "multi",
-      ops: [
-        { op: "check", path: "/controller_epoch", version: this.epochZkVersion },
-        { op: "setData", path: statePath(s.topic, s.partition), data: { controller_epoch: this.epoch, leader: s.leader, leader_epoch: s.leaderEpoch, isr: s.isr, version: 1 }, version: s.zkVersion },
-      ],
-    }));
-    zkAll(this.ctx.zk, ops, (rs) => {
-      const written: PartitionState[] = [];
-      rs.forEach((r, i) => {
-        if (r.code !== "OK") return;
-        const s = { ...next[i], zkVersion: r.stat!.version };
-        this.states.set(`${s.topic}-${s.partition}`, s);
-        written.push(s);
-      });
-      if (!rs.some((r) => r.code === "BADVERSION")) return cb(written);
-      // Either a leader changed the ISR meanwhile, or another controller bumped the epoch.
-      this.ctx.zk.request({ op: "getData", path: "/controller_epoch" }, (e) => {
-        if (e.code !== "OK" || e.stat!.version !== this.epochZkVersion) {
-          this.ctx.endpoint.machine.mark("controller: fenced by a newer controller epoch");
-          return this.resign();
-        }
-        this.ctx.endpoint.machine.mark("controller: partition state zkVersion conflict");
-        cb(written);
-      });
-    });
-  }
-
-  /** Sends a written state to its live replicas and metadata to every live broker. */
-  private propagate(states: PartitionState[]): void {
-    for (const s of states) this.channel.addLeaderAndIsr(s.replicas.filter((r) => this.live.has(r)), s);
-    if (states.length > 0) this.channel.addUpdateMetadata(this.live.keys());
-  }
-
-  /** Elects leaders for partitions without a live one (OfflinePartitionLeaderElection). */
-  private electOffline(done: Done): void {
-    const changes: Array<{ state: PartitionState; leader: number; isr: number[] }> = [];
-    let unclean = 0;
-    for (const s of this.allStates()) {
-      if (s.leader !== NO_LEADER && this.live.has(s.leader)) continue;
-      const allowed = this.ctx.topicConfig(s.topic).bool("unclean.leader.election.enable");
-      const e = offlineElection(s.replicas, s.isr, (id) => this.live.has(id), allowed);
-      if (e === null) {
-        if (s.leader !== NO_LEADER) changes.push({ state: s, leader: NO_LEADER, isr: isrWithout(s.isr, (id) => !this.live.has(id)) });
-        continue;
-      }
-      if (e.unclean) unclean++;
-      changes.push({ state: s, leader: e.leader, isr: e.isr });
-    }
-    if (unclean > 0) this.ctx.endpoint.machine.mark("controller: unclean leader election");
-    this.writeStates(changes, (written) => {
-      this.propagate(written);
-      done();
-    });
+  private offlineReplicas(ids: readonly number[], done: Done): void {
+    if (ids.length === 0) return done();
+    const [id, ...rest] = ids;
+    const onBroker = this.states.keys((s) => s.replicas.includes(id));
+    this.states.update(
+      onBroker,
+      (s) => (s.isr.includes(id) ? { leader: s.leader === id ? NO_LEADER : s.leader, isr: s.isr.length === 1 ? s.isr : s.isr.filter((r) => r !== id) } : null),
+      (written) => {
+        for (const s of written) this.sendState(s, s.replicas.filter((r) => r !== id));
+        if (this.live.has(id)) for (const k of onBroker) this.channel.addStopReplica(id, this.states.get(k)!.topic, this.states.get(k)!.partition);
+        this.offlineReplicas(rest, done);
+      },
+    );
   }
 
   // --- broker changes ---
@@ -254,16 +235,15 @@ export class KafkaController {
       this.readBrokers((now) => {
         const gone = [...this.live.keys()].filter((id) => now.get(id)?.epoch !== this.live.get(id)!.epoch);
         const added = [...now.keys()].filter((id) => this.live.get(id)?.epoch !== now.get(id)!.epoch);
-        this.readStates(() => {
-          this.onBrokersFailed(gone, () => {
-            for (const id of added) this.addLive(id, now.get(id)!);
-            this.onBrokersStarted(added, done);
-          });
+        this.onBrokersFailed(gone, () => {
+          for (const id of added) this.addLive(id, now.get(id)!);
+          this.onBrokersStarted(added, done);
         });
       }),
     );
   }
 
+  /** KafkaController.onBrokerFailure / onReplicasBecomeOffline: elect new leaders, then OfflineReplica. */
   private onBrokersFailed(gone: number[], done: Done): void {
     if (gone.length === 0) return done();
     for (const id of gone) {
@@ -272,24 +252,20 @@ export class KafkaController {
       this.channel.removeBroker(id);
     }
     this.ctx.endpoint.machine.trace("controller-brokers-failed", { brokers: gone.join(",") });
-    this.electOffline(() => {
-      // OfflineReplica: the dead replicas leave the ISR of partitions whose leader lives.
-      const changes = this.allStates()
-        .filter((s) => s.leader !== NO_LEADER && s.isr.some((r) => gone.includes(r)))
-        .map((s) => ({ state: s, leader: s.leader, isr: isrWithout(s.isr, (r) => gone.includes(r)) }));
-      this.writeStates(changes, (written) => {
-        this.propagate(written);
+    this.electOffline(() =>
+      this.offlineReplicas(gone, () => {
         this.channel.addUpdateMetadata(this.live.keys());
         done();
-      });
-    });
+      }),
+    );
   }
 
+  /** KafkaController.onBrokerStartup: metadata to everyone, the new brokers' replicas come online. */
   private onBrokersStarted(added: number[], done: Done): void {
     if (added.length === 0) return done();
     this.ctx.endpoint.machine.trace("controller-brokers-started", { brokers: added.join(",") });
     this.channel.addUpdateMetadata(this.live.keys());
-    for (const s of this.allStates()) {
+    for (const s of this.states.all()) {
       const on = s.replicas.filter((r) => added.includes(r));
       if (on.length > 0) this.channel.addLeaderAndIsr(on, s);
     }
@@ -298,6 +274,13 @@ export class KafkaController {
 
   // --- controlled shutdown ---
 
+  /**
+   * KafkaController.doControlledShutdown: partitions the broker leads get a leader among the
+   * other ISR members (the broker, still live, hears it and becomes a follower); partitions it
+   * follows get StopReplica and then OfflineReplica, whose ISR shrink goes to the other replicas
+   * only. What it still leads afterwards is the answer, and the broker retries while it is not
+   * empty.
+   */
   onControlledShutdown(brokerId: number, brokerEpoch: number, respond: (r: ControlledShutdownResponse) => void): void {
     this.enqueue((done) => {
       const b = this.live.get(brokerId);
@@ -305,79 +288,157 @@ export class KafkaController {
         respond({ error: "BROKER_NOT_AVAILABLE", remaining: 0 });
         return done();
       }
-      if (this.ctx.brokerEpochsEnabled && brokerEpoch < b.epoch) {
+      if (this.ctx.behaviour.brokerEpoch && brokerEpoch < b.epoch) {
         respond({ error: "STALE_BROKER_EPOCH", remaining: 0 });
         return done();
       }
       this.shuttingDown.add(brokerId);
-      this.readStates(() => {
-        const changes: Array<{ state: PartitionState; leader: number; isr: number[] }> = [];
-        let remaining = 0;
-        for (const s of this.allStates()) {
-          if (!s.replicas.includes(brokerId) || s.replicas.length < 2) continue;
-          if (s.leader === brokerId) {
-            const e = controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.shuttingDown);
-            if (e === null) remaining++;
-            else changes.push({ state: s, leader: e.leader, isr: e.isr });
-          } else if (s.isr.includes(brokerId)) {
-            changes.push({ state: s, leader: s.leader, isr: isrWithout(s.isr, (r) => r === brokerId) });
-          }
-          if (s.leader !== brokerId) this.channel.addStopReplica(brokerId, s.topic, s.partition);
+      const replicated = (s: PartitionState): boolean => s.replicas.includes(brokerId) && s.replicas.length > 1;
+      const led = this.states.keys((s) => replicated(s) && s.leader === brokerId);
+      const followed = this.states.keys((s) => replicated(s) && s.leader !== brokerId);
+      this.states.update(
+        led,
+        (s) => (s.leader === brokerId ? controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.shuttingDown) : null),
+        (written) => {
+          for (const s of written) this.sendState(s, s.replicas.filter((r) => this.live.has(r)));
+          for (const k of followed) this.channel.addStopReplica(brokerId, this.states.get(k)!.topic, this.states.get(k)!.partition);
+          this.offlineReplicas([brokerId], () => {
+            const remaining = this.states.keys((s) => replicated(s) && s.leader === brokerId).length;
+            if (remaining === 0) this.mark("controller: controlled shutdown moved every leadership");
+            respond({ error: "NONE", remaining });
+            done();
+          });
+        },
+      );
+    });
+  }
+
+  // --- ISR changes from leaders ---
+
+  /**
+   * KafkaController.processAlterIsr (2.7; processAlterPartition from 3.2): the controller checks
+   * the broker epoch, then each partition's leader epoch and znode version, writes the new ISR
+   * (same leader epoch) and tells every broker; the leader learns the result from the answer.
+   */
+  onAlterIsr(req: AlterIsrRequest, respond: (r: AlterIsrResponse) => void): void {
+    this.enqueue((done) => {
+      const b = this.live.get(req.brokerId);
+      if (b === undefined || (this.ctx.behaviour.brokerEpoch && req.brokerEpoch !== b.epoch)) {
+        respond({ error: "STALE_BROKER_EPOCH", partitions: [] });
+        return done();
+      }
+      const answers = new Map<string, AlterIsrPartitionResponse>();
+      const toWrite: PartitionState[] = [];
+      for (const p of req.partitions) {
+        const key = tpKey(p.topic, p.partition);
+        const s = this.states.get(key);
+        const answer = (error: ErrorCode, st?: PartitionState): void => {
+          answers.set(key, { topic: p.topic, partition: p.partition, error, leaderEpoch: st?.leaderEpoch ?? -1, isr: st?.isr ?? [], currentIsrVersion: st?.zkVersion ?? -1 });
+        };
+        if (s === undefined) answer("UNKNOWN_TOPIC_OR_PARTITION");
+        else if (p.leaderEpoch < s.leaderEpoch) answer("FENCED_LEADER_EPOCH");
+        else if (p.leaderEpoch === s.leaderEpoch && sameIsr(p.newIsr, s.isr)) answer("NONE", s);
+        else if (p.currentIsrVersion !== s.zkVersion) answer("INVALID_UPDATE_VERSION");
+        else if (this.ctx.behaviour.ineligibleReplicaCheck && p.newIsr.some((r) => !this.isOnline(r))) {
+          // KIP-841 (KAFKA-14140, 3.3): no broker that is gone or shutting down joins an ISR.
+          this.mark("controller: AlterPartition refused an ineligible replica");
+          answer("INELIGIBLE_REPLICA");
+        } else toWrite.push({ ...s, isr: p.newIsr.slice(), controllerEpoch: this.epoch });
+      }
+      this.states.write(toWrite, (written, conflicts) => {
+        for (const s of written) answers.set(tpKey(s.topic, s.partition), { topic: s.topic, partition: s.partition, error: "NONE", leaderEpoch: s.leaderEpoch, isr: s.isr, currentIsrVersion: s.zkVersion });
+        for (const k of conflicts) answers.set(k, { ...answers.get(k)!, error: "INVALID_UPDATE_VERSION" });
+        if (written.length > 0) {
+          this.mark("controller: ISR changed by AlterIsr");
+          this.channel.addUpdateMetadata(this.live.keys());
         }
-        this.writeStates(changes, (written) => {
-          this.propagate(written);
-          for (const s of written) if (s.leader !== brokerId && s.replicas.includes(brokerId)) this.channel.addStopReplica(brokerId, s.topic, s.partition);
-          respond({ error: "NONE", remaining });
+        respond({ error: "NONE", partitions: req.partitions.map((p) => answers.get(tpKey(p.topic, p.partition)) ?? { topic: p.topic, partition: p.partition, error: "INVALID_UPDATE_VERSION", leaderEpoch: -1, isr: [], currentIsrVersion: -1 }) });
+        done();
+      });
+    });
+  }
+
+  /**
+   * Before 2.7 leaders write ISR changes themselves and announce them with sequential znodes
+   * under /isr_change_notification (KafkaController.processIsrChangeNotification): the
+   * controller re-reads those partitions, sends UpdateMetadata and deletes the notifications. At
+   * failover the old notifications are deleted unread (the controller reads every state anyway).
+   */
+  onIsrChangeNotification(): void {
+    this.enqueue((done) =>
+      this.watchIsrChangeNotifications(false, (keys) => {
+        if (keys.length === 0) return done();
+        this.states.read(keys, () => {
+          this.mark("controller: ISR change notification propagated");
+          this.channel.addUpdateMetadata(this.live.keys());
           done();
         });
+      }),
+    );
+  }
+
+  /** Reads (and re-watches) the notifications, deletes them and returns the partitions they name. */
+  private watchIsrChangeNotifications(discard: boolean, cb: (keys: string[]) => void): void {
+    if (this.ctx.behaviour.alterIsr) return cb([]);
+    const zk = this.ctx.zk;
+    const dir = "/isr_change_notification";
+    zk.request({ op: "getChildren", path: dir, watch: true }, (r) => {
+      const children = (r.children ?? []).slice().sort();
+      zkAll(zk, children.map((c) => ({ op: "getData", path: `${dir}/${c}` }) as ZkOp), (rs) => {
+        const keys = new Set<string>();
+        if (!discard) for (const x of rs) for (const p of (x.data as { partitions: Array<{ topic: string; partition: number }> } | undefined)?.partitions ?? []) if (this.states.get(tpKey(p.topic, p.partition)) !== undefined) keys.add(tpKey(p.topic, p.partition));
+        zkAll(zk, children.map((c) => ({ op: "delete", path: `${dir}/${c}`, version: -1 }) as ZkOp), () => cb([...keys].sort()));
       });
     });
   }
 
   // --- preferred leaders ---
 
-  private scheduleRebalance(): void {
+  /** First 5 s after failover, then leader.imbalance.check.interval.seconds after each check. */
+  private scheduleRebalance(delayUs: number): void {
     if (!this.ctx.config.bool("auto.leader.rebalance.enable")) return;
-    const m = this.ctx.endpoint.machine;
-    m.setTimer(this.ctx.config.num("leader.imbalance.check.interval.seconds") * 1_000_000, () => {
+    this.ctx.endpoint.machine.setTimer(delayUs, () => {
       if (!this.active) return;
-      this.enqueue((done) => this.rebalance(done));
-      this.scheduleRebalance();
+      this.enqueue((done) =>
+        this.rebalance(() => {
+          this.scheduleRebalance(this.ctx.config.num("leader.imbalance.check.interval.seconds") * 1_000_000);
+          done();
+        }),
+      );
     });
   }
 
   /** checkAndTriggerAutoLeaderRebalance: brokers over leader.imbalance.per.broker.percentage get their preferred partitions back. */
   private rebalance(done: Done): void {
-    this.readStates(() => {
-      const threshold = this.ctx.config.num("leader.imbalance.per.broker.percentage") / 100;
-      const changes: Array<{ state: PartitionState; leader: number; isr: number[] }> = [];
-      const byPreferred = new Map<number, PartitionState[]>();
-      for (const s of this.allStates()) {
-        const list = byPreferred.get(s.replicas[0]) ?? [];
-        list.push(s);
-        byPreferred.set(s.replicas[0], list);
-      }
-      for (const [broker, list] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
-        const imbalanced = list.filter((s) => s.leader !== broker);
-        if (imbalanced.length / list.length <= threshold || !this.isLive(broker)) continue;
-        for (const s of imbalanced) {
-          const e: Election | null = preferredElection(s.replicas, s.isr, this.isLive);
-          if (e !== null) changes.push({ state: s, leader: e.leader, isr: e.isr });
-        }
-      }
-      if (changes.length > 0) this.ctx.endpoint.machine.mark("controller: preferred leader election");
-      this.writeStates(changes, (written) => {
-        this.propagate(written);
+    const threshold = this.ctx.config.num("leader.imbalance.per.broker.percentage") / 100;
+    const byPreferred = new Map<number, PartitionState[]>();
+    for (const s of this.states.all()) {
+      const list = byPreferred.get(s.replicas[0]) ?? [];
+      list.push(s);
+      byPreferred.set(s.replicas[0], list);
+    }
+    const keys: string[] = [];
+    for (const [broker, list] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
+      const imbalanced = list.filter((s) => s.leader !== broker);
+      if (imbalanced.length / list.length <= threshold) continue;
+      for (const s of imbalanced) if (this.isOnline(broker) && s.isr.includes(broker)) keys.push(tpKey(s.topic, s.partition));
+    }
+    this.states.update(
+      keys,
+      (s) => (s.leader === s.replicas[0] ? null : preferredElection(s.replicas, s.isr, this.isOnline)),
+      (written) => {
+        if (written.length > 0) this.mark("controller: preferred leader election");
+        for (const s of written) this.sendState(s, s.replicas.filter(this.isOnline));
         done();
-      });
-    });
+      },
+    );
   }
 
   // --- topics ---
 
   /** Creates the scenario's topics (as an admin client would) once every configured broker is registered. */
   private maybeCreateTopics(done: Done): void {
-    const missing = this.ctx.topics.filter((t) => ![...this.states.values()].some((s) => s.topic === t.name));
+    const missing = this.ctx.topics.filter((t) => !this.states.has(t.name));
     if (missing.length === 0 || this.live.size < this.ctx.expectedBrokers) return done();
     const racks = new Map([...this.live].map(([id, b]) => [id, b.rack]));
     const created: PartitionState[] = [];
@@ -394,10 +455,14 @@ export class KafkaController {
       });
     }
     zkAll(this.ctx.zk, ops, () => {
-      for (const s of created) this.states.set(`${s.topic}-${s.partition}`, s);
+      for (const s of created) this.states.set(s);
       this.ctx.endpoint.machine.trace("controller-topics-created", { topics: missing.map((t) => t.name).join(",") });
-      this.propagate(created);
+      for (const s of created) this.sendState(s, s.replicas);
       done();
     });
   }
+}
+
+function sameIsr(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
 }

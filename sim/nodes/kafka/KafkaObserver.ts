@@ -9,6 +9,8 @@ export interface KafkaObserver {
   onLeaderHighWatermark(brokerId: number, p: Partition, previous: number): void;
   onTruncated(brokerId: number, p: Partition, records: number, reason: string): void;
   onControllerElected(brokerId: number, epoch: number): void;
+  /** A broker process ended itself (failed start-up, halt). */
+  onBrokerExit(brokerId: number, why: string): void;
   /** A producer sent a batch for the first time. */
   onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void;
   /** A batch was acknowledged; arrivalsUs are its records' creation times. */

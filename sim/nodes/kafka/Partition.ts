@@ -4,13 +4,16 @@
  * follower's fetch position (ReplicaState), grows and shrinks the ISR and completes the produce
  * requests waiting in purgatory for the high watermark.
  */
+import type { IsrChangeOutcome } from "./IsrChangeManager.js";
 import type { Log } from "./Log.js";
 import type { ErrorCode, PartitionState } from "./protocol.js";
 import { NO_LEADER } from "./protocol.js";
+import type { Behaviour } from "./versions.js";
 
 export interface FollowerState {
   /** -1 until the follower's first fetch in this leader epoch. */
   logEndOffset: number;
+  /** -Infinity: never caught up in this leader epoch. */
   lastCaughtUpUs: number;
   lastFetchLeaderLogEndOffset: number;
   lastFetchUs: number;
@@ -25,10 +28,19 @@ export interface WaitingProduce {
 export interface PartitionObserver {
   /** The high watermark moved on a leader (for the invariant checks). */
   onLeaderHighWatermark(p: Partition, previous: number): void;
-  /** The leader wants the ISR changed in ZooKeeper (conditional on zkVersion). */
+  /** The leader proposes an ISR change (it stays pending until onIsrChangeOutcome). */
   requestIsrChange(p: Partition, isr: number[]): void;
   /** New data on a leader: parked fetches may complete. */
   onLeaderAppend(p: Partition): void;
+}
+
+/** What the partition needs of its broker besides its log: the clock, the rules of its version, who is alive. */
+export interface PartitionRules {
+  behaviour: Behaviour;
+  lagTimeMaxUs: number;
+  now(): number;
+  /** The broker's metadata cache knows this broker as alive (ZkMetadataCache.hasAliveBroker). */
+  isBrokerAlive(id: number): boolean;
 }
 
 export class Partition {
@@ -38,9 +50,14 @@ export class Partition {
   controllerEpoch = -1;
   replicas: number[] = [];
   isr: number[] = [];
-  /** An ISR change sent to ZooKeeper and not yet answered; the HW honours the larger of both. */
+  /**
+   * An ISR change proposed and not committed (IsrState PendingExpandIsr / PendingShrinkIsr): no
+   * other change starts meanwhile, and the high watermark waits for the larger of both ISRs.
+   */
   pendingIsr: number[] | null = null;
   highWatermark = 0;
+  /** KAFKA-7128: the log end offset when this broker became leader (leaderEpochStartOffsetOpt). */
+  leaderEpochStartOffset = -1;
   readonly followers = new Map<number, FollowerState>();
   private waiting: WaitingProduce[] = [];
 
@@ -50,6 +67,7 @@ export class Partition {
     readonly index: number,
     readonly log: Log,
     private readonly observer: PartitionObserver,
+    private readonly rules: PartitionRules,
   ) {}
 
   get key(): string {
@@ -65,10 +83,11 @@ export class Partition {
     this.applyState(s);
     this.followers.clear();
     const leo = this.log.logEndOffset;
+    this.leaderEpochStartOffset = leo;
     for (const r of s.replicas) {
       if (r === this.brokerId) continue;
-      // A new leader counts its ISR followers as caught up now (ReplicaState.resetReplicaState).
-      this.followers.set(r, { logEndOffset: -1, lastCaughtUpUs: s.isr.includes(r) ? nowUs : 0, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
+      // A new leader counts its ISR followers as caught up now, the others as never (KAFKA-4485, 0.10.2).
+      this.followers.set(r, { logEndOffset: -1, lastCaughtUpUs: s.isr.includes(r) ? nowUs : -Infinity, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
     }
     if (this.highWatermark > leo) this.highWatermark = leo;
     this.maybeIncrementHighWatermark();
@@ -78,6 +97,7 @@ export class Partition {
   makeFollower(s: PartitionState): void {
     this.applyState(s);
     this.followers.clear();
+    this.leaderEpochStartOffset = -1;
     this.failWaiting("NOT_LEADER_OR_FOLLOWER");
   }
 
@@ -105,7 +125,7 @@ export class Partition {
   }
 
   /** Leader: a follower fetched at fetchOffset (ReplicaState.updateFetchState). */
-  updateFollower(replicaId: number, fetchOffset: number, nowUs: number, lagTimeMaxUs: number): void {
+  updateFollower(replicaId: number, fetchOffset: number, nowUs: number): void {
     const f = this.followers.get(replicaId);
     if (f === undefined) return;
     const leo = this.log.logEndOffset;
@@ -114,54 +134,73 @@ export class Partition {
     f.lastFetchLeaderLogEndOffset = leo;
     f.lastFetchUs = nowUs;
     f.logEndOffset = fetchOffset;
-    this.maybeExpandIsr(replicaId, f, nowUs, lagTimeMaxUs);
+    this.maybeExpandIsr(replicaId, f);
     this.maybeIncrementHighWatermark();
   }
 
-  /** A follower caught up to the high watermark, within the current epoch, rejoins the ISR. */
-  private maybeExpandIsr(replicaId: number, f: FollowerState, nowUs: number, lagTimeMaxUs: number): void {
+  /**
+   * A follower that reached the high watermark rejoins the ISR (Partition.maybeExpandIsr); from
+   * 2.1 (KAFKA-7128) it must also have reached the offset where this leader's epoch started.
+   */
+  private maybeExpandIsr(replicaId: number, f: FollowerState): void {
     if (this.pendingIsr !== null || this.isr.includes(replicaId)) return;
-    const epochStart = this.log.epochs.length > 0 ? this.log.epochs[this.log.epochs.length - 1].startOffset : 0;
-    if (f.logEndOffset >= this.highWatermark && f.logEndOffset >= epochStart && nowUs - f.lastCaughtUpUs <= lagTimeMaxUs) {
-      this.pendingIsr = [...this.isr, replicaId].sort((a, b) => a - b);
-      this.observer.requestIsrChange(this, this.pendingIsr);
-    }
+    if (f.logEndOffset < this.highWatermark) return;
+    if (this.rules.behaviour.isrNeedsEpochStart && f.logEndOffset < this.leaderEpochStartOffset) return;
+    this.proposeIsr([...this.isr, replicaId].sort((a, b) => a - b));
   }
 
-  /** Followers that have not caught up for replica.lag.time.max.ms leave the ISR (Partition.maybeShrinkIsr). */
-  maybeShrinkIsr(nowUs: number, lagTimeMaxUs: number): void {
+  /**
+   * Followers that have not caught up for replica.lag.time.max.ms leave the ISR
+   * (Partition.getOutOfSyncReplicas); from 2.1 (KAFKA-7152) one at the leader's log end offset
+   * never does.
+   */
+  maybeShrinkIsr(): void {
     if (!this.isLeader || this.pendingIsr !== null) return;
+    const now = this.rules.now();
+    const leo = this.log.logEndOffset;
     const out = this.isr.filter((r) => {
       if (r === this.brokerId) return false;
       const f = this.followers.get(r);
-      return f === undefined || nowUs - f.lastCaughtUpUs > lagTimeMaxUs;
+      if (f === undefined) return true;
+      if (this.rules.behaviour.followerAtLogEndInSync && f.logEndOffset === leo) return false;
+      return now - f.lastCaughtUpUs > this.rules.lagTimeMaxUs;
     });
     if (out.length === 0) return;
-    this.pendingIsr = this.isr.filter((r) => !out.includes(r));
-    this.observer.requestIsrChange(this, this.pendingIsr);
+    this.proposeIsr(this.isr.filter((r) => !out.includes(r)));
   }
 
-  /** ZooKeeper answered the ISR change: applied (with the new zkVersion) or refused. */
-  onIsrChangeResult(isr: number[], zkVersion: number | null): void {
-    if (this.pendingIsr === null) return;
+  private proposeIsr(isr: number[]): void {
+    this.pendingIsr = isr;
+    this.observer.requestIsrChange(this, isr);
+  }
+
+  /** The ISR change was committed, dropped (the ISR stays) or is stuck pending until the next LeaderAndIsr. */
+  onIsrChangeOutcome(o: IsrChangeOutcome): void {
+    if (this.pendingIsr === null || o.kind === "stuck") return;
     this.pendingIsr = null;
-    if (zkVersion !== null) {
-      this.isr = isr;
-      this.zkVersion = zkVersion;
+    if (o.kind === "committed") {
+      this.isr = o.isr.slice();
+      this.zkVersion = o.zkVersion;
     }
     this.maybeIncrementHighWatermark();
   }
 
-  /** HW = the smallest log end offset over the ISR, never moving back. */
+  /**
+   * HW = the smallest log end offset over the (maximal) ISR and over the replicas outside it that
+   * caught up within replica.lag.time.max.ms (KAFKA-4485, 0.10.2), of live brokers only from 3.6
+   * (KAFKA-15021). It never moves back.
+   */
   maybeIncrementHighWatermark(): void {
     if (!this.isLeader) return;
     let hw = this.log.logEndOffset;
-    for (const r of this.maximalIsr()) {
-      if (r === this.brokerId) continue;
-      const f = this.followers.get(r);
-      const leo = f === undefined ? -1 : f.logEndOffset;
-      if (leo < hw) hw = leo;
+    const isr = this.maximalIsr();
+    const now = this.rules.now();
+    for (const [r, f] of this.followers) {
+      if (f.logEndOffset >= hw) continue;
+      const holds = isr.includes(r) || (now - f.lastCaughtUpUs <= this.rules.lagTimeMaxUs && (!this.rules.behaviour.hwIgnoresDeadCaughtUpReplicas || this.rules.isBrokerAlive(r)));
+      if (holds) hw = f.logEndOffset;
     }
+    for (const r of isr) if (r !== this.brokerId && !this.followers.has(r)) hw = -1;
     if (hw > this.highWatermark) {
       const previous = this.highWatermark;
       this.highWatermark = hw;
@@ -183,7 +222,8 @@ export class Partition {
     while (i < this.waiting.length && this.waiting[i].requiredOffset <= this.highWatermark) i++;
     if (i === 0) return;
     const done = this.waiting.splice(0, i);
-    const error: ErrorCode = this.isr.length < this.minInsync ? "NOT_ENOUGH_REPLICAS_AFTER_APPEND" : "NONE";
+    // checkEnoughReplicasReachOffset: from 2.7 against the maximal ISR.
+    const error: ErrorCode = this.maximalIsr().length < this.minInsync ? "NOT_ENOUGH_REPLICAS_AFTER_APPEND" : "NONE";
     for (const w of done) w.complete(error);
   }
 

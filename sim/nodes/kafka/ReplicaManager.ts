@@ -11,8 +11,9 @@ import type { Endpoint } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import type { ZkClient } from "../zookeeper/ZkClient.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
+import { AlterIsrManager, ZkIsrManager, type IsrChangeManager } from "./IsrChangeManager.js";
 import { Log, type RecordBatch } from "./Log.js";
-import { Partition, type PartitionObserver } from "./Partition.js";
+import { Partition, type PartitionObserver, type PartitionRules } from "./Partition.js";
 import { ReplicaFetcher, type FetcherSettings } from "./ReplicaFetcher.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import type {
@@ -27,10 +28,8 @@ import type {
   ProducePartitionResponse,
   ProduceRequest,
   ProduceResponse,
-  PartitionStateZnode,
   StopReplicaRequest,
 } from "./protocol.js";
-import { statePath } from "./protocol.js";
 
 export interface BrokerContext {
   id: number;
@@ -43,6 +42,10 @@ export interface BrokerContext {
   hostOf(brokerId: number): Host | undefined;
   topicConfig(topic: string): KafkaConfig;
   brokerEpoch(): number;
+  /** The controller as this broker knows it (for AlterIsr). */
+  controllerHost(): Host | undefined;
+  /** The broker's metadata cache lists this broker as alive. */
+  isBrokerAlive(id: number): boolean;
 }
 
 interface ParkedFetch {
@@ -60,6 +63,8 @@ export class ReplicaManager implements PartitionObserver {
   private readonly lagUs: number;
   private readonly flushMessages: number;
   private readonly fetcherSettings: FetcherSettings;
+  private readonly rules: PartitionRules;
+  private readonly isrChanges: IsrChangeManager;
 
   constructor(private readonly ctx: BrokerContext) {
     const c = ctx.config;
@@ -74,6 +79,16 @@ export class ReplicaManager implements PartitionObserver {
       socketTimeoutUs: c.num("replica.socket.timeout.ms") * 1000,
       behaviour: ctx.behaviour,
     };
+    this.rules = { behaviour: ctx.behaviour, lagTimeMaxUs: this.lagUs, now: () => ctx.machine.now, isBrokerAlive: (id) => ctx.isBrokerAlive(id) };
+    this.isrChanges = ctx.behaviour.alterIsr
+      ? new AlterIsrManager(ctx.endpoint, {
+          brokerId: ctx.id,
+          brokerEpoch: () => ctx.brokerEpoch(),
+          controller: () => ctx.controllerHost(),
+          api: ctx.behaviour.ineligibleReplicaCheck ? "AlterPartition" : "AlterIsr",
+          requestTimeoutUs: c.num("controller.socket.timeout.ms") * 1000,
+        })
+      : new ZkIsrManager(ctx.endpoint, ctx.id, () => ctx.zk);
     this.checkpoint = ctx.machine.openFile("replication-offset-checkpoint");
     const last = this.checkpoint.contents[this.checkpoint.contents.length - 1];
     this.checkpointedHw = new Map(last === undefined ? [] : (last.payload as Map<string, number>));
@@ -90,7 +105,7 @@ export class ReplicaManager implements PartitionObserver {
     let p = this.partitions.get(key);
     if (p === undefined) {
       const log = new Log(this.ctx.machine, key, this.ctx.config.num("log.segment.bytes"));
-      p = new Partition(this.ctx.id, topic, index, log, this);
+      p = new Partition(this.ctx.id, topic, index, log, this, this.rules);
       p.highWatermark = Math.min(this.checkpointedHw.get(key) ?? 0, log.logEndOffset);
       p.minInsync = this.ctx.topicConfig(topic).num("min.insync.replicas");
       this.partitions.set(key, p);
@@ -196,7 +211,7 @@ export class ReplicaManager implements PartitionObserver {
     for (const f of req.partitions) {
       const p = this.partitions.get(`${f.topic}-${f.partition}`);
       if (p !== undefined && p.isLeader && this.epochError(p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
-        p.updateFollower(req.replicaId, f.fetchOffset, now, this.lagUs);
+        p.updateFollower(req.replicaId, f.fetchOffset, now);
       }
     }
     const read = (): FetchResponse => ({ partitions: req.partitions.map((f) => this.readPartition(f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, req.maxBytes)) });
@@ -267,7 +282,7 @@ export class ReplicaManager implements PartitionObserver {
 
   // --- controller requests ---
 
-  private staleController(controllerEpoch: number, brokerEpoch: number): ErrorCode | null {
+  staleController(controllerEpoch: number, brokerEpoch: number): ErrorCode | null {
     if (controllerEpoch < this.controllerEpoch) return "STALE_CONTROLLER_EPOCH";
     if (this.ctx.behaviour.brokerEpoch && brokerEpoch >= 0 && brokerEpoch < this.ctx.brokerEpoch()) return "STALE_BROKER_EPOCH";
     this.controllerEpoch = controllerEpoch;
@@ -282,14 +297,16 @@ export class ReplicaManager implements PartitionObserver {
     for (const s of req.partitionStates) {
       const p = this.partition(s.topic, s.partition);
       if (s.leaderEpoch <= p.leaderEpoch && p.leader >= 0) continue;
+      const previousLeader = p.leader;
       this.removeFromFetcher(p);
       if (s.leader === this.ctx.id) {
         p.makeLeader(s, now);
         this.ctx.observer.onBecomeLeader(this.ctx.id, p);
       } else {
         p.makeFollower(s);
-        if (!this.ctx.behaviour.leaderEpochTruncation) {
-          // Before KIP-101 a new follower cuts its log back to its own high watermark.
+        // Before KIP-101 a follower cuts its log back to its high watermark, and only when its
+        // leader changed (0.10.2 ReplicaManager.makeFollowers: Partition.makeFollower returned false).
+        if (!this.ctx.behaviour.leaderEpochTruncation && s.leader !== previousLeader) {
           const removed = p.log.truncateTo(p.highWatermark);
           if (removed > 0) this.onTruncated(p, removed, "high watermark");
         }
@@ -343,6 +360,7 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   shutdown(): void {
+    this.isrChanges.shutdown();
     for (const f of this.fetchers.values()) f.shutdown();
     this.fetchers.clear();
     for (const p of this.partitions.values()) p.stop();
@@ -351,14 +369,8 @@ export class ReplicaManager implements PartitionObserver {
   // --- ISR changes ---
 
   requestIsrChange(p: Partition, isr: number[]): void {
-    const data: PartitionStateZnode = { controller_epoch: p.controllerEpoch, leader: this.ctx.id, leader_epoch: p.leaderEpoch, isr, version: 1 };
-    const epoch = p.leaderEpoch;
     this.ctx.machine.mark(isr.length > p.isr.length ? "isr: leader expands the ISR" : "isr: leader shrinks the ISR");
-    this.ctx.zk.request({ op: "setData", path: statePath(p.topic, p.index), data, version: p.zkVersion }, (res) => {
-      if (p.leaderEpoch !== epoch) return;
-      if (res.code !== "OK") this.ctx.machine.mark("isr: cached zkVersion stale, ISR update skipped");
-      p.onIsrChangeResult(isr, res.code === "OK" ? res.stat!.version : null);
-    });
+    this.isrChanges.submit(p, isr);
   }
 
   onLeaderHighWatermark(p: Partition, previous: number): void {
@@ -366,8 +378,7 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   private isrExpiration(): void {
-    const now = this.ctx.machine.now;
-    for (const p of this.partitions.values()) p.maybeShrinkIsr(now, this.lagUs);
+    for (const p of this.partitions.values()) p.maybeShrinkIsr();
     this.ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
   }
 

@@ -8,7 +8,10 @@ export interface Election {
   unclean: boolean;
 }
 
-/** OfflinePartitionLeaderElection: the first live ISR member in assignment order, else (unclean) any live replica. */
+/**
+ * OfflinePartitionLeaderElection: the first live ISR member in assignment order, with the live
+ * ISR members as the new ISR; else (unclean) the first live replica, alone in the ISR.
+ */
 export function offlineElection(replicas: readonly number[], isr: readonly number[], live: (id: number) => boolean, uncleanAllowed: boolean): Election | null {
   const clean = replicas.find((r) => live(r) && isr.includes(r));
   if (clean !== undefined) return { leader: clean, isr: isr.filter(live), unclean: false };
@@ -29,10 +32,4 @@ export function preferredElection(replicas: readonly number[], isr: readonly num
   const preferred = replicas[0];
   if (preferred === undefined || !live(preferred) || !isr.includes(preferred)) return null;
   return { leader: preferred, isr: isr.slice(), unclean: false };
-}
-
-/** A replica going offline leaves the ISR, but the ISR never becomes empty (it keeps the last member). */
-export function isrWithout(isr: readonly number[], gone: (id: number) => boolean): number[] {
-  const rest = isr.filter((r) => !gone(r));
-  return rest.length === 0 ? isr.slice(-1) : rest;
 }

@@ -14,7 +14,9 @@ export type ApiKey =
   | "UpdateMetadata"
   | "ControlledShutdown"
   | "OffsetsForLeaderEpoch"
-  | "InitProducerId";
+  | "InitProducerId"
+  | "AlterIsr"
+  | "AlterPartition";
 
 export type ErrorCode =
   | "NONE"
@@ -34,7 +36,10 @@ export type ErrorCode =
   | "OUT_OF_ORDER_SEQUENCE_NUMBER"
   | "DUPLICATE_SEQUENCE_NUMBER"
   | "KAFKA_STORAGE_ERROR"
-  | "BROKER_NOT_AVAILABLE";
+  | "BROKER_NOT_AVAILABLE"
+  | "INVALID_UPDATE_VERSION"
+  | "INELIGIBLE_REPLICA"
+  | "OPERATION_NOT_ATTEMPTED";
 
 /** Errors a producer retries (RetriableException subclasses). */
 export const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -100,6 +105,31 @@ export interface StopReplicaRequest extends ControllerRequest {
 
 export interface ControllerResponse {
   error: ErrorCode;
+}
+
+/**
+ * AlterIsr (KIP-497, 2.7; renamed AlterPartition in 3.2): a leader asks the controller to
+ * change a partition's ISR. `currentIsrVersion` is the partition-state znode version the leader
+ * knows (the partition epoch in 3.x).
+ */
+export interface AlterIsrRequest {
+  brokerId: number;
+  brokerEpoch: number;
+  partitions: Array<{ topic: string; partition: number; leaderEpoch: number; newIsr: number[]; currentIsrVersion: number }>;
+}
+
+export interface AlterIsrPartitionResponse {
+  topic: string;
+  partition: number;
+  error: ErrorCode;
+  leaderEpoch: number;
+  isr: number[];
+  currentIsrVersion: number;
+}
+
+export interface AlterIsrResponse {
+  error: ErrorCode;
+  partitions: AlterIsrPartitionResponse[];
 }
 
 export interface ControlledShutdownRequest {

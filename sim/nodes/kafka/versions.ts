@@ -27,6 +27,30 @@ export interface Behaviour {
   deliveryTimeout: boolean;
   /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
   keylessPartitioner: "round-robin" | "sticky" | "uniform-sticky";
+  /**
+   * KIP-497 (2.7, inter.broker.protocol 2.7-IV2): a leader asks the controller to change the ISR
+   * (AlterIsr, AlterPartition from 3.2) instead of writing the partition-state znode itself and
+   * announcing it under /isr_change_notification.
+   */
+  alterIsr: boolean;
+  /** KIP-841 (3.3): the controller refuses an ISR naming a broker that is not live or is shutting down (INELIGIBLE_REPLICA). */
+  ineligibleReplicaCheck: boolean;
+  /** KAFKA-3143 (2.3): at failover the controller moves replicas on dead brokers to OfflineReplica (out of the ISR). */
+  offlineReplicasAtFailover: boolean;
+  /** KAFKA-6082 (2.1): every controller write is a multi checking /controller_epoch's version, so a deposed controller cannot write. */
+  controllerEpochZkCheck: boolean;
+  /**
+   * KAFKA-15021 (3.6): a caught-up replica outside the ISR holds the high watermark back only if
+   * its broker is alive (KAFKA-4485, 0.10.2, made every caught-up replica hold it back).
+   */
+  hwIgnoresDeadCaughtUpReplicas: boolean;
+  /** KAFKA-7152 (2.1): a follower at the leader's log end offset is never out of sync. */
+  followerAtLogEndInSync: boolean;
+  /**
+   * KAFKA-7128 (2.1): the leader records where its epoch starts (leaderEpochStartOffset) at
+   * makeLeader, and a follower rejoins the ISR only once it has reached it.
+   */
+  isrNeedsEpochStart: boolean;
 }
 
 export function behaviourOf(version: KafkaVersion): Behaviour {
@@ -39,6 +63,13 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
     keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
+    alterIsr: at(version, "2.8"),
+    ineligibleReplicaCheck: at(version, "3.6"),
+    offlineReplicasAtFailover: at(version, "2.4"),
+    controllerEpochZkCheck: at(version, "2.1"),
+    hwIgnoresDeadCaughtUpReplicas: at(version, "3.6"),
+    followerAtLogEndInSync: at(version, "2.1"),
+    isrNeedsEpochStart: at(version, "2.1"),
   };
 }
 
