@@ -192,6 +192,8 @@ export class Broker implements Process, RequestHandler {
       this.controller?.onBrokerChange();
     } else if (e.path === "/isr_change_notification") {
       this.controller?.onIsrChangeNotification();
+    } else if (e.path === "/log_dir_event_notification") {
+      this.controller?.onLogDirEventNotification();
     }
   }
 

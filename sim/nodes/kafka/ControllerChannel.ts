@@ -7,7 +7,7 @@
 import type { Host } from "../../Host.js";
 import type { Endpoint } from "../Endpoint.js";
 import { NodeConnection } from "./NodeConnection.js";
-import { HEADER_BYTES, PARTITION_STATE_BYTES, type ApiKey, type ControllerResponse, type PartitionState } from "./protocol.js";
+import { HEADER_BYTES, PARTITION_STATE_BYTES, type ApiKey, type ControllerResponse, type LeaderAndIsrResponse, type PartitionState } from "./protocol.js";
 
 interface Queued {
   api: ApiKey;
@@ -26,6 +26,7 @@ class BrokerQueue {
     private readonly endpoint: Endpoint,
     readonly conn: NodeConnection,
     private readonly brokerEpoch: () => number,
+    private readonly onResponse: (api: ApiKey, res: ControllerResponse) => void,
   ) {}
 
   push(q: Queued): void {
@@ -48,6 +49,7 @@ class BrokerQueue {
       }
       this.queue.shift();
       this.busy = false;
+      this.onResponse(q.api, res);
       this.pump();
     });
   }
@@ -63,11 +65,16 @@ export class ControllerChannel {
     private readonly endpoint: Endpoint,
     private readonly header: () => { controllerId: number; controllerEpoch: number },
     private readonly timeoutUs: number,
+    /** A broker's answer to LeaderAndIsr (KafkaController's LeaderAndIsrResponseReceived event). */
+    private readonly onLeaderAndIsrResponse: (brokerId: number, res: LeaderAndIsrResponse) => void,
   ) {}
 
   addBroker(id: number, host: Host, epoch: () => number): void {
     this.removeBroker(id);
-    this.queues.set(id, new BrokerQueue(this.endpoint, new NodeConnection(this.endpoint, host, this.timeoutUs), epoch));
+    const onResponse = (api: ApiKey, res: ControllerResponse): void => {
+      if (api === "LeaderAndIsr") this.onLeaderAndIsrResponse(id, res as LeaderAndIsrResponse);
+    };
+    this.queues.set(id, new BrokerQueue(this.endpoint, new NodeConnection(this.endpoint, host, this.timeoutUs), epoch, onResponse));
   }
 
   removeBroker(id: number): void {

@@ -3,8 +3,9 @@
  * /controller znode. Events run one at a time (the ControllerEventManager queue): failover
  * (bump /controller_epoch, read brokers and partition states, start the replica and partition
  * state machines), broker changes seen through the /brokers/ids watch, controlled shutdown,
- * ISR changes (AlterIsr from 2.7, /isr_change_notification before), topic creation and the
- * periodic preferred-leader rebalance. Partition-state writes go through PartitionStateStore.
+ * ISR changes (AlterIsr from 2.7, /isr_change_notification before), log dir failures
+ * (/log_dir_event_notification, KIP-112), topic creation and the periodic preferred-leader
+ * rebalance. Partition-state writes go through PartitionStateStore.
  */
 import type { Host } from "../../Host.js";
 import type { RandomStream } from "../../Random.js";
@@ -13,9 +14,12 @@ import type { ZkClient } from "../zookeeper/ZkClient.js";
 import type { ZkOp } from "../zookeeper/ZkTree.js";
 import { ControllerChannel } from "./ControllerChannel.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
-import { controlledShutdownElection, offlineElection, preferredElection } from "./leaderElection.js";
+import { ControllerStateMachines } from "./ControllerStateMachines.js";
+import { controlledShutdownElection } from "./leaderElection.js";
 import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
-import type { AlterIsrPartitionResponse, AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, ErrorCode, PartitionState } from "./protocol.js";
+import { answerOf, validateAlterIsr } from "./alterIsrValidation.js";
+import { ISR_CHANGE_DIR, LOG_DIR_EVENT_DIR, takeNotifications } from "./controllerNotifications.js";
+import type { AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, LeaderAndIsrResponse, PartitionState } from "./protocol.js";
 import { NO_LEADER, statePath, tpKey } from "./protocol.js";
 import { assignReplicas } from "./replicaAssignment.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
@@ -51,15 +55,16 @@ export class KafkaController {
   epoch = 0;
   private epochZkVersion = -1;
   active = true;
-  private readonly live = new Map<number, { epoch: number; rack: string }>();
-  private readonly shuttingDown = new Set<number>();
   private readonly states: PartitionStateStore;
+  private readonly sm: ControllerStateMachines;
   private readonly channel: ControllerChannel;
   private readonly events: Array<(done: Done) => void> = [];
   private running = false;
 
   constructor(private readonly ctx: ControllerContext) {
-    this.channel = new ControllerChannel(ctx.endpoint, () => ({ controllerId: ctx.id, controllerEpoch: this.epoch }), ctx.config.num("controller.socket.timeout.ms") * 1000);
+    this.channel = new ControllerChannel(ctx.endpoint, () => ({ controllerId: ctx.id, controllerEpoch: this.epoch }), ctx.config.num("controller.socket.timeout.ms") * 1000, (id, res) =>
+      this.onLeaderAndIsrResponse(id, res),
+    );
     this.states = new PartitionStateStore({
       zk: ctx.zk,
       epochCheck: ctx.behaviour.controllerEpochZkCheck,
@@ -68,7 +73,12 @@ export class KafkaController {
       onFenced: () => this.resign(),
       mark: (name) => this.mark(name),
     });
+    this.sm = new ControllerStateMachines(this.states, this.channel, { behaviour: ctx.behaviour, config: ctx.config, topicConfig: ctx.topicConfig, mark: (name) => this.mark(name) });
     this.enqueue((done) => this.onFailover(done));
+  }
+
+  private get live(): Map<number, { epoch: number; rack: string }> {
+    return this.sm.live;
   }
 
   resign(): void {
@@ -103,17 +113,8 @@ export class KafkaController {
     });
   }
 
-  /** ControllerContext.isReplicaOnline: a live broker that is not shutting down. */
-  private isOnline = (id: number): boolean => this.live.has(id) && !this.shuttingDown.has(id);
-
   private liveList(): Array<{ id: number; rack: string }> {
     return [...this.live].sort((a, b) => a[0] - b[0]).map(([id, b]) => ({ id, rack: b.rack }));
-  }
-
-  /** LeaderAndIsr to these replicas (the live ones), and UpdateMetadata to every live broker. */
-  private sendState(s: PartitionState, recipients: readonly number[]): void {
-    this.channel.addLeaderAndIsr(recipients.filter((r) => this.live.has(r)), s);
-    this.channel.addUpdateMetadata(this.live.keys());
   }
 
   // --- failover ---
@@ -137,29 +138,20 @@ export class KafkaController {
         this.ctx.observer.onControllerElected(this.ctx.id, this.epoch);
         this.readBrokers((brokers) => {
           for (const [id, b] of brokers) this.addLive(id, b);
-          this.watchIsrChangeNotifications(true, () =>
-            this.states.readAll(() => {
+          // Old notifications are deleted unread: every state is read below, and every replica
+          // is sent LeaderAndIsr (its answer reports offline log dirs).
+          this.takeNotificationsOf(ISR_CHANGE_DIR, () => undefined, () =>
+            this.takeNotificationsOf(LOG_DIR_EVENT_DIR, () => undefined, () =>
+              this.states.readAll(() => {
               this.channel.addUpdateMetadata(this.live.keys());
-              this.startReplicaStateMachine(() => this.electOffline(() => this.maybeCreateTopics(done)));
-            }),
+                this.sm.startReplicaStateMachine(() => this.sm.electOffline(() => this.maybeCreateTopics(done)));
+              }),
+            ),
           );
         });
         this.scheduleRebalance(FIRST_REBALANCE_CHECK_US);
       });
     });
-  }
-
-  /**
-   * ZkReplicaStateMachine.startup: every replica on a live broker is told its partition's state
-   * (OnlineReplica); from 2.3 (KAFKA-3143) replicas on dead brokers go to OfflineReplica, which
-   * takes them out of the ISRs.
-   */
-  private startReplicaStateMachine(done: Done): void {
-    for (const s of this.states.all()) this.channel.addLeaderAndIsr(s.replicas.filter((r) => this.live.has(r)), s);
-    if (!this.ctx.behaviour.offlineReplicasAtFailover) return done();
-    const dead = new Set<number>();
-    for (const s of this.states.all()) for (const r of s.replicas) if (!this.live.has(r)) dead.add(r);
-    this.offlineReplicas([...dead].sort((a, b) => a - b), done);
   }
 
   private addLive(id: number, b: { epoch: number; rack: string }): void {
@@ -182,52 +174,6 @@ export class KafkaController {
     });
   }
 
-  // --- the partition and replica state machines ---
-
-  /**
-   * OfflinePartitionLeaderElection for every partition whose leader is gone
-   * (PartitionStateMachine.triggerOnlinePartitionStateChange). A partition nobody can lead is
-   * left as it is: it stays offline.
-   */
-  private electOffline(done: Done): void {
-    const leaderless = (s: PartitionState): boolean => s.leader === NO_LEADER || !this.live.has(s.leader);
-    let unclean = 0;
-    this.states.update(
-      this.states.keys(leaderless),
-      (s) => {
-        if (!leaderless(s)) return null;
-        const e = offlineElection(s.replicas, s.isr, this.isOnline, this.ctx.topicConfig(s.topic).bool("unclean.leader.election.enable"));
-        if (e?.unclean === true) unclean++;
-        return e;
-      },
-      (written) => {
-        if (unclean > 0) this.mark("controller: unclean leader election");
-        for (const s of written) this.sendState(s, s.replicas.filter(this.isOnline));
-        done();
-      },
-    );
-  }
-
-  /**
-   * OfflineReplica for each replica in turn (ZkReplicaStateMachine.doRemoveReplicasFromIsr): it
-   * leaves the ISR unless it is the last member, the partition loses its leader if it was the
-   * leader, and the other replicas hear the new state; the replica itself is sent StopReplica.
-   */
-  private offlineReplicas(ids: readonly number[], done: Done): void {
-    if (ids.length === 0) return done();
-    const [id, ...rest] = ids;
-    const onBroker = this.states.keys((s) => s.replicas.includes(id));
-    this.states.update(
-      onBroker,
-      (s) => (s.isr.includes(id) ? { leader: s.leader === id ? NO_LEADER : s.leader, isr: s.isr.length === 1 ? s.isr : s.isr.filter((r) => r !== id) } : null),
-      (written) => {
-        for (const s of written) this.sendState(s, s.replicas.filter((r) => r !== id));
-        if (this.live.has(id)) for (const k of onBroker) this.channel.addStopReplica(id, this.states.get(k)!.topic, this.states.get(k)!.partition);
-        this.offlineReplicas(rest, done);
-      },
-    );
-  }
-
   // --- broker changes ---
 
   onBrokerChange(): void {
@@ -248,12 +194,13 @@ export class KafkaController {
     if (gone.length === 0) return done();
     for (const id of gone) {
       this.live.delete(id);
-      this.shuttingDown.delete(id);
+      this.sm.shuttingDown.delete(id);
+      this.sm.offlineDirReplicas.delete(id);
       this.channel.removeBroker(id);
     }
     this.ctx.endpoint.machine.trace("controller-brokers-failed", { brokers: gone.join(",") });
-    this.electOffline(() =>
-      this.offlineReplicas(gone, () => {
+    this.sm.electOffline(() =>
+      this.sm.offlineReplicas(gone, () => {
         this.channel.addUpdateMetadata(this.live.keys());
         done();
       }),
@@ -264,12 +211,13 @@ export class KafkaController {
   private onBrokersStarted(added: number[], done: Done): void {
     if (added.length === 0) return done();
     this.ctx.endpoint.machine.trace("controller-brokers-started", { brokers: added.join(",") });
+    for (const id of added) this.sm.offlineDirReplicas.delete(id);
     this.channel.addUpdateMetadata(this.live.keys());
     for (const s of this.states.all()) {
       const on = s.replicas.filter((r) => added.includes(r));
       if (on.length > 0) this.channel.addLeaderAndIsr(on, s);
     }
-    this.electOffline(() => this.maybeCreateTopics(done));
+    this.sm.electOffline(() => this.maybeCreateTopics(done));
   }
 
   // --- controlled shutdown ---
@@ -292,17 +240,17 @@ export class KafkaController {
         respond({ error: "STALE_BROKER_EPOCH", remaining: 0 });
         return done();
       }
-      this.shuttingDown.add(brokerId);
+      this.sm.shuttingDown.add(brokerId);
       const replicated = (s: PartitionState): boolean => s.replicas.includes(brokerId) && s.replicas.length > 1;
       const led = this.states.keys((s) => replicated(s) && s.leader === brokerId);
       const followed = this.states.keys((s) => replicated(s) && s.leader !== brokerId);
       this.states.update(
         led,
-        (s) => (s.leader === brokerId ? controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.shuttingDown) : null),
+        (s) => (s.leader === brokerId ? controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.sm.shuttingDown) : null),
         (written) => {
-          for (const s of written) this.sendState(s, s.replicas.filter((r) => this.live.has(r)));
+          for (const s of written) this.sm.sendState(s, s.replicas.filter((r) => this.live.has(r)));
           for (const k of followed) this.channel.addStopReplica(brokerId, this.states.get(k)!.topic, this.states.get(k)!.partition);
-          this.offlineReplicas([brokerId], () => {
+          this.sm.offlineReplicas([brokerId], () => {
             const remaining = this.states.keys((s) => replicated(s) && s.leader === brokerId).length;
             if (remaining === 0) this.mark("controller: controlled shutdown moved every leadership");
             respond({ error: "NONE", remaining });
@@ -327,32 +275,16 @@ export class KafkaController {
         respond({ error: "STALE_BROKER_EPOCH", partitions: [] });
         return done();
       }
-      const answers = new Map<string, AlterIsrPartitionResponse>();
-      const toWrite: PartitionState[] = [];
-      for (const p of req.partitions) {
-        const key = tpKey(p.topic, p.partition);
-        const s = this.states.get(key);
-        const answer = (error: ErrorCode, st?: PartitionState): void => {
-          answers.set(key, { topic: p.topic, partition: p.partition, error, leaderEpoch: st?.leaderEpoch ?? -1, isr: st?.isr ?? [], currentIsrVersion: st?.zkVersion ?? -1 });
-        };
-        if (s === undefined) answer("UNKNOWN_TOPIC_OR_PARTITION");
-        else if (p.leaderEpoch < s.leaderEpoch) answer("FENCED_LEADER_EPOCH");
-        else if (p.leaderEpoch === s.leaderEpoch && sameIsr(p.newIsr, s.isr)) answer("NONE", s);
-        else if (p.currentIsrVersion !== s.zkVersion) answer("INVALID_UPDATE_VERSION");
-        else if (this.ctx.behaviour.ineligibleReplicaCheck && p.newIsr.some((r) => !this.isOnline(r))) {
-          // KIP-841 (KAFKA-14140, 3.3): no broker that is gone or shutting down joins an ISR.
-          this.mark("controller: AlterPartition refused an ineligible replica");
-          answer("INELIGIBLE_REPLICA");
-        } else toWrite.push({ ...s, isr: p.newIsr.slice(), controllerEpoch: this.epoch });
-      }
+      const { answers, toWrite } = validateAlterIsr(req, (k) => this.states.get(k), this.sm.isOnline, this.ctx.behaviour.ineligibleReplicaCheck, this.epoch);
+      if ([...answers.values()].some((a) => a.error === "INELIGIBLE_REPLICA")) this.mark("controller: AlterPartition refused an ineligible replica");
       this.states.write(toWrite, (written, conflicts) => {
-        for (const s of written) answers.set(tpKey(s.topic, s.partition), { topic: s.topic, partition: s.partition, error: "NONE", leaderEpoch: s.leaderEpoch, isr: s.isr, currentIsrVersion: s.zkVersion });
-        for (const k of conflicts) answers.set(k, { ...answers.get(k)!, error: "INVALID_UPDATE_VERSION" });
+        for (const s of written) answers.set(tpKey(s.topic, s.partition), answerOf(s));
+        for (const k of conflicts) answers.set(k, answerOf(this.states.get(k)!, "INVALID_UPDATE_VERSION"));
         if (written.length > 0) {
           this.mark("controller: ISR changed by AlterIsr");
           this.channel.addUpdateMetadata(this.live.keys());
         }
-        respond({ error: "NONE", partitions: req.partitions.map((p) => answers.get(tpKey(p.topic, p.partition)) ?? { topic: p.topic, partition: p.partition, error: "INVALID_UPDATE_VERSION", leaderEpoch: -1, isr: [], currentIsrVersion: -1 }) });
+        respond({ error: "NONE", partitions: req.partitions.map((p) => answers.get(tpKey(p.topic, p.partition))!) });
         done();
       });
     });
@@ -365,8 +297,10 @@ export class KafkaController {
    * failover the old notifications are deleted unread (the controller reads every state anyway).
    */
   onIsrChangeNotification(): void {
+    if (this.ctx.behaviour.alterIsr) return;
     this.enqueue((done) =>
-      this.watchIsrChangeNotifications(false, (keys) => {
+      takeNotifications<{ partitions: Array<{ topic: string; partition: number }> }>(this.ctx.zk, ISR_CHANGE_DIR, (data) => {
+        const keys = [...new Set(data.flatMap((d) => d.partitions.map((p) => tpKey(p.topic, p.partition))))].filter((k) => this.states.get(k) !== undefined).sort();
         if (keys.length === 0) return done();
         this.states.read(keys, () => {
           this.mark("controller: ISR change notification propagated");
@@ -377,18 +311,51 @@ export class KafkaController {
     );
   }
 
-  /** Reads (and re-watches) the notifications, deletes them and returns the partitions they name. */
-  private watchIsrChangeNotifications(discard: boolean, cb: (keys: string[]) => void): void {
-    if (this.ctx.behaviour.alterIsr) return cb([]);
-    const zk = this.ctx.zk;
-    const dir = "/isr_change_notification";
-    zk.request({ op: "getChildren", path: dir, watch: true }, (r) => {
-      const children = (r.children ?? []).slice().sort();
-      zkAll(zk, children.map((c) => ({ op: "getData", path: `${dir}/${c}` }) as ZkOp), (rs) => {
-        const keys = new Set<string>();
-        if (!discard) for (const x of rs) for (const p of (x.data as { partitions: Array<{ topic: string; partition: number }> } | undefined)?.partitions ?? []) if (this.states.get(tpKey(p.topic, p.partition)) !== undefined) keys.add(tpKey(p.topic, p.partition));
-        zkAll(zk, children.map((c) => ({ op: "delete", path: `${dir}/${c}`, version: -1 }) as ZkOp), () => cb([...keys].sort()));
-      });
+  /** Reads and deletes a notification directory's znodes (re-arming its watch). */
+  private takeNotificationsOf(dir: string, use: (data: unknown[]) => void, done: Done): void {
+    if (dir === ISR_CHANGE_DIR && this.ctx.behaviour.alterIsr) return done();
+    takeNotifications<unknown>(this.ctx.zk, dir, (data) => {
+      use(data);
+      done();
+    });
+  }
+
+  // --- log dir failures (KIP-112) ---
+
+  /**
+   * KafkaController.processLogDirEventNotification / onBrokerLogDirFailure: a broker lost a log
+   * dir. Every replica on it is sent its partition's state again (OnlineReplica); the broker
+   * answers KAFKA_STORAGE_ERROR for those on the failed dir.
+   */
+  onLogDirEventNotification(): void {
+    this.enqueue((done) =>
+      takeNotifications<{ broker: number }>(this.ctx.zk, LOG_DIR_EVENT_DIR, (data) => {
+        const brokers = [...new Set(data.map((d) => d.broker))].filter((b) => this.live.has(b)).sort((a, b) => a - b);
+        if (brokers.length > 0) this.mark("controller: log dir failure notification");
+        for (const s of this.states.all()) {
+          const on = s.replicas.filter((r) => brokers.includes(r));
+          if (on.length > 0) this.channel.addLeaderAndIsr(on, s);
+        }
+        done();
+      }),
+    );
+  }
+
+  /**
+   * LeaderAndIsrResponseReceived: replicas the broker reports on an offline dir become offline
+   * (onReplicasBecomeOffline): partitions they led elect a new leader, then OfflineReplica.
+   */
+  private onLeaderAndIsrResponse(brokerId: number, res: LeaderAndIsrResponse): void {
+    const failed = (res.partitionErrors ?? []).filter((e) => e.error === "KAFKA_STORAGE_ERROR").map((e) => tpKey(e.topic, e.partition));
+    if (failed.length === 0 || !this.active) return;
+    this.enqueue((done) => {
+      let set = this.sm.offlineDirReplicas.get(brokerId);
+      if (set === undefined) this.sm.offlineDirReplicas.set(brokerId, (set = new Set()));
+      const fresh = new Set(failed.filter((k) => !set!.has(k)));
+      for (const k of fresh) set.add(k);
+      if (fresh.size === 0 || !this.live.has(brokerId)) return done();
+      this.mark("controller: replicas on an offline log dir go offline");
+      this.sm.electOffline(() => this.sm.offlineReplicas([brokerId], done, fresh));
     });
   }
 
@@ -400,38 +367,12 @@ export class KafkaController {
     this.ctx.endpoint.machine.setTimer(delayUs, () => {
       if (!this.active) return;
       this.enqueue((done) =>
-        this.rebalance(() => {
+        this.sm.electPreferred(() => {
           this.scheduleRebalance(this.ctx.config.num("leader.imbalance.check.interval.seconds") * 1_000_000);
           done();
         }),
       );
     });
-  }
-
-  /** checkAndTriggerAutoLeaderRebalance: brokers over leader.imbalance.per.broker.percentage get their preferred partitions back. */
-  private rebalance(done: Done): void {
-    const threshold = this.ctx.config.num("leader.imbalance.per.broker.percentage") / 100;
-    const byPreferred = new Map<number, PartitionState[]>();
-    for (const s of this.states.all()) {
-      const list = byPreferred.get(s.replicas[0]) ?? [];
-      list.push(s);
-      byPreferred.set(s.replicas[0], list);
-    }
-    const keys: string[] = [];
-    for (const [broker, list] of [...byPreferred].sort((a, b) => a[0] - b[0])) {
-      const imbalanced = list.filter((s) => s.leader !== broker);
-      if (imbalanced.length / list.length <= threshold) continue;
-      for (const s of imbalanced) if (this.isOnline(broker) && s.isr.includes(broker)) keys.push(tpKey(s.topic, s.partition));
-    }
-    this.states.update(
-      keys,
-      (s) => (s.leader === s.replicas[0] ? null : preferredElection(s.replicas, s.isr, this.isOnline)),
-      (written) => {
-        if (written.length > 0) this.mark("controller: preferred leader election");
-        for (const s of written) this.sendState(s, s.replicas.filter(this.isOnline));
-        done();
-      },
-    );
   }
 
   // --- topics ---
@@ -457,7 +398,7 @@ export class KafkaController {
     zkAll(this.ctx.zk, ops, () => {
       for (const s of created) this.states.set(s);
       this.ctx.endpoint.machine.trace("controller-topics-created", { topics: missing.map((t) => t.name).join(",") });
-      for (const s of created) this.sendState(s, s.replicas);
+      for (const s of created) this.sm.sendState(s, s.replicas);
       done();
     });
   }

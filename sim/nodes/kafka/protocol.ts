@@ -132,6 +132,11 @@ export interface AlterIsrResponse {
   partitions: AlterIsrPartitionResponse[];
 }
 
+/** Per-partition errors: KAFKA_STORAGE_ERROR for replicas on an offline log dir (KIP-112). */
+export interface LeaderAndIsrResponse extends ControllerResponse {
+  partitionErrors?: Array<{ topic: string; partition: number; error: ErrorCode }>;
+}
+
 export interface ControlledShutdownRequest {
   brokerId: number;
   brokerEpoch: number;
