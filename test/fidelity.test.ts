@@ -224,7 +224,7 @@ faults:
   }, 60_000);
 
   it("PartitionStateStore (ZkPartitionStateMachine's while (remaining.nonEmpty)): a BADVERSION re-reads and retries until written; a newer controller epoch fences", () => {
-    const tree = new ZkTree();
+    const tree = new ZkTree(() => undefined);
     for (const p of ["/brokers", "/brokers/topics", "/brokers/topics/t", "/brokers/topics/t/partitions", "/brokers/topics/t/partitions/0"]) tree.apply(0, { op: "create", path: p, data: null });
     tree.apply(0, { op: "create", path: "/controller_epoch", data: 1 });
     tree.apply(0, { op: "create", path: statePath("t", 0), data: { controller_epoch: 1, leader: 1, leader_epoch: 0, isr: [1, 2, 3], version: 1 } });
