@@ -57,8 +57,8 @@ describe("ISR and high-watermark rules per release", () => {
     }
   });
 
-  it("KAFKA-7128 (2.1, Partition.isFollowerInSync): a follower rejoins the ISR only once it reached the leader's epoch start offset", () => {
-    for (const [version, expands] of [["2.0", true], ["2.1", false], ["3.6", false]] as const) {
+  it("KAFKA-7128 (2.0.1, Partition.isFollowerInSync): a follower rejoins the ISR only once it reached the leader's epoch start offset", () => {
+    for (const [version, expands] of [["1.1", true], ["2.0", false], ["3.6", false]] as const) {
       const now = 0;
       // Became leader at log end 100 with HW 80; follower 3 (out of the ISR) fetches at 90.
       const { p, proposals } = leaderPartition(version, { leo: 100, isr: [1, 2], now: () => now });
@@ -133,21 +133,28 @@ describe("the ISR path: the leader writes ZooKeeper before 2.7, asks the control
     expect(run("rolling-restart.yaml", 1, [set("kafka.version", "2.8")]).marks.count("isr: leader sent AlterPartition")).toBe(0);
   }, 60_000);
 
-  it("KafkaController.processAlterIsr / tryProcessAlterPartition: the controller's checks, per partition", () => {
+  it("KafkaController.processAlterIsr (2.7 - 3.2) / tryProcessAlterPartition (3.3+): the controller's checks, per partition", () => {
     const s: PartitionState = { topic: "t", partition: 0, leader: 1, leaderEpoch: 5, isr: [1, 2, 3], zkVersion: 7, replicas: [1, 2, 3], controllerEpoch: 1 };
-    const ask = (over: Partial<{ topic: string; leaderEpoch: number; newIsr: number[]; currentIsrVersion: number }>, ineligibleCheck = false, online = (_: number) => true) => {
+    const ask = (over: Partial<{ topic: string; leaderEpoch: number; newIsr: number[]; currentIsrVersion: number }>, strict = false, online = (_: number) => true) => {
       const p = { topic: "t", partition: 0, leaderEpoch: 5, newIsr: [1, 2], currentIsrVersion: 7, ...over };
-      const d = validateAlterIsr({ brokerId: 1, brokerEpoch: 1, partitions: [p] }, (k) => (k === "t-0" ? s : undefined), online, ineligibleCheck, 2);
-      return d.toWrite.length > 0 ? `write [${d.toWrite[0].isr.join(",")}]` : d.answers.get(`${p.topic}-0`)!.error;
+      const d = validateAlterIsr({ brokerId: 1, brokerEpoch: 1, partitions: [p] }, (k) => (k === "t-0" ? s : undefined), online, strict, 2);
+      return d.toWrite.length > 0 ? `write [${d.toWrite[0].isr.join(",")}] if version ${d.toWrite[0].zkVersion}` : d.answers.get(`${p.topic}-0`)!.error;
     };
-    expect(ask({})).toBe("write [1,2]");
-    expect(ask({ topic: "u" })).toBe("UNKNOWN_TOPIC_OR_PARTITION");
-    expect(ask({ leaderEpoch: 4 })).toBe("FENCED_LEADER_EPOCH");
-    expect(ask({ newIsr: [1, 2, 3] })).toBe("NONE");
-    expect(ask({ currentIsrVersion: 6 })).toBe("INVALID_UPDATE_VERSION");
-    // KIP-841 (3.3): a shutting-down broker may not (re)join the ISR.
-    expect(ask({ newIsr: [1, 2, 3], currentIsrVersion: 7, leaderEpoch: 6 }, true, (id) => id !== 3)).toBe("INELIGIBLE_REPLICA");
-    expect(ask({ newIsr: [1, 2, 3], currentIsrVersion: 7, leaderEpoch: 6 }, false, (id) => id !== 3)).toBe("write [1,2,3]");
+    for (const strict of [false, true]) {
+      expect(ask({}, strict)).toBe("write [1,2] if version 7");
+      expect(ask({ topic: "u" }, strict)).toBe("UNKNOWN_TOPIC_OR_PARTITION");
+      expect(ask({ leaderEpoch: 4 }, strict)).toBe("FENCED_LEADER_EPOCH");
+      expect(ask({ newIsr: [1, 2, 3] }, strict)).toBe("NONE");
+    }
+    // Up to 3.2 the write is conditional on the leader's version (ZooKeeper says BADVERSION);
+    // from 3.3 the controller compares with its cache: older is refused, newer means it is behind.
+    expect(ask({ currentIsrVersion: 6 })).toBe("write [1,2] if version 6");
+    expect(ask({ currentIsrVersion: 6 }, true)).toBe("INVALID_UPDATE_VERSION");
+    expect(ask({ currentIsrVersion: 8 }, true)).toBe("NOT_CONTROLLER");
+    // KIP-841 (3.3): a broker that is gone or shutting down may not (re)join the ISR.
+    expect(ask({ newIsr: [1, 2, 3] }, true, (id) => id !== 3)).toBe("NONE");
+    expect(ask({ newIsr: [1, 3] }, true, (id) => id !== 3)).toBe("INELIGIBLE_REPLICA");
+    expect(ask({ newIsr: [1, 3] }, false, (id) => id !== 3)).toBe("write [1,3] if version 7");
   });
 });
 
@@ -166,6 +173,25 @@ describe("the controller as Kafka's", () => {
     expect(readmitted.some((c) => c.endsWith("[1,2,3]"))).toBe(true);
     expect(v24.metrics.produceLatencyMs.p99).toBeLessThan(2000);
   }, 60_000);
+
+  it("controlled shutdown: a partition nobody else can lead stays led by the broker, which retries controlled.shutdown.max.retries times", () => {
+    const text = `name: lone-leader-shutdown
+duration: 60s
+settle: 5s
+kafka: { version: "3.6" }
+cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
+topics: [{ name: orders, partitions: 1, replication.factor: 3 }]
+producers: [{ id: p1, topic: orders, rate: 200/s, messageBytes: 200, config: { acks: "1" } }]
+faults:
+  - { at: 10s, crash: "followers:orders-0", for: 50s }
+  - { at: 40s, stop: "leader:orders-0" }
+`;
+    const r = run("lone.yaml", 1, [], text);
+    expect(r.marks.count("broker: controlled shutdown gave up, stopping anyway")).toBe(1);
+    expect(r.marks.count("broker: controlled shutdown succeeded")).toBe(0);
+    // It kept leading while it retried (3 tries, 5 s apart), and never handed over to nobody.
+    expect(isrHistory(r.history, "orders-0", 40, 50).filter((c) => c.includes(":-1["))).toEqual([]);
+  }, 30_000);
 
   it("KAFKA-3143 (2.3, ZkReplicaStateMachine.startup): a new controller takes replicas of dead brokers out of the ISRs at failover", () => {
     const text = (faults: string) => `name: failover-offline-replicas

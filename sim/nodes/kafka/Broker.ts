@@ -67,6 +67,8 @@ export class Broker implements Process, RequestHandler {
   private readonly pools: RequestPools;
   private controller: KafkaController | null = null;
   private activeControllerId = -1;
+  /** The controller as UpdateMetadata names it (what the broker-to-controller channel uses, 2.7+). */
+  private metadataControllerId = -1;
   private brokerEpoch = -1;
   private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
   private nextProducerId = 0;
@@ -101,7 +103,7 @@ export class Broker implements Process, RequestHandler {
       hostOf: spec.hostOf,
       topicConfig: spec.topicConfig,
       brokerEpoch: () => this.brokerEpoch,
-      controllerHost: () => spec.hostOf(this.activeControllerId),
+      controllerHost: () => (this.metadata.brokers.some((b) => b.id === this.metadataControllerId) ? spec.hostOf(this.metadataControllerId) : undefined),
       isBrokerAlive: (id) => this.metadata.brokers.some((b) => b.id === id),
     });
     const recoveryUs = clean ? 0 : Math.ceil((unflushed / RECOVERY_BYTES_PER_SECOND) * 1e6);
@@ -266,6 +268,7 @@ export class Broker implements Process, RequestHandler {
         if (stale !== null) return reply({ error: stale });
         this.metadata = { states: u.partitionStates, brokers: u.liveBrokers };
         this.activeControllerId = u.controllerId;
+        this.metadataControllerId = u.controllerId;
         return reply({ error: "NONE" });
       }
       case "ControlledShutdown": {

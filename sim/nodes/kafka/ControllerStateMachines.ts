@@ -72,10 +72,13 @@ export class ControllerStateMachines {
    */
   electOffline(done: Done): void {
     let unclean = 0;
-    // No leader, a leader whose broker is gone, or one on a failed log dir (a shutting-down leader
-    // still leads until controlled shutdown moves it).
+    // No leader, a leader whose broker is gone, or one on a failed log dir; from 1.0 also a
+    // leader in controlled shutdown (isReplicaOnline excludes it).
     const leaderless = (s: PartitionState): boolean =>
-      s.leader === NO_LEADER || !this.live.has(s.leader) || (this.offlineDirReplicas.get(s.leader)?.has(tpKey(s.topic, s.partition)) ?? false);
+      s.leader === NO_LEADER ||
+      !this.live.has(s.leader) ||
+      (this.offlineDirReplicas.get(s.leader)?.has(tpKey(s.topic, s.partition)) ?? false) ||
+      (this.ctx.behaviour.leaderInShutdownCountsOffline && this.shuttingDown.has(s.leader));
     this.states.update(
       this.states.keys(leaderless),
       (s) => {

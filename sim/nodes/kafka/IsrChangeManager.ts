@@ -32,6 +32,8 @@ export type IsrChangeOutcome = { kind: "committed"; isr: number[]; zkVersion: nu
 export interface IsrChangeManager {
   /** Sends a change the partition has made pending; the outcome goes to partition.onIsrChangeOutcome. */
   submit(p: Partition, isr: number[]): void;
+  /** A LeaderAndIsr reset the partition's ISR state. */
+  clearPending?(key: string): void;
   shutdown(): void;
 }
 
@@ -75,7 +77,7 @@ export class ZkIsrManager implements IsrChangeManager {
       if (res.code !== "BADVERSION") return done(null);
       this.zk().request({ op: "getData", path }, (cur) => {
         const d = cur.data as PartitionStateZnode | undefined;
-        const same = cur.code === "OK" && d !== undefined && d.leader === data.leader && d.leader_epoch === data.leader_epoch && d.isr.join() === isr.join();
+        const same = cur.code === "OK" && d !== undefined && d.leader === data.leader && d.leader_epoch === data.leader_epoch && d.controller_epoch === data.controller_epoch && d.isr.join() === isr.join();
         done(same ? cur.stat!.version : null);
       });
     });
@@ -117,7 +119,7 @@ const RETRY_US = 50_000;
 export interface AlterIsrSettings {
   brokerId: number;
   brokerEpoch(): number;
-  /** The controller this broker knows of (from /controller and UpdateMetadata). */
+  /** The controller named by the broker's metadata cache, if alive there (MetadataCacheControllerNodeProvider). */
   controller(): Host | undefined;
   /** "AlterIsr" (2.7) or "AlterPartition" (3.2). */
   api: "AlterIsr" | "AlterPartition";
@@ -179,35 +181,46 @@ export class AlterIsrManager implements IsrChangeManager {
         return this.retry(NO_CONTROLLER_BACKOFF_US);
       }
       if (res.error !== "NONE") return this.retry(RETRY_US);
+      let again = false;
       for (const r of res.partitions) {
         const c = sent.find((x) => x.p.topic === r.topic && x.p.index === r.partition);
         if (c === undefined || this.queued.get(c.p.key) !== c) continue;
         this.queued.delete(c.p.key);
-        this.onPartitionResponse(c, r);
+        again = this.onPartitionResponse(c, r) || again;
       }
+      // Sent again at once while the controller accepts; a refused partition waits a little.
+      if (again) return this.retry(RETRY_US);
       this.inFlight = false;
       this.maybeSend();
     });
   }
 
-  /** Partition.handleAlterIsrResponse (2.8) / handleAlterPartitionError (3.x). */
-  private onPartitionResponse(c: QueuedChange, r: AlterIsrPartitionResponse): void {
+  /** LeaderAndIsr in 2.7 - 2.8 drops the partition's queued change (AlterIsrManager.clearPending). */
+  clearPending(key: string): void {
+    this.queued.delete(key);
+  }
+
+  /** Partition.handleAlterIsrResponse (2.8) / handleAlterPartitionError (3.x); true when it is to be sent again. */
+  private onPartitionResponse(c: QueuedChange, r: AlterIsrPartitionResponse): boolean {
     const p = c.p;
     switch (r.error) {
       case "NONE":
         // A stale answer (older epoch or znode version) leaves the change pending.
-        if (r.leaderEpoch !== p.leaderEpoch || r.currentIsrVersion < p.zkVersion) return p.onIsrChangeOutcome({ kind: "stuck" });
-        return p.onIsrChangeOutcome({ kind: "committed", isr: r.isr, zkVersion: r.currentIsrVersion });
+        p.onIsrChangeOutcome(r.leaderEpoch !== p.leaderEpoch || r.currentIsrVersion < p.zkVersion ? { kind: "stuck" } : { kind: "committed", isr: r.isr, zkVersion: r.currentIsrVersion });
+        return false;
       case "INELIGIBLE_REPLICA":
       case "OPERATION_NOT_ATTEMPTED":
-        return p.onIsrChangeOutcome({ kind: "dropped" });
+        p.onIsrChangeOutcome({ kind: "dropped" });
+        return false;
       case "FENCED_LEADER_EPOCH":
       case "INVALID_UPDATE_VERSION":
       case "UNKNOWN_TOPIC_OR_PARTITION":
         this.endpoint.machine.mark("isr: AlterIsr refused, change stays pending until LeaderAndIsr");
-        return p.onIsrChangeOutcome({ kind: "stuck" });
+        p.onIsrChangeOutcome({ kind: "stuck" });
+        return false;
       default:
         this.queued.set(p.key, c);
+        return true;
     }
   }
 }

@@ -179,8 +179,11 @@ export class KafkaController {
   onBrokerChange(): void {
     this.enqueue((done) =>
       this.readBrokers((now) => {
-        const gone = [...this.live.keys()].filter((id) => now.get(id)?.epoch !== this.live.get(id)!.epoch);
-        const added = [...now.keys()].filter((id) => this.live.get(id)?.epoch !== now.get(id)!.epoch);
+        // From 2.2 (KIP-380) a broker that bounced between two reads is told apart by its epoch
+        // (the znode's czxid); before, BrokerChange compares ids only and misses it.
+        const same = (id: number): boolean => (this.ctx.behaviour.brokerEpoch ? now.get(id)?.epoch === this.live.get(id)?.epoch : now.has(id) && this.live.has(id));
+        const gone = [...this.live.keys()].filter((id) => !same(id));
+        const added = [...now.keys()].filter((id) => !same(id));
         this.onBrokersFailed(gone, () => {
           for (const id of added) this.addLive(id, now.get(id)!);
           this.onBrokersStarted(added, done);
@@ -249,13 +252,14 @@ export class KafkaController {
         (s) => (s.leader === brokerId ? controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.sm.shuttingDown) : null),
         (written) => {
           for (const s of written) this.sm.sendState(s, s.replicas.filter((r) => this.live.has(r)));
-          for (const k of followed) this.channel.addStopReplica(brokerId, this.states.get(k)!.topic, this.states.get(k)!.partition);
+          // StopReplica and the ISR shrink for what it follows (OfflineReplica sends both); what
+          // it led but could not hand over stays led by it and is counted in the answer.
           this.sm.offlineReplicas([brokerId], () => {
             const remaining = this.states.keys((s) => replicated(s) && s.leader === brokerId).length;
             if (remaining === 0) this.mark("controller: controlled shutdown moved every leadership");
             respond({ error: "NONE", remaining });
             done();
-          });
+          }, new Set(followed));
         },
       );
     });
@@ -265,8 +269,8 @@ export class KafkaController {
 
   /**
    * KafkaController.processAlterIsr (2.7; processAlterPartition from 3.2): the controller checks
-   * the broker epoch, then each partition's leader epoch and znode version, writes the new ISR
-   * (same leader epoch) and tells every broker; the leader learns the result from the answer.
+   * the broker epoch, then each partition (alterIsrValidation), writes the new ISR (same leader
+   * epoch) and tells every broker; the leader learns the result from the answer.
    */
   onAlterIsr(req: AlterIsrRequest, respond: (r: AlterIsrResponse) => void): void {
     this.enqueue((done) => {
@@ -276,6 +280,9 @@ export class KafkaController {
         return done();
       }
       const { answers, toWrite } = validateAlterIsr(req, (k) => this.states.get(k), this.sm.isOnline, this.ctx.behaviour.ineligibleReplicaCheck, this.epoch);
+      // A deposed controller's write fails (ControllerMovedException): 2.7 - 3.2 answer
+      // UNKNOWN_SERVER_ERROR, 3.3+ NOT_CONTROLLER; the leader sends again either way.
+      const fenced = (): void => respond({ error: this.ctx.behaviour.ineligibleReplicaCheck ? "NOT_CONTROLLER" : "UNKNOWN_SERVER_ERROR", partitions: [] });
       if ([...answers.values()].some((a) => a.error === "INELIGIBLE_REPLICA")) this.mark("controller: AlterPartition refused an ineligible replica");
       this.states.write(toWrite, (written, conflicts) => {
         for (const s of written) answers.set(tpKey(s.topic, s.partition), answerOf(s));
@@ -286,7 +293,7 @@ export class KafkaController {
         }
         respond({ error: "NONE", partitions: req.partitions.map((p) => answers.get(tpKey(p.topic, p.partition))!) });
         done();
-      });
+      }, fenced);
     });
   }
 

@@ -80,15 +80,21 @@ export class Partition {
 
   /** Applies a LeaderAndIsr state in which this broker leads (Partition.makeLeader). */
   makeLeader(s: PartitionState, nowUs: number): void {
+    const wasLeader = this.isLeader;
     this.applyState(s);
-    this.followers.clear();
     const leo = this.log.logEndOffset;
     this.leaderEpochStartOffset = leo;
+    const known = this.followers;
+    const followers = new Map<number, FollowerState>();
     for (const r of s.replicas) {
       if (r === this.brokerId) continue;
-      // A new leader counts its ISR followers as caught up now, the others as never (KAFKA-4485, 0.10.2).
-      this.followers.set(r, { logEndOffset: -1, lastCaughtUpUs: s.isr.includes(r) ? nowUs : -Infinity, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
+      // ISR followers count as caught up now, the others as never (KAFKA-4485, 0.10.2); where
+      // it already led, the leader keeps what it knows of their logs (makeLeader: isNewLeader).
+      const logEndOffset = wasLeader ? (known.get(r)?.logEndOffset ?? -1) : -1;
+      followers.set(r, { logEndOffset, lastCaughtUpUs: s.isr.includes(r) ? nowUs : -Infinity, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
     }
+    known.clear();
+    for (const [r, f] of followers) known.set(r, f);
     if (this.highWatermark > leo) this.highWatermark = leo;
     this.maybeIncrementHighWatermark();
   }
@@ -140,12 +146,14 @@ export class Partition {
 
   /**
    * A follower that reached the high watermark rejoins the ISR (Partition.maybeExpandIsr); from
-   * 2.1 (KAFKA-7128) it must also have reached the offset where this leader's epoch started.
+   * 2.0.1 (KAFKA-7128) it must also have reached the offset where this leader's epoch started.
    */
   private maybeExpandIsr(replicaId: number, f: FollowerState): void {
     if (this.pendingIsr !== null || this.isr.includes(replicaId)) return;
     if (f.logEndOffset < this.highWatermark) return;
     if (this.rules.behaviour.isrNeedsEpochStart && f.logEndOffset < this.leaderEpochStartOffset) return;
+    // KIP-841 (3.3) Partition.isReplicaIsrEligible, ZooKeeper mode: the follower's broker is alive.
+    if (this.rules.behaviour.ineligibleReplicaCheck && !this.rules.isBrokerAlive(replicaId)) return;
     this.proposeIsr([...this.isr, replicaId].sort((a, b) => a - b));
   }
 

@@ -143,7 +143,7 @@ export class PartitionStateStore {
    * Calls back with the states written and the keys that hit BADVERSION on their own znode; if
    * the controller epoch check failed, the controller is fenced and nothing calls back.
    */
-  write(next: readonly PartitionState[], cb: (written: PartitionState[], conflicts: string[]) => void): void {
+  write(next: readonly PartitionState[], cb: (written: PartitionState[], conflicts: string[]) => void, onFenced?: () => void): void {
     const epoch = this.ctx.controllerEpoch();
     const ops: ZkOp[] = next.map((s) => {
       const set: ZkOp = { op: "setData", path: statePath(s.topic, s.partition), data: { controller_epoch: epoch, leader: s.leader, leader_epoch: s.leaderEpoch, isr: s.isr, version: 1 } satisfies PartitionStateZnode, version: s.zkVersion };
@@ -165,6 +165,7 @@ export class PartitionStateStore {
       this.ctx.zk.request({ op: "getData", path: "/controller_epoch" }, (e) => {
         if (e.code !== "OK" || e.stat!.version !== this.ctx.epochZkVersion()) {
           this.ctx.mark("controller: fenced by a newer controller epoch");
+          onFenced?.();
           return this.ctx.onFenced();
         }
         cb(written, conflicts);

@@ -299,6 +299,7 @@ export class ReplicaManager implements PartitionObserver {
       if (s.leaderEpoch <= p.leaderEpoch && p.leader >= 0) continue;
       const previousLeader = p.leader;
       this.removeFromFetcher(p);
+      if (this.ctx.behaviour.alterIsrClearsPendingOnLeaderAndIsr) this.isrChanges.clearPending?.(p.key);
       if (s.leader === this.ctx.id) {
         p.makeLeader(s, now);
         this.ctx.observer.onBecomeLeader(this.ctx.id, p);

@@ -39,7 +39,8 @@ export type ErrorCode =
   | "BROKER_NOT_AVAILABLE"
   | "INVALID_UPDATE_VERSION"
   | "INELIGIBLE_REPLICA"
-  | "OPERATION_NOT_ATTEMPTED";
+  | "OPERATION_NOT_ATTEMPTED"
+  | "UNKNOWN_SERVER_ERROR";
 
 /** Errors a producer retries (RetriableException subclasses). */
 export const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -47,10 +47,17 @@ export interface Behaviour {
   /** KAFKA-7152 (2.1): a follower at the leader's log end offset is never out of sync. */
   followerAtLogEndInSync: boolean;
   /**
-   * KAFKA-7128 (2.1): the leader records where its epoch starts (leaderEpochStartOffset) at
+   * KAFKA-7128 (2.0.1): the leader records where its epoch starts (leaderEpochStartOffset) at
    * makeLeader, and a follower rejoins the ISR only once it has reached it.
    */
   isrNeedsEpochStart: boolean;
+  /**
+   * From 1.0 (KafkaController.onReplicasBecomeOffline uses isReplicaOnline) a partition led by a
+   * broker in controlled shutdown counts as leaderless when other brokers fail.
+   */
+  leaderInShutdownCountsOffline: boolean;
+  /** 2.7 - 2.8: LeaderAndIsr drops the partition's queued AlterIsr (clearPending, removed in 3.0 by KAFKA-12686). */
+  alterIsrClearsPendingOnLeaderAndIsr: boolean;
 }
 
 export function behaviourOf(version: KafkaVersion): Behaviour {
@@ -69,7 +76,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     controllerEpochZkCheck: at(version, "2.1"),
     hwIgnoresDeadCaughtUpReplicas: at(version, "3.6"),
     followerAtLogEndInSync: at(version, "2.1"),
-    isrNeedsEpochStart: at(version, "2.1"),
+    isrNeedsEpochStart: at(version, "2.0"),
+    leaderInShutdownCountsOffline: at(version, "1.0"),
+    alterIsrClearsPendingOnLeaderAndIsr: at(version, "2.8") && !at(version, "3.0"),
   };
 }
 
