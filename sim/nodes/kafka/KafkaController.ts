@@ -108,9 +108,14 @@ export class KafkaController {
     this.running = true;
     fn(() => {
       if (!this.active) return;
-      this.channel.flush(() => this.states.all(), () => this.liveList());
+      this.sendBatch();
       this.next();
     });
+  }
+
+  /** ControllerBrokerRequestBatch.sendRequestsToBrokers: what the event gathered so far goes out. */
+  private sendBatch(): void {
+    this.channel.flush(() => this.states.all(), () => this.liveList());
   }
 
   private liveList(): Array<{ id: number; rack: string }> {
@@ -143,7 +148,9 @@ export class KafkaController {
           this.takeNotificationsOf(ISR_CHANGE_DIR, () => undefined, () =>
             this.takeNotificationsOf(LOG_DIR_EVENT_DIR, () => undefined, () =>
               this.states.readAll(() => {
-              this.channel.addUpdateMetadata(this.live.keys());
+                // sendUpdateMetadataRequest goes out as a batch of its own before the state machines start.
+                this.channel.addUpdateMetadata(this.live.keys());
+                this.sendBatch();
                 this.sm.startReplicaStateMachine(() => this.sm.electOffline(() => this.maybeCreateTopics(done)));
               }),
             ),
@@ -215,7 +222,9 @@ export class KafkaController {
     if (added.length === 0) return done();
     this.ctx.endpoint.machine.trace("controller-brokers-started", { brokers: added.join(",") });
     for (const id of added) this.sm.offlineDirReplicas.delete(id);
+    // onBrokerStartup: metadata first, in a batch of its own, so the new brokers know who is alive.
     this.channel.addUpdateMetadata(this.live.keys());
+    this.sendBatch();
     for (const s of this.states.all()) {
       const on = s.replicas.filter((r) => added.includes(r));
       if (on.length > 0) this.channel.addLeaderAndIsr(on, s);

@@ -297,6 +297,12 @@ export class ReplicaManager implements PartitionObserver {
     for (const s of req.partitionStates) {
       const p = this.partition(s.topic, s.partition);
       if (s.leaderEpoch <= p.leaderEpoch && p.leader >= 0) continue;
+      // ReplicaManager.makeFollowers: a follower changes nothing while its new leader is not alive in
+      // the metadata cache (leader -1 included); a later LeaderAndIsr with a live leader applies.
+      if (s.leader !== this.ctx.id && !this.ctx.isBrokerAlive(s.leader)) {
+        this.ctx.machine.mark("replica: LeaderAndIsr names a leader not alive in the metadata cache, skipped");
+        continue;
+      }
       const previousLeader = p.leader;
       this.removeFromFetcher(p);
       if (this.ctx.behaviour.alterIsrClearsPendingOnLeaderAndIsr) this.isrChanges.clearPending?.(p.key);
