@@ -9,6 +9,10 @@ export interface KafkaObserver {
   onLeaderHighWatermark(brokerId: number, p: Partition, previous: number): void;
   onTruncated(brokerId: number, p: Partition, records: number, reason: string): void;
   onControllerElected(brokerId: number, epoch: number): void;
+  /** A log dir went offline (ReplicaManager.handleLogDirFailure). */
+  onLogDirFailure(brokerId: number, dir: string): void;
+  /** The broker halted itself (Exit.halt) for this reason. */
+  onBrokerHalted(brokerId: number, reason: string): void;
   /** A producer sent a batch for the first time. */
   onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void;
   /** A batch was acknowledged; arrivalsUs are its records' creation times. */

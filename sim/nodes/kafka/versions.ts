@@ -27,6 +27,14 @@ export interface Behaviour {
   deliveryTimeout: boolean;
   /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
   keylessPartitioner: "round-robin" | "sticky" | "uniform-sticky";
+  /**
+   * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
+   * /log_dir_event_notification znode; halt only when no log dir is left). Before it, an
+   * IOException in a produce append, a follower append or the high-watermark checkpoint halts.
+   */
+  logDirFailureHandling: boolean;
+  /** KAFKA-10471 (2.8): the clean-shutdown marker is deleted before the logs load, not after. */
+  cleanShutdownMarkerDeletedFirst: boolean;
 }
 
 export function behaviourOf(version: KafkaVersion): Behaviour {
@@ -39,6 +47,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
     keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
+    logDirFailureHandling: at(version, "1.0"),
+    cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
 }
 
@@ -76,6 +86,8 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "log.flush.interval.ms": NEVER,
     "log.flush.scheduler.interval.ms": NEVER,
     "log.segment.bytes": 1_073_741_824,
+    "num.recovery.threads.per.data.dir": 1,
+    "log.flush.offset.checkpoint.interval.ms": 60_000,
   };
 }
 

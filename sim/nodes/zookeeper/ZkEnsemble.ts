@@ -43,7 +43,7 @@ export class ZkEnsemble {
     readonly servers: readonly Host[],
   ) {
     this.tree = new ZkTree((session, event) => this.deliver(session, event));
-    for (const path of ["/brokers", "/brokers/ids", "/brokers/topics", "/admin", "/isr_change_notification"]) this.tree.apply(0, { op: "create", path, data: null });
+    for (const path of ["/brokers", "/brokers/ids", "/brokers/topics", "/admin", "/isr_change_notification", "/log_dir_event_notification"]) this.tree.apply(0, { op: "create", path, data: null });
     this.sim.schedule(ZK_TICK_US, () => this.tick(), undefined);
   }
 
