@@ -11,8 +11,13 @@
  * or the high-watermark checkpoint (ReplicaManager.checkpointHighWatermarks) calls Exit.halt(1)
  * (0.10.2, 0.11); elsewhere (the flusher, the recovery-point checkpoint) it is logged.
  *
- * We assume the handler thread runs at once (a zero-delay timer), and that before 1.0 a
- * leader-epoch checkpoint failure halts too (in 0.11 it is written from within Log.append).
+ * We assume the handler thread gets to the dir LOG_DIR_FAILURE_HANDLING_US after the
+ * IOException (it is woken through a blocking queue, then ReplicaFetcherManager
+ * .removeFetcherForPartitions waits for each fetcher thread's partition-map lock; a rough
+ * figure), so the request that hit the error is answered (KAFKA_STORAGE_ERROR) before a halt.
+ * Meanwhile the log that failed refuses every operation (Log.checkForLogDirFailure). We also
+ * assume that before 1.0 a leader-epoch checkpoint failure halts (in 0.11 it is written from
+ * within Log.append, whose IOException halts).
  */
 import type { BlockDevice, IoError } from "../../disk/BlockDevice.js";
 import type { Machine } from "../Machine.js";
@@ -43,6 +48,9 @@ export type StorageOp =
   | "leader-epoch checkpoint"
   | "recovery-point checkpoint"
   | "clean-shutdown marker";
+
+/** From the IOException to ReplicaManager.handleLogDirFailure: an assumption, see above. */
+export const LOG_DIR_FAILURE_HANDLING_US = 1_000;
 
 /** Before KIP-112, these halt the broker (Exit.halt in 0.10.2 / 0.11); other IOExceptions are logged. */
 const HALTS_BEFORE_KIP_112: ReadonlySet<StorageOp> = new Set<StorageOp>(["append", "follower append", "high-watermark checkpoint", "leader-epoch checkpoint"]);
@@ -84,6 +92,6 @@ export class LogDirFailureChannel {
     this.offline.add(dir);
     m.trace("log-dir-offline", { dir: dir.path, op, error });
     m.mark(`storage: ${op} ${error} takes a log dir offline`);
-    m.setTimer(0, () => this.ctx.handleLogDirFailure(dir));
+    m.setTimer(LOG_DIR_FAILURE_HANDLING_US, () => this.ctx.handleLogDirFailure(dir));
   }
 }
