@@ -195,6 +195,18 @@ describe("page cache", () => {
     expect(results.sort()).toEqual(["EIO", "ENOSPC"]);
   });
 
+  it("a write accepted while throttled has its space reserved: it lands even if the disk fills meanwhile", () => {
+    const { sim, pc, file, dev } = cache(1_000_000, HDD_7200); // dirty limit 200 KB
+    expect(pc.append(file, 150_000)).toBeNull();
+    expect(pc.append(file, 90_000)).toBeNull(); // throttled
+    expect(file.size).toBe(150_000);
+    dev.capacityBytes = 200_000; // what is in the file fits; the accepted write must too
+    expect(pc.append(file, 1)).toBe("ENOSPC");
+    sim.run({ untilUs: 1_000_000 });
+    expect(file.size).toBe(240_000);
+    expect(dev.usedBytes).toBe(240_000);
+  });
+
   it("errors come back from the call itself: ENOSPC on a full disk, EIO for every operation on a failed one", () => {
     const { pc, file, dev } = cache();
     expect(pc.append(file, 100)).toBeNull();

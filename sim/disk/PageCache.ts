@@ -122,11 +122,13 @@ export class PageCache {
     }
     if (this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes) {
       this.sim.marks.hit("page cache: writer throttled by dirty_ratio");
+      // The space is reserved now (delayed allocation), so a throttled write cannot fail later.
+      file.device.usedBytes += bytes;
       this.throttled.push({ file, bytes, done, payload });
       this.startBackgroundWriteback();
       return null;
     }
-    this.applyAppend(file, bytes, done, payload);
+    this.applyAppend(file, bytes, done, payload, false);
     return null;
   }
 
@@ -217,6 +219,7 @@ export class PageCache {
     if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
     this.dirtyBytes = 0;
     this.residentBytes = 0;
+    for (const w of this.throttled) w.file.device.usedBytes -= w.bytes;
     this.throttled = [];
     if (this.flusherTimer >= 0) this.sim.cancel(this.flusherTimer);
     this.flusherTimer = -1;
@@ -257,16 +260,19 @@ export class PageCache {
     file.dirtySinceUs = Infinity;
     file.generation++;
     file.trimContents();
-    this.throttled = this.throttled.filter((w) => w.file !== file);
+    this.throttled = this.throttled.filter((w) => {
+      if (w.file === file) file.device.usedBytes -= w.bytes;
+      return w.file !== file;
+    });
     this.resolveWaiters(file, null);
     this.releaseThrottled();
   }
 
-  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown): void {
+  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown, reserved: boolean): void {
     if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
     file.size += bytes;
     if (payload !== undefined) file.contents.push({ end: file.size, payload });
-    file.device.usedBytes += bytes;
+    if (!reserved) file.device.usedBytes += bytes;
     file.lastAccessUs = this.sim.now;
     this.dirtyBytes += bytes;
     this.residentBytes += bytes;
@@ -358,7 +364,7 @@ export class PageCache {
       const w = this.throttled[0];
       if (this.dirtyBytes + w.bytes > this.dirtyLimitBytes) break;
       this.throttled.shift();
-      this.applyAppend(w.file, w.bytes, w.done, w.payload);
+      this.applyAppend(w.file, w.bytes, w.done, w.payload, true);
     }
   }
 
