@@ -271,8 +271,11 @@ export class Broker implements Process, RequestHandler {
         return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
       case "Metadata":
         return reply(this.metadataResponse(), HEADER_BYTES + 40 * this.metadata.states.length);
-      case "LeaderAndIsr":
-        return reply(this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest));
+      case "LeaderAndIsr": {
+        const res = this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest);
+        // LeaderAndIsrPartitionError: topic, partition, error code.
+        return reply(res, HEADER_BYTES + 24 * res.partitionErrors.length);
+      }
       case "StopReplica":
         return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
       case "UpdateMetadata": {

@@ -177,6 +177,12 @@ export class ReplicaManager implements PartitionObserver {
           m.mark("produce: KAFKA_STORAGE_ERROR (append failed)");
           return next();
         }
+        if (!p.isLeader) {
+          // Leadership moved while the append's flush ran (Kafka's makeFollower waits for it, and the
+          // DelayedProduce then finds the partition led elsewhere).
+          result.error = "NOT_LEADER_OR_FOLLOWER";
+          return next();
+        }
         this.onLeaderAppend(p);
         p.maybeIncrementHighWatermark();
         if (req.acks === -1) toWait.push({ p, requiredOffset: batch.baseOffset + batch.count, result });
