@@ -37,16 +37,25 @@ export interface Metrics {
   bytesLostToPowerLoss: number;
   messagesDropped: number;
   invariantViolations: number;
+  /** Log dirs taken offline by storage errors (KIP-112), and broker processes that halted. */
+  logDirFailures: number;
+  brokerHalts: number;
+  /** Each halt: broker, when, why. */
+  halts: Array<{ broker: number; atUs: number; reason: string }>;
   errors: Record<string, number>;
   partitions: PartitionSummary[];
 }
 
-/** The batches a broker's disk and page cache hold for a partition. */
+/** The batches a broker's disks and page cache hold for a partition (in the first log dir that has any). */
 export function logOf(world: World, brokerId: number, key: string): RecordBatch[] {
   const host = world.brokers.get(brokerId);
   if (host === undefined) return [];
   const m = world.machines.get(host.name)!;
-  return readSegments(m.pageCache.files.filter((f) => f.device === m.disk), key).flatMap((s) => s.batches);
+  for (const disk of m.disks) {
+    const batches = readSegments(m.filesOn(disk), key).flatMap((s) => s.batches);
+    if (batches.length > 0) return batches;
+  }
+  return [];
 }
 
 function brokerView(world: World, brokerId: number, key: string): { highWatermark: number; logEndOffset: number } | undefined {
@@ -150,6 +159,9 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     bytesLostToPowerLoss: bytesLost,
     messagesDropped: world.network.messagesDropped,
     invariantViolations: world.sim.violations.length,
+    logDirFailures: h.logDirFailures.length,
+    brokerHalts: h.halts.length,
+    halts: h.halts.map((x) => ({ broker: x.broker, atUs: x.atUs, reason: x.reason })),
     errors: Object.fromEntries([...h.errors].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     partitions: summaries,
   };

@@ -44,6 +44,10 @@ export function formatRunSummary(r: RunReport): string {
     ...m.brokerExits.map((e) => `exit       broker-${e.broker} at ${formatUs(e.atUs)}: ${e.why}`),
     `faults     ${n(m.messagesDropped)} messages dropped   ${n(m.bytesLostToPowerLoss)} dirty bytes lost to power loss`,
   ];
+  if (m.logDirFailures > 0 || m.brokerHalts > 0) {
+    const halts = m.halts.map((x) => `broker-${x.broker} halted at ${formatUs(x.atUs)}: ${x.reason}`);
+    lines.push(`storage    ${n(m.logDirFailures)} log dirs offline   ${n(m.brokerHalts)} brokers halted${halts.length > 0 ? `   ${halts.join("; ")}` : ""}`);
+  }
   if (Object.keys(m.errors).length > 0) lines.push(`errors     ${Object.entries(m.errors).map(([k, v]) => `${k} ${n(v)}`).join("   ")}`);
   for (const v of r.violations) lines.push(`VIOLATION  ${v}`);
   for (const c of r.checks) {

@@ -4,6 +4,7 @@
  * applied is a trace record naming its verb and targets.
  */
 import type { Host } from "../sim/Host.js";
+import type { BlockDevice } from "../sim/disk/BlockDevice.js";
 import { assertNever } from "../sim/assert.js";
 import type { FaultModel } from "./model.js";
 import type { World } from "./world.js";
@@ -64,7 +65,11 @@ function applyFault(world: World, fault: FaultModel): void {
   };
   const targets = (v: string | string[] | undefined): Host[] => (v === undefined ? [] : resolveTargets(world, v));
   const groups = (g: string[][] | undefined): Host[][] => (g === undefined ? [world.hosts, world.hosts] : g.map((x) => resolveTargets(world, x)));
-  const diskOf = (h: Host) => world.machines.get(h.name)!.disk;
+  /** The disks a disk fault hits on a host: the one `disk` names, or all of them. */
+  const disksOf = (h: Host): readonly BlockDevice[] => {
+    const all = world.machines.get(h.name)!.disks;
+    return f.disk === undefined ? all : all.slice(f.disk, f.disk + 1);
+  };
   sim.trace.record(sim.now, "faults", "fault", { verb: fault.verb, index: fault.index, spec: JSON.stringify(f) });
   sim.marks.hit(`fault: ${fault.verb}`);
   /** Applies a fault to each target host now and, with `for`, undoes it later. */
@@ -95,11 +100,15 @@ function applyFault(world: World, fault: FaultModel): void {
     case "pause":
       return onHosts(f.pause, (h) => h.pause(), (h) => h.resume());
     case "slowDisk":
-      return onHosts(f.slowDisk, (h) => (diskOf(h).slowFactor = f.factor ?? DEFAULT_SLOW_DISK_FACTOR), (h) => (diskOf(h).slowFactor = 1));
+      return onHosts(
+        f.slowDisk,
+        (h) => disksOf(h).forEach((d) => (d.slowFactor = f.factor ?? DEFAULT_SLOW_DISK_FACTOR)),
+        (h) => disksOf(h).forEach((d) => (d.slowFactor = 1)),
+      );
     case "failDisk":
-      return onHosts(f.failDisk, (h) => (diskOf(h).failed = true));
+      return onHosts(f.failDisk, (h) => disksOf(h).forEach((d) => (d.failed = true)));
     case "fullDisk":
-      return onHosts(f.fullDisk, (h) => (diskOf(h).capacityBytes = diskOf(h).usedBytes));
+      return onHosts(f.fullDisk, (h) => disksOf(h).forEach((d) => (d.capacityBytes = d.usedBytes)));
     case "latency": {
       const l = f.latency!;
       const [a, b] = groups(l.between);
@@ -121,18 +130,20 @@ function applyFault(world: World, fault: FaultModel): void {
   }
 }
 
-/** End of the fault window: heal the network, resume, power on and restart everything. */
+/** End of the fault window: heal the network and the disks, resume, power on and restart everything (halted brokers too). */
 function healAll(world: World): void {
   const { sim, network } = world;
   sim.trace.record(sim.now, "faults", "heal-all");
   network.faults.remove();
   for (const h of world.hosts) {
+    // The disks are repaired before any process starts again (a halted broker restarts).
+    for (const d of world.machines.get(h.name)!.disks) {
+      d.slowFactor = 1;
+      d.failed = false;
+      d.capacityBytes = d.spec.capacityBytes;
+    }
     if (!h.powered) h.powerOn();
     if (h.state === "paused") h.resume();
     if (h.state === "crashed" || h.state === "stopped" || h.state === "exited") h.start();
-    const d = world.machines.get(h.name)!.disk;
-    d.slowFactor = 1;
-    d.failed = false;
-    d.capacityBytes = d.spec.capacityBytes;
   }
 }

@@ -24,6 +24,8 @@ export const MEASURED_NOW = [
   "bytesLostToPowerLoss",
   "messagesDropped",
   "invariantViolations",
+  "logDirFailures",
+  "brokerHalts",
 ] as const;
 
 export const MEASURED_LATER = ["rebalances", "consumerLag"] as const;

@@ -8,6 +8,7 @@ import { DEFAULT_KAFKA_VERSION, FAULT_VERBS, type FaultDocument, type FaultVerb,
 import { KNOWN_METRICS } from "./metrics.js";
 import { checkKafkaConfigs } from "./configCheck.js";
 import type { KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 
 export type Path = ReadonlyArray<string | number>;
 export interface Problem {
@@ -23,6 +24,8 @@ export interface HostLayout {
   rack: string;
   zone: string;
   hardware: string;
+  /** Disks on the host (a broker has one log dir per disk). */
+  disks: number;
   /** broker id, zk id, producer index or consumer member index. */
   id: number;
 }
@@ -58,20 +61,22 @@ export function buildLayout(doc: ScenarioDocument): { racks: Scenario["racks"]; 
   const defaultHw = doc.cluster.hardware ?? DEFAULT_HARDWARE;
   const hosts: HostLayout[] = [];
   const rackAt = (i: number): string => racks[i % racks.length].name;
-  const place = (name: string, role: HostRole, id: number, i: number, rack?: string, hardware?: string): void => {
+  const disksOf = (hw: string): number => HARDWARE_PROFILES[hw]?.disks ?? 1;
+  const place = (name: string, role: HostRole, id: number, i: number, rack?: string, hardware?: string, disks?: number): void => {
     const r = rack ?? rackAt(i);
-    hosts.push({ name, role, id, rack: r, zone: zoneOf.get(r) ?? "zone-1", hardware: hardware ?? defaultHw });
+    const hw = hardware ?? defaultHw;
+    hosts.push({ name, role, id, rack: r, zone: zoneOf.get(r) ?? "zone-1", hardware: hw, disks: disks ?? disksOf(hw) });
   };
   const zk = doc.cluster.zookeeper?.nodes ?? 1;
   for (let i = 0; i < zk; i++) place(`zk-${i + 1}`, "zookeeper", i + 1, i, undefined, doc.cluster.zookeeper?.hardware);
-  const brokers: Array<{ id: number; rack?: string; hardware?: string }> =
+  const brokers: Array<{ id: number; rack?: string; hardware?: string; disks?: number }> =
     typeof doc.cluster.brokers === "number" ? Array.from({ length: doc.cluster.brokers }, (_, i) => ({ id: i + 1 })) : doc.cluster.brokers;
-  brokers.forEach((b, i) => place(`broker-${b.id}`, "broker", b.id, i, b.rack, b.hardware));
+  brokers.forEach((b, i) => place(`broker-${b.id}`, "broker", b.id, i, b.rack, b.hardware, b.disks ?? doc.cluster.disks));
   // Clients run outside the brokers' racks, in a rack of their own in the first zone, so that
   // a rack fault hits the cluster and not the load that measures it.
   const clientZone = racks[0].zone;
   const placeClient = (name: string, role: HostRole, id: number): void => {
-    hosts.push({ name, role, id, rack: CLIENT_RACK, zone: clientZone, hardware: defaultHw });
+    hosts.push({ name, role, id, rack: CLIENT_RACK, zone: clientZone, hardware: defaultHw, disks: disksOf(defaultHw) });
   };
   (doc.producers ?? []).forEach((p, i) => placeClient(`producer-${p.id}`, "producer", i));
   for (const c of doc.consumers ?? []) for (let m = 1; m <= c.members; m++) placeClient(`consumer-${c.group}-${m}`, "consumer", m);
@@ -123,6 +128,17 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
       if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}), a rack (rack-<name>), controller, leader:<topic>-<partition>, replicas:<topic>-<partition> or followers:<topic>-<partition> (got ${JSON.stringify(value)})` });
     } else if (Array.isArray(value)) value.forEach((v, j) => checkTargets(v, [...path, j]));
   };
+  /** A `disk` index must exist on every host the fault can hit (for controller/leader:... targets, on every broker). */
+  const checkDiskIndex = (disk: number, value: string | string[] | undefined, path: Path): void => {
+    const names = value === undefined ? [] : typeof value === "string" ? [value] : value;
+    for (const name of names) {
+      const rack = name.startsWith("rack-") && !rackNames.has(name) ? name.slice(5) : name;
+      const dynamic = name === "controller" || /^(leader|replicas|followers):/.test(name);
+      const hit = hosts.filter((h) => h.name === name || h.rack === rack || (dynamic && h.role === "broker"));
+      const short = hit.find((h) => h.disks <= disk);
+      if (short !== undefined) problems.push({ path, message: `expected a disk index below ${short.disks}, the number of disks of ${short.name} (got ${disk})` });
+    }
+  };
   (doc.faults ?? []).forEach((f, i) => {
     for (const verb of FAULT_VERBS) {
       const v = f[verb];
@@ -137,6 +153,7 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
         checkTargets(v, ["faults", i, verb]);
       }
     }
+    if (f.disk !== undefined) checkDiskIndex(f.disk, f.failDisk ?? f.fullDisk ?? f.slowDisk, ["faults", i, "disk"]);
     const at = parseDuration(f.at) ?? 0;
     if (at > (parseDuration(doc.duration) ?? 0)) problems.push({ path: ["faults", i, "at"], message: `expected a time within the scenario's duration, ${doc.duration} (got ${f.at})` });
   });

@@ -24,10 +24,14 @@ const config = z.record(z.string().regex(/^[a-z][a-z0-9.]*$/, { message: "expect
 
 const hardware = z.enum(Object.keys(HARDWARE_PROFILES) as [string, ...string[]]);
 
+/** Disks per broker host (JBOD): the broker gets one log dir per disk (log.dirs). */
+const disks = z.int().min(1).max(24);
+
 const brokerSpec = z.strictObject({
   id: z.int().min(0),
   rack: name.optional(),
   hardware: hardware.optional(),
+  disks: disks.optional(),
 });
 
 const rackSpec = z.union([name, z.strictObject({ name, zone: name.optional() })]);
@@ -43,6 +47,8 @@ const clusterSpec = z.strictObject({
   racks: z.array(rackSpec).min(1).optional(),
   brokers: z.union([z.int().min(1).max(1000), z.array(brokerSpec).min(1)]),
   hardware: hardware.optional(),
+  /** Disks of every broker host without its own `disks` (default: the hardware profile's, 1). */
+  disks: disks.optional(),
   zookeeper: z.strictObject({ nodes: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(), hardware: hardware.optional() }).optional(),
   config: config.optional(),
   os: osSpec.optional(),
@@ -113,6 +119,8 @@ const faultSpec = z
     factor: z.number().min(1).optional(),
     failDisk: nodeList.optional(),
     fullDisk: nodeList.optional(),
+    /** failDisk / fullDisk / slowDisk: only this disk of each target (0-based); without it, every disk. */
+    disk: z.int().min(0).optional(),
     latency: z.strictObject({ between: groups.optional(), add: duration, jitter: duration.optional() }).optional(),
     loss: z.strictObject({ between: groups.optional(), probability: z.number().min(0).max(1) }).optional(),
     expireSession: nodeList.optional(),
@@ -129,6 +137,7 @@ const faultSpec = z
     const verb = verbs[0];
     if (verb === "pause" && f.for === undefined) ctx.addIssue({ code: "custom", path: ["for"], message: "expected a duration: pause needs `for`" });
     if (f.factor !== undefined && verb !== "slowDisk") ctx.addIssue({ code: "custom", path: ["factor"], message: "expected `factor` only with slowDisk" });
+    if (f.disk !== undefined && !["failDisk", "fullDisk", "slowDisk"].includes(verb)) ctx.addIssue({ code: "custom", path: ["disk"], message: "expected `disk` only with failDisk, fullDisk or slowDisk" });
     if (f.for !== undefined && !["partition", "pause", "slowDisk", "latency", "loss", "powerOff", "crash", "stop"].includes(verb)) {
       ctx.addIssue({ code: "custom", path: ["for"], message: `expected no \`for\` with ${verb}` });
     }

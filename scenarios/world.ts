@@ -1,6 +1,6 @@
 /**
  * Builds the simulated world a scenario describes: hosts in racks and zones, their NICs on one
- * network, a disk and page cache each, a ZooKeeper ensemble, Kafka brokers and producers with
+ * network, one or more disks and a page cache each, a ZooKeeper ensemble, Kafka brokers and producers with
  * the configs of the scenario's `kafka.version`, and the history that records what happened.
  */
 import { Simulation } from "../sim/Simulation.js";
@@ -53,15 +53,16 @@ export function buildWorld(scenario: Scenario, seed: number): World {
       dirtyExpireCentisecs: os["vm.dirty_expire_centisecs"] ?? LINUX_DEFAULTS.dirtyExpireCentisecs,
       dirtyWritebackCentisecs: os["vm.dirty_writeback_centisecs"] ?? LINUX_DEFAULTS.dirtyWritebackCentisecs,
     });
-    const disk = new BlockDevice(sim, `${host.name}/disk`, profile.disk);
+    // JBOD: disk 0 keeps the name it always had; more disks are /disk-1, /disk-2, ...
+    const disks = Array.from({ length: scenario.hosts[i].disks }, (_, d) => new BlockDevice(sim, d === 0 ? `${host.name}/disk` : `${host.name}/disk-${d}`, profile.disk));
     host.addListener({
       onPowerOff: () => {
         pageCache.powerOff();
-        disk.reset();
+        for (const d of disks) d.reset();
       },
       onPowerOn: () => pageCache.powerOn(),
     });
-    machines.set(host.name, new Machine(sim, host, network, pageCache, disk));
+    machines.set(host.name, new Machine(sim, host, network, pageCache, disks));
   });
   const machineOf = (h: Host): Machine => machines.get(h.name) as Machine;
 

@@ -9,7 +9,9 @@
  * - pause: the process is frozen (GC, stop-the-world) while timers and the network go on;
  *   work that reaches it meanwhile runs, in order, when it resumes;
  * - power off: the process dies and the host's volatile state (dirty pages) is lost;
- * - power on: the host boots and its process starts again.
+ * - power on: the host boots and its process starts again;
+ * - exit: the process ends itself at once (Kafka's Exit.halt), for a stated reason; to the
+ *   rest of the world it looks like a crash (the kernel closes its sockets).
  *
  * Process-scoped timers and deliveries carry the incarnation they were made in, so nothing
  * from a dead incarnation ever reaches a new one.
@@ -127,11 +129,9 @@ export class Host {
     });
   }
 
-  /** The process ends itself with an error (it is not restarted by anything but a fault or the heal). */
-  exit(why: string): void {
-    if (!this.alive) return;
-    this.record("process-exit", { why });
-    this.down("exit");
+  /** The process ends itself (System.exit / Runtime.halt: a failed start-up, a halt): down at once, like a crash, with the reason traced. */
+  exit(reason: string): void {
+    this.down("exit", reason);
   }
 
   /** Crash if running, then start a new incarnation. */
@@ -201,13 +201,13 @@ export class Host {
     this.sim.trace.record(this.sim.now, this.name, type, data);
   }
 
-  private down(reason: DownReason): void {
+  private down(reason: DownReason, why: string = reason): void {
     if (!this.alive) return;
     const proc = this.process;
     this.state = reason === "stop" ? "stopped" : reason === "exit" ? "exited" : "crashed";
     this.process = null;
     this.deferred = [];
-    this.record(reason === "stop" ? "process-stop" : reason === "exit" ? "process-exited" : "process-crash", { reason, incarnation: this.incarnation });
+    this.record(reason === "stop" ? "process-stop" : reason === "exit" ? "process-exit" : "process-crash", { reason: why, incarnation: this.incarnation });
     proc?.onDown?.(reason);
     for (const l of this.listeners) l.onProcessDown?.(this, reason);
   }

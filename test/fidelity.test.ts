@@ -36,7 +36,7 @@ function isrHistory(h: ReturnType<typeof run>["history"], key: string, fromS = 0
 // --- a leader partition in isolation, for the ISR and high-watermark rules ---
 
 function leaderPartition(version: KafkaVersion, opts: { leo: number; isr: number[]; now: () => number; alive?: (id: number) => boolean }) {
-  const log = { logEndOffset: opts.leo } as unknown as Log;
+  const log = { logEndOffset: opts.leo, assignEpochStartOffset: () => undefined } as unknown as Log;
   const proposals: number[][] = [];
   const observer: PartitionObserver = { onLeaderHighWatermark: () => undefined, requestIsrChange: (_p, isr) => proposals.push(isr), onLeaderAppend: () => undefined };
   const p = new Partition(1, "t", 0, log, observer, { behaviour: behaviourOf(version), lagTimeMaxUs: 10_000_000, now: opts.now, isBrokerAlive: opts.alive ?? (() => true) });

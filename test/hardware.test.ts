@@ -188,9 +188,71 @@ describe("page cache", () => {
     dev.failed = true;
     const results: Array<string | null> = [];
     pc.fsync(file, (err) => results.push(err));
+    dev.failed = false;
     dev.capacityBytes = dev.usedBytes;
     pc.append(file, 1, (err) => results.push(err));
     sim.run({ untilUs: 1_000_000 });
     expect(results.sort()).toEqual(["EIO", "ENOSPC"]);
+  });
+
+  it("a write accepted while throttled has its space reserved: it lands even if the disk fills meanwhile", () => {
+    const { sim, pc, file, dev } = cache(1_000_000, HDD_7200); // dirty limit 200 KB
+    expect(pc.append(file, 150_000)).toBeNull();
+    expect(pc.append(file, 90_000)).toBeNull(); // throttled
+    expect(file.size).toBe(150_000);
+    dev.capacityBytes = 200_000; // what is in the file fits; the accepted write must too
+    expect(pc.append(file, 1)).toBe("ENOSPC");
+    sim.run({ untilUs: 1_000_000 });
+    expect(file.size).toBe(240_000);
+    expect(dev.usedBytes).toBe(240_000);
+  });
+
+  it("errors come back from the call itself: ENOSPC on a full disk, EIO for every operation on a failed one", () => {
+    const { pc, file, dev } = cache();
+    expect(pc.append(file, 100)).toBeNull();
+    dev.capacityBytes = dev.usedBytes;
+    expect(pc.append(file, 1)).toBe("ENOSPC");
+    expect(file.size).toBe(100); // nothing was written
+    dev.capacityBytes = dev.spec.capacityBytes;
+    dev.failed = true;
+    expect(pc.append(file, 1)).toBe("EIO");
+    expect(pc.truncate(file, 0)).toBe("EIO");
+    expect(pc.rename(file, "other")).toBe("EIO");
+    expect(pc.create("new", dev)).toBe("EIO");
+    expect(file.size).toBe(100);
+    expect(file.name).toBe("log");
+  });
+
+  it("rename replaces the target atomically; a power loss keeps each file's durable prefix", () => {
+    const { sim, pc, dev } = cache();
+    const old = pc.open("checkpoint", dev);
+    pc.append(old, 10, undefined, "v1");
+    pc.fsync(old, () => {});
+    sim.run({ untilUs: 100_000 });
+    const tmp = pc.create("checkpoint.tmp", dev) as ReturnType<typeof pc.open>;
+    pc.append(tmp, 12, undefined, "v2");
+    let synced = false;
+    pc.fsync(tmp, () => (synced = true));
+    sim.run({ untilUs: 200_000 });
+    expect(synced).toBe(true);
+    const usedBefore = dev.usedBytes;
+    expect(pc.rename(tmp, "checkpoint")).toBeNull();
+    expect(pc.find("checkpoint.tmp", dev)).toBeUndefined();
+    expect(pc.find("checkpoint", dev)).toBe(tmp);
+    expect(pc.files).not.toContain(old); // the old inode is unlinked, its space freed
+    expect(dev.usedBytes).toBe(usedBefore - 10);
+    pc.powerOff();
+    expect(pc.find("checkpoint", dev)?.contents.map((c) => c.payload)).toEqual(["v2"]);
+  });
+
+  it("an unlinked file's pages are gone from the cache's counts", () => {
+    const { pc, dev, file } = cache();
+    pc.append(file, 500);
+    expect(pc.dirtyBytes).toBe(500);
+    expect(pc.unlink(file)).toBeNull();
+    expect(pc.dirtyBytes).toBe(0);
+    expect(pc.residentBytes).toBe(0);
+    expect(dev.usedBytes).toBe(0);
+    expect(pc.files).toEqual([]);
   });
 });

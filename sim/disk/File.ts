@@ -5,7 +5,8 @@
  * loss is always a prefix; a file needs no more state than these offsets.
  *
  * We assume, unrealistically, that an overwrite inside the file dirties everything from that
- * offset to the end (callers here never overwrite), and that truncation is durable at once.
+ * offset to the end (callers here never overwrite), and that truncation, creation, rename and
+ * unlink (metadata) are durable at once, as if the filesystem journal committed them at once.
  */
 import type { BlockDevice } from "./BlockDevice.js";
 
@@ -38,7 +39,8 @@ export class SimFile {
 
   constructor(
     readonly id: number,
-    readonly name: string,
+    /** Its path on the device; rename(2) changes it (the inode, and so the id, stays). */
+    public name: string,
     readonly device: BlockDevice,
   ) {}
 

@@ -13,6 +13,12 @@
  * A process crash changes nothing here (the kernel survives). A power loss truncates every file
  * to its durable prefix: exactly the dirty bytes are lost.
  *
+ * Errors reach the caller as the system calls return them: write(2) to a full device fails with
+ * ENOSPC at once (ext4's delayed allocation reserves blocks when the write is accepted, so the
+ * error is not deferred to writeback); on a failed device we assume the filesystem errors every
+ * operation (as ext4 does once it has aborted its journal), so write, fsync, create, truncate,
+ * rename and unlink fail with EIO.
+ *
  * We assume, unrealistically, that all of the host's memory is dirtyable page cache (Linux
  * subtracts the kernel's and processes' memory), and that clean pages are evicted from the
  * least recently used file's head.
@@ -78,37 +84,61 @@ export class PageCache {
     return (this.config.memoryBytes * this.config.dirtyRatio) / 100;
   }
 
+  /** The file of that name on the device, created empty if there is none (no I/O: a lookup). */
   open(name: string, device: BlockDevice): SimFile {
-    const existing = this.files.find((f) => f.name === name && f.device === device);
-    if (existing) return existing;
-    const file = new SimFile(this.nextFileId++, name, device);
-    this.files.push(file);
-    return file;
+    return this.find(name, device) ?? this.newFile(name, device);
+  }
+
+  /** The file of that name on the device, if there is one. */
+  find(name: string, device: BlockDevice): SimFile | undefined {
+    return this.files.find((f) => f.name === name && f.device === device);
+  }
+
+  /** open(2) with O_CREAT | O_TRUNC: the file, empty; EIO on a failed device. */
+  create(name: string, device: BlockDevice): SimFile | IoError {
+    if (device.failed) return this.failed("create");
+    const existing = this.find(name, device);
+    if (existing === undefined) return this.newFile(name, device);
+    this.truncate(existing, 0);
+    return existing;
   }
 
   /**
-   * Appends bytes to the file through the cache. `done` runs when the write has been accepted
-   * (at once plus a memcpy, or later when the writer was throttled by dirty_ratio).
+   * Appends bytes to the file through the cache (write(2)). Returns the error at once: ENOSPC on
+   * a full device, EIO on a failed one. `done` runs when the write has been accepted (at once
+   * plus a memcpy, or later when the writer was throttled by dirty_ratio), with the same error.
    */
-  append(file: SimFile, bytes: number, done?: WriteCallback, payload?: unknown): void {
-    if (!this.powered) return;
-    if (file.device.usedBytes + bytes > file.device.capacityBytes) {
+  append(file: SimFile, bytes: number, done?: WriteCallback, payload?: unknown): IoError | null {
+    if (!this.powered) return null;
+    let error: IoError | null = null;
+    if (file.device.failed) error = this.failed("write");
+    else if (file.device.usedBytes + bytes > file.device.capacityBytes) {
       this.sim.marks.hit("disk: write to a full disk");
-      if (done !== undefined) this.sim.schedule(0, done, "ENOSPC");
-      return;
+      error = "ENOSPC";
+    }
+    if (error !== null) {
+      if (done !== undefined) this.sim.schedule(0, done, error);
+      return error;
     }
     if (this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes) {
       this.sim.marks.hit("page cache: writer throttled by dirty_ratio");
+      // The space is reserved now (delayed allocation), so a throttled write cannot fail later.
+      file.device.usedBytes += bytes;
       this.throttled.push({ file, bytes, done, payload });
       this.startBackgroundWriteback();
-      return;
+      return null;
     }
-    this.applyAppend(file, bytes, done, payload);
+    this.applyAppend(file, bytes, done, payload, false);
+    return null;
   }
 
-  /** Writes back the file's dirty range; done runs when the device has all of it. */
+  /** Writes back the file's dirty range; done runs when the device has all of it (EIO at once on a failed device). */
   fsync(file: SimFile, done: WriteCallback): void {
     if (!this.powered) return;
+    if (file.device.failed) {
+      this.sim.schedule(0, done, this.failed("fsync"));
+      return;
+    }
     const target = file.size;
     if (file.durable >= target) {
       this.sim.schedule(0, done, null);
@@ -131,8 +161,10 @@ export class PageCache {
     file.device.read(bytes, { fileId: file.id, offset }, done);
   }
 
-  truncate(file: SimFile, size: number): void {
-    if (size >= file.size) return;
+  /** ftruncate(2) to a smaller size (a larger one is ignored); EIO on a failed device. */
+  truncate(file: SimFile, size: number): IoError | null {
+    if (file.device.failed) return this.failed("truncate");
+    if (size >= file.size) return null;
     const dirtyBefore = file.dirtyBytes;
     const residentBefore = file.residentBytes;
     file.device.usedBytes -= file.size - size;
@@ -147,6 +179,28 @@ export class PageCache {
     if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
     this.resolveWaiters(file, null);
     this.releaseThrottled();
+    return null;
+  }
+
+  /**
+   * rename(2) within the file's device: the file takes the new name and a file already holding
+   * it is unlinked, atomically. Its data is as durable as it was (what was fsynced); the rename
+   * itself we assume durable at once (see File.ts), which is safe for Kafka's checkpoints only
+   * because they fsync the data before renaming (CheckpointFile.write). EIO on a failed device.
+   */
+  rename(file: SimFile, name: string): IoError | null {
+    if (file.device.failed) return this.failed("rename");
+    const target = this.find(name, file.device);
+    if (target !== undefined && target !== file) this.remove(target);
+    file.name = name;
+    return null;
+  }
+
+  /** unlink(2): the file and its pages are gone. EIO on a failed device. */
+  unlink(file: SimFile): IoError | null {
+    if (file.device.failed) return this.failed("unlink");
+    this.remove(file);
+    return null;
   }
 
   /** Power loss: every file keeps only its durable prefix; queued writers are gone. */
@@ -165,6 +219,7 @@ export class PageCache {
     if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
     this.dirtyBytes = 0;
     this.residentBytes = 0;
+    for (const w of this.throttled) w.file.device.usedBytes -= w.bytes;
     this.throttled = [];
     if (this.flusherTimer >= 0) this.sim.cancel(this.flusherTimer);
     this.flusherTimer = -1;
@@ -179,11 +234,45 @@ export class PageCache {
 
   // --- internals ---
 
-  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown): void {
+  private newFile(name: string, device: BlockDevice): SimFile {
+    const file = new SimFile(this.nextFileId++, name, device);
+    this.files.push(file);
+    return file;
+  }
+
+  private failed(op: string): IoError {
+    this.sim.marks.hit(`disk: ${op} on a failed disk`);
+    return "EIO";
+  }
+
+  /** Drops a file: its space, dirty and resident pages, queued writers; fsyncs of it complete. */
+  private remove(file: SimFile): void {
+    const i = this.files.indexOf(file);
+    if (i < 0) return;
+    this.files.splice(i, 1);
+    file.device.usedBytes -= file.size;
+    this.dirtyBytes -= file.dirtyBytes;
+    this.residentBytes -= file.residentBytes;
+    file.size = 0;
+    file.durable = 0;
+    file.submitted = 0;
+    file.residentFrom = 0;
+    file.dirtySinceUs = Infinity;
+    file.generation++;
+    file.trimContents();
+    this.throttled = this.throttled.filter((w) => {
+      if (w.file === file) file.device.usedBytes -= w.bytes;
+      return w.file !== file;
+    });
+    this.resolveWaiters(file, null);
+    this.releaseThrottled();
+  }
+
+  private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown, reserved: boolean): void {
     if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
     file.size += bytes;
     if (payload !== undefined) file.contents.push({ end: file.size, payload });
-    file.device.usedBytes += bytes;
+    if (!reserved) file.device.usedBytes += bytes;
     file.lastAccessUs = this.sim.now;
     this.dirtyBytes += bytes;
     this.residentBytes += bytes;
@@ -275,7 +364,7 @@ export class PageCache {
       const w = this.throttled[0];
       if (this.dirtyBytes + w.bytes > this.dirtyLimitBytes) break;
       this.throttled.shift();
-      this.applyAppend(w.file, w.bytes, w.done, w.payload);
+      this.applyAppend(w.file, w.bytes, w.done, w.payload, true);
     }
   }
 

@@ -68,6 +68,8 @@ export interface HardwareProfile {
   name: string;
   description: string;
   disk: DeviceSpec;
+  /** Identical disks of that spec (JBOD: a broker gets one log dir per disk); a scenario may override it per broker. */
+  disks: number;
   nicBytesPerSecond: number;
   memoryBytes: number;
 }
@@ -79,6 +81,7 @@ export const HARDWARE_PROFILES: Readonly<Record<string, HardwareProfile>> = {
     name: "hdd-1gbe",
     description: "7,200 rpm HDD, 1 GbE, 32 GiB RAM",
     disk: HDD_7200,
+    disks: 1,
     nicBytesPerSecond: ETHERNET_1G,
     memoryBytes: 32 * GiB,
   },
@@ -86,6 +89,7 @@ export const HARDWARE_PROFILES: Readonly<Record<string, HardwareProfile>> = {
     name: "ssd-10gbe",
     description: "SATA SSD, 10 GbE, 64 GiB RAM",
     disk: SATA_SSD,
+    disks: 1,
     nicBytesPerSecond: ETHERNET_10G,
     memoryBytes: 64 * GiB,
   },
@@ -93,6 +97,7 @@ export const HARDWARE_PROFILES: Readonly<Record<string, HardwareProfile>> = {
     name: "nvme-25gbe",
     description: "NVMe SSD, 25 GbE, 128 GiB RAM",
     disk: NVME_SSD,
+    disks: 1,
     nicBytesPerSecond: ETHERNET_25G,
     memoryBytes: 128 * GiB,
   },

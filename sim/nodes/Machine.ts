@@ -1,7 +1,10 @@
 /**
- * A machine as a process sees it: its host, its NIC through the network, its disk through the
+ * A machine as a process sees it: its host, its NIC through the network, its disks through the
  * host's page cache. Everything a node may touch of the world comes through here, and every
  * completion is handed back through the host, so a crashed or paused process never sees it.
+ *
+ * File operations return errors as the system calls do: at once for write(2), create, truncate
+ * and rename (ENOSPC on a full device, EIO on a failed one), through the callback for fsync.
  */
 import type { Host } from "../Host.js";
 import type { Simulation, TimerHandle } from "../Simulation.js";
@@ -17,7 +20,8 @@ export class Machine {
     readonly host: Host,
     readonly network: Network,
     readonly pageCache: PageCache,
-    readonly disk: BlockDevice,
+    /** The host's disks (JBOD), in order; one page cache serves them all. */
+    readonly disks: readonly BlockDevice[],
   ) {}
 
   get name(): string {
@@ -26,6 +30,11 @@ export class Machine {
 
   get now(): number {
     return this.sim.now;
+  }
+
+  /** The first disk (the only one on most hosts). */
+  get disk(): BlockDevice {
+    return this.disks[0];
   }
 
   rng(purpose: string): RandomStream {
@@ -48,21 +57,55 @@ export class Machine {
     return this.network.connect(this.host, to);
   }
 
-  openFile(name: string): SimFile {
-    return this.pageCache.open(name, this.disk);
+  /** The file of that name on the device (created empty if absent); a lookup, no I/O. */
+  openFile(name: string, device: BlockDevice = this.disk): SimFile {
+    return this.pageCache.open(name, device);
   }
 
-  /** Appends through the page cache without waiting (a write(2) that returns at once). */
-  write(file: SimFile, bytes: number, payload: unknown): void {
-    this.pageCache.append(file, bytes, undefined, payload);
+  /** The file of that name on the device, if it exists. */
+  findFile(name: string, device: BlockDevice = this.disk): SimFile | undefined {
+    return this.pageCache.find(name, device);
   }
 
-  truncate(file: SimFile, size: number): void {
-    this.pageCache.truncate(file, size);
+  /** The files on a device (a directory listing). */
+  filesOn(device: BlockDevice): SimFile[] {
+    return this.pageCache.files.filter((f) => f.device === device);
+  }
+
+  /** open(2) with O_CREAT | O_TRUNC. */
+  createFile(name: string, device: BlockDevice = this.disk): SimFile | IoError {
+    return this.pageCache.create(name, device);
+  }
+
+  /** Appends through the page cache without waiting (a write(2) that returns at once, or its error). */
+  write(file: SimFile, bytes: number, payload: unknown): IoError | null {
+    return this.pageCache.append(file, bytes, undefined, payload);
+  }
+
+  truncate(file: SimFile, size: number): IoError | null {
+    return this.pageCache.truncate(file, size);
+  }
+
+  rename(file: SimFile, name: string): IoError | null {
+    return this.pageCache.rename(file, name);
+  }
+
+  unlink(file: SimFile): IoError | null {
+    return this.pageCache.unlink(file);
   }
 
   fsync(file: SimFile, done: (error: IoError | null) => void): void {
     this.pageCache.fsync(file, this.bind(done));
+  }
+
+  /** Reads bytes at offset through the page cache (a device read for what is not resident). */
+  read(file: SimFile, offset: number, bytes: number, done: (error: IoError | null) => void): void {
+    this.pageCache.read(file, offset, bytes, this.bind(done));
+  }
+
+  /** The process exits at once with this reason (Exit.halt): no clean shutdown. */
+  exit(reason: string): void {
+    this.host.exit(reason);
   }
 
   trace(type: string, data?: Record<string, string | number | boolean>): void {

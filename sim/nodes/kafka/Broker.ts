@@ -1,22 +1,25 @@
 /**
- * A Kafka broker process (kafka.server.KafkaServer, ZooKeeper mode). Startup: log recovery time,
- * then a ZooKeeper session, registration under /brokers/ids (the znode's czxid is the broker
- * epoch, KIP-380) and a bid for the /controller znode. A registration that finds the znode of
- * an earlier process's session still there fails start-up, and the process exits (every version:
+ * A Kafka broker process (kafka.server.KafkaServer, ZooKeeper mode). Startup: the log manager
+ * loads (and after an unclean shutdown recovers) the logs of every log dir, then a ZooKeeper
+ * session, registration under /brokers/ids (the znode's czxid is the broker epoch, KIP-380) and
+ * a bid for the /controller znode. Requests go through the request pools to KafkaApis-like
+ * handlers. On SIGTERM it runs controlled shutdown, checkpoints its high watermarks, flushes its
+ * logs and leaves a clean-shutdown marker in each log dir so that the next start skips recovery.
+ * A storage error it cannot survive halts it (Exit.halt): the process exits. So does a start-up
+ * whose registration finds the znode of an earlier process's session still there (every version:
  * ZKCheckedEphemeral before 1.1, KafkaZkClient.checkedEphemeralCreate after; KAFKA-7165 in 2.2
- * re-creates it only for the same process's own expired session). Requests go through the request pools
- * to KafkaApis-like handlers. On SIGTERM it runs controlled shutdown, flushes its logs and
- * leaves a clean-shutdown marker so that the next start skips recovery.
+ * re-creates it only for the same process's own expired session).
  */
 import type { Host, Process } from "../../Host.js";
 import type { Socket } from "../../network/Network.js";
-import type { SimFile } from "../../disk/File.js";
 import { Endpoint, type RequestHandler } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import { ZkClient } from "../zookeeper/ZkClient.js";
 import type { WatchEvent } from "../zookeeper/ZkTree.js";
 import { KafkaController, type TopicSpec } from "./KafkaController.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
+import { LogDirFailureChannel } from "./LogDir.js";
+import { LogManager } from "./LogManager.js";
 import { NodeConnection } from "./NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
 import { RequestPools } from "./RequestPools.js";
@@ -24,10 +27,12 @@ import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
   type AlterIsrRequest,
+  LOG_DIR_EVENT_PATH,
   type ControlledShutdownRequest,
   type ControlledShutdownResponse,
   type FetchRequest,
   type LeaderAndIsrRequest,
+  type LogDirEventZnode,
   type MetadataResponse,
   type OffsetsForLeaderEpochRequest,
   type PartitionState,
@@ -51,13 +56,12 @@ export interface BrokerSpec {
 }
 
 /**
- * Startup work besides recovery (JVM, loading, socket server): a base plus a uniform jitter drawn
- * per start, so brokers started together reach ZooKeeper in a seed-dependent order (which one
- * becomes the first controller varies with the seed). Recovery reads unflushed logs at this rate.
+ * Startup work besides log loading (JVM, socket server, ...), after the logs have loaded: a base
+ * plus a uniform jitter drawn per start, so brokers started together reach ZooKeeper in a
+ * seed-dependent order (which one becomes the first controller varies with the seed).
  */
 const STARTUP_US = 1_000_000;
 const STARTUP_JITTER_US = 500_000;
-const RECOVERY_BYTES_PER_SECOND = 200e6;
 
 export class Broker implements Process, RequestHandler {
   readonly kind = "broker";
@@ -72,7 +76,9 @@ export class Broker implements Process, RequestHandler {
   private brokerEpoch = -1;
   private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
   private nextProducerId = 0;
-  private readonly cleanMarker: SimFile;
+  private readonly logManager: LogManager;
+  /** Log dir events to write once the ZooKeeper client exists (a dir failed while loading). */
+  private pendingLogDirEvents = 0;
   private stopping = false;
   private readonly channels = new Map<number, { busy: boolean; queue: Request[] }>();
 
@@ -83,13 +89,14 @@ export class Broker implements Process, RequestHandler {
     this.endpoint = new Endpoint(machine, this);
     const c = spec.config;
     this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"));
-    this.cleanMarker = machine.openFile(".kafka_cleanshutdown");
-    const clean = this.cleanMarker.size > 0;
-    let unflushed = 0;
-    for (const f of machine.pageCache.files) if (f.name.endsWith(".log") && f.device === machine.disk) unflushed += f.size - f.durable;
-    if (clean) machine.truncate(this.cleanMarker, 0);
-    else machine.mark("broker: unclean shutdown, log recovery");
     const self = this;
+    const channel = new LogDirFailureChannel({
+      machine,
+      logDirFailureHandling: spec.behaviour.logDirFailureHandling,
+      handleLogDirFailure: (dir) => this.rm.handleLogDirFailure(dir),
+      halt: (reason) => this.halt(reason),
+    });
+    this.logManager = new LogManager({ machine, config: c, behaviour: spec.behaviour, topicConfig: spec.topicConfig, channel, halt: (reason) => this.halt(reason) });
     this.rm = new ReplicaManager({
       id: spec.id,
       machine,
@@ -105,10 +112,35 @@ export class Broker implements Process, RequestHandler {
       brokerEpoch: () => this.brokerEpoch,
       controllerHost: () => (this.metadata.brokers.some((b) => b.id === this.metadataControllerId) ? spec.hostOf(this.metadataControllerId) : undefined),
       isBrokerAlive: (id) => this.metadata.brokers.some((b) => b.id === id),
+      logManager: this.logManager,
+      channel,
+      propagateLogDirEvent: () => this.propagateLogDirEvent(),
     });
-    const recoveryUs = clean ? 0 : Math.ceil((unflushed / RECOVERY_BYTES_PER_SECOND) * 1e6);
-    const jitterUs = machine.rng("startup").int(0, STARTUP_JITTER_US);
-    machine.setTimer(STARTUP_US + jitterUs + recoveryUs, () => this.startZk());
+    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) before registration.
+    machine.setTimer(0, () =>
+      this.logManager.loadLogs(() => {
+        this.logManager.startup();
+        machine.setTimer(STARTUP_US + machine.rng("startup").int(0, STARTUP_JITTER_US), () => this.startZk());
+      }),
+    );
+  }
+
+  /** Exit.halt(1): the process ends at once, without a clean shutdown. */
+  private halt(reason: string): void {
+    if (!this.machine.host.alive) return;
+    this.spec.observer.onBrokerHalted(this.spec.id, reason);
+    this.machine.exit(reason);
+  }
+
+  /** KafkaZkClient.propagateLogDirEvent: a persistent sequential znode the controller watches. */
+  private propagateLogDirEvent(): void {
+    if (this.zk === null) {
+      this.pendingLogDirEvents++;
+      return;
+    }
+    const data: LogDirEventZnode = { version: 1, broker: this.spec.id, event: 1 };
+    this.machine.mark("broker: log dir event notification written");
+    this.zk.request({ op: "create", path: `${LOG_DIR_EVENT_PATH}/log_dir_event_`, data, sequential: true }, () => undefined);
   }
 
   private startZk(): void {
@@ -120,6 +152,7 @@ export class Broker implements Process, RequestHandler {
       },
       onWatch: (e) => this.onWatch(e),
     });
+    for (; this.pendingLogDirEvents > 0; this.pendingLogDirEvents--) this.propagateLogDirEvent();
   }
 
   private register(): void {
@@ -131,7 +164,7 @@ export class Broker implements Process, RequestHandler {
         // expires): NodeExistsException, "Fatal error during KafkaServer startup", exit(1).
         this.machine.mark("broker: start-up failed, /brokers/ids znode of the old session still there");
         this.spec.observer.onBrokerExit(this.spec.id, "NodeExistsException: /brokers/ids/" + this.spec.id + " still held by the previous session");
-        this.machine.host.exit("registration: /brokers/ids znode still held by the previous session");
+        this.machine.exit("registration: /brokers/ids znode still held by the previous session");
         return;
       }
       if (r.code !== "OK") return;
@@ -256,8 +289,11 @@ export class Broker implements Process, RequestHandler {
         return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
       case "Metadata":
         return reply(this.metadataResponse(), HEADER_BYTES + 40 * this.metadata.states.length);
-      case "LeaderAndIsr":
-        return reply(this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest));
+      case "LeaderAndIsr": {
+        const res = this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest);
+        // LeaderAndIsrPartitionError: topic, partition, error code.
+        return reply(res, HEADER_BYTES + 24 * res.partitionErrors.length);
+      }
       case "StopReplica":
         return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
       case "UpdateMetadata": {
@@ -335,22 +371,20 @@ export class Broker implements Process, RequestHandler {
     attempt();
   }
 
-  /** Stops fetchers, flushes every log and writes the clean-shutdown marker. */
+  /**
+   * KafkaServer.shutdown, the parts that matter here: ReplicaManager.shutdown (fetchers stop,
+   * high watermarks checkpointed), the controller resigns, LogManager.shutdown (every log
+   * flushed, recovery points checkpointed, the clean-shutdown markers created), ZooKeeper closed.
+   */
   private cleanStop(done: () => void): void {
-    this.rm.shutdown();
-    this.controller?.resign();
-    const logs = [...this.rm.partitions.values()].map((p) => p.log);
-    let left = logs.length;
-    const finish = (): void => {
-      this.machine.write(this.cleanMarker, 1, true);
-      this.machine.fsync(this.cleanMarker, () => {
+    this.rm.shutdown(() =>
+      this.logManager.shutdown(() => {
         this.zk?.close();
         // Give the close a moment to reach ZooKeeper before the process exits.
         this.machine.setTimer(10_000, done);
-      });
-    };
-    if (left === 0) return finish();
-    for (const log of logs) log.flush(() => --left === 0 && finish());
+      }),
+    );
+    this.controller?.resign();
   }
 }
 

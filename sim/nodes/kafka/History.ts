@@ -54,6 +54,9 @@ export class KafkaHistory implements KafkaObserver {
   readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];
   readonly controllers: Array<{ atUs: number; broker: number; epoch: number }> = [];
   readonly exits: Array<{ atUs: number; broker: number; why: string }> = [];
+  /** Log dirs that went offline, and brokers that halted (storage errors). */
+  readonly logDirFailures: Array<{ atUs: number; broker: number; dir: string }> = [];
+  readonly halts: Array<{ atUs: number; broker: number; reason: string }> = [];
   readonly slices: InFlightSlice[] = [];
   /** When each broker took leadership of a partition (it had a LeaderAndIsr making it leader). */
   readonly leaderships = new Map<string, Array<{ atUs: number; broker: number }>>();
@@ -101,6 +104,15 @@ export class KafkaHistory implements KafkaObserver {
 
   onBrokerExit(brokerId: number, why: string): void {
     this.exits.push({ atUs: this.sim.now, broker: brokerId, why });
+  }
+
+  onLogDirFailure(brokerId: number, dir: string): void {
+    this.logDirFailures.push({ atUs: this.sim.now, broker: brokerId, dir });
+  }
+
+  onBrokerHalted(brokerId: number, reason: string): void {
+    this.halts.push({ atUs: this.sim.now, broker: brokerId, reason });
+    this.sim.marks.hit("broker: halted");
   }
 
   onTruncated(brokerId: number, p: Partition, records: number, reason: string): void {

@@ -11,6 +11,10 @@ export interface KafkaObserver {
   onControllerElected(brokerId: number, epoch: number): void;
   /** A broker process ended itself (failed start-up, halt). */
   onBrokerExit(brokerId: number, why: string): void;
+  /** A log dir went offline (ReplicaManager.handleLogDirFailure). */
+  onLogDirFailure(brokerId: number, dir: string): void;
+  /** The broker halted itself (Exit.halt) for this reason. */
+  onBrokerHalted(brokerId: number, reason: string): void;
   /** A producer sent a batch for the first time. */
   onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void;
   /** A batch was acknowledged; arrivalsUs are its records' creation times. */

@@ -84,6 +84,7 @@ export class Partition {
     this.applyState(s);
     const leo = this.log.logEndOffset;
     this.leaderEpochStartOffset = leo;
+    if (this.rules.behaviour.epochAssignedAtMakeLeader) this.log.assignEpochStartOffset(s.leaderEpoch, leo);
     const known = this.followers;
     const followers = new Map<number, FollowerState>();
     for (const r of s.replicas) {

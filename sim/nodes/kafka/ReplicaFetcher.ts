@@ -5,6 +5,11 @@
  * the leader OffsetsForLeaderEpoch (KIP-101, fixed by KIP-279 in 2.0) and truncates to the
  * answer. Then it fetches in a loop: each Fetch waits at the leader up to
  * replica.fetch.wait.max.ms for replica.fetch.min.bytes, and carries the follower's position.
+ *
+ * The fetched data is appended partition by partition in the fetcher thread (processPartitionData);
+ * an append that reaches log.flush.interval.messages flushes before the next partition is
+ * processed, so the next fetch waits for the fsync. A storage error in an append or a truncation
+ * removes the partition from the fetcher (markPartitionFailed; before 1.0 the broker halts).
  */
 import type { Host } from "../../Host.js";
 import type { Endpoint } from "../Endpoint.js";
@@ -35,8 +40,8 @@ export interface FetcherSettings {
 }
 
 export interface FetcherHost {
-  /** Called after the follower appended replicated batches (for log.flush.interval.messages). */
-  onFollowerAppend(p: Partition): void;
+  /** After the follower appended replicated batches: flushes when log.flush.interval.messages is reached; done(false) on a storage error. */
+  onFollowerAppend(p: Partition, done: (ok: boolean) => void): void;
   onTruncated(p: Partition, records: number, reason: string): void;
 }
 
@@ -49,6 +54,7 @@ export class ReplicaFetcher {
   private readonly states = new Map<string, FetchState>();
   private readonly conn: NodeConnection;
   private busy = false;
+  private stopped = false;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -74,12 +80,19 @@ export class ReplicaFetcher {
   }
 
   shutdown(): void {
+    this.stopped = true;
     this.states.clear();
     this.conn.close();
   }
 
+  /** The partition leaves the fetcher after a storage error (AbstractFetcherThread.markPartitionFailed). */
+  private markPartitionFailed(key: string): void {
+    this.endpoint.machine.mark("fetcher: partition failed on a storage error");
+    this.states.delete(key);
+  }
+
   private kick(): void {
-    if (this.busy || this.states.size === 0) return;
+    if (this.busy || this.stopped || this.states.size === 0) return;
     this.busy = true;
     const truncating = [...this.states.values()].filter((t) => t.truncating);
     if (truncating.length > 0) this.sendEpochRequest(truncating);
@@ -134,6 +147,10 @@ export class ReplicaFetcher {
       }
     }
     const removed = log.truncateTo(target);
+    if (log.offline) {
+      this.markPartitionFailed(p.key);
+      return false;
+    }
     if (removed > 0) this.host.onTruncated(p, removed, "OffsetsForLeaderEpoch");
     if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
     t.truncating = again;
@@ -156,16 +173,19 @@ export class ReplicaFetcher {
     };
     this.conn.send<FetchResponse>("Fetch", req, HEADER_BYTES + 32 * parts.length, (res) => {
       if (res === null) return this.done(true);
-      let backoff = false;
-      for (const r of res.partitions) backoff = this.onPartitionData(r) || backoff;
-      this.done(backoff);
+      const apply = (i: number, backoff: boolean): void => {
+        if (this.stopped || !this.endpoint.machine.host.alive) return;
+        if (i === res.partitions.length) return this.done(backoff);
+        this.onPartitionData(res.partitions[i], (b) => apply(i + 1, backoff || b));
+      };
+      apply(0, false);
     });
   }
 
-  /** Applies one partition's fetched data; returns true when the fetcher should back off. */
-  private onPartitionData(r: FetchPartitionResponse): boolean {
+  /** Applies one partition's fetched data; next(true) when the fetcher should back off. */
+  private onPartitionData(r: FetchPartitionResponse, next: (backoff: boolean) => void): void {
     const t = this.states.get(`${r.topic}-${r.partition}`);
-    if (t === undefined || t.truncating) return false;
+    if (t === undefined || t.truncating) return next(false);
     const p = t.partition;
     const log = p.log;
     const error: ErrorCode = r.error;
@@ -173,21 +193,28 @@ export class ReplicaFetcher {
       // The leader's log is shorter than ours (an unclean leader): cut back to its end
       // (AbstractFetcherThread.handleOffsetOutOfRange).
       const removed = log.truncateTo(r.logEndOffset);
+      if (log.offline) this.markPartitionFailed(p.key);
       if (removed > 0) this.host.onTruncated(p, removed, "OFFSET_OUT_OF_RANGE");
       if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
-      return false;
+      return next(false);
     }
-    if (error !== "NONE") return true;
+    if (error !== "NONE") return next(true);
     let appended = false;
     for (const b of r.batches) {
       if (b.baseOffset < log.logEndOffset) continue;
       if (b.baseOffset !== log.logEndOffset) break;
-      log.append(b as RecordBatch);
+      if (!log.append(b as RecordBatch, "follower append")) {
+        if (this.endpoint.machine.host.alive) this.markPartitionFailed(p.key);
+        return next(false);
+      }
       appended = true;
     }
     // A follower's high watermark is the leader's, capped by its own log end (Partition.updateFollowerHighWatermark).
     p.highWatermark = Math.min(r.highWatermark, log.logEndOffset);
-    if (appended) this.host.onFollowerAppend(p);
-    return false;
+    if (!appended) return next(false);
+    this.host.onFollowerAppend(p, (ok) => {
+      if (!ok && this.endpoint.machine.host.alive) this.markPartitionFailed(p.key);
+      next(false);
+    });
   }
 }

@@ -2,18 +2,23 @@
  * The broker's replica manager (kafka.server.ReplicaManager): the partitions this broker holds,
  * produce (appendRecords with acks and min.insync.replicas, parked in the DelayedProduce
  * purgatory), follower fetches (parked in the DelayedFetch purgatory), LeaderAndIsr and
- * StopReplica, ISR changes written to ZooKeeper, the ISR expiration task, the high-watermark
- * checkpoint and the log flush policy.
+ * StopReplica, ISR changes written to ZooKeeper, the ISR expiration task, and log dir failures
+ * (KIP-112: handleLogDirFailure, KAFKA_STORAGE_ERROR for partitions in an offline dir). The logs
+ * themselves live in the LogManager; the high-watermark checkpoint in HighWatermarkCheckpoints.
  */
 import type { Host } from "../../Host.js";
-import type { SimFile } from "../../disk/File.js";
 import type { Endpoint } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import type { ZkClient } from "../zookeeper/ZkClient.js";
+import { HighWatermarkCheckpoints } from "./HighWatermarkCheckpoints.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import { AlterIsrManager, ZkIsrManager, type IsrChangeManager } from "./IsrChangeManager.js";
-import { Log, type RecordBatch } from "./Log.js";
+import type { RecordBatch } from "./Log.js";
+import type { LogDir, LogDirFailureChannel } from "./LogDir.js";
+import type { LogManager } from "./LogManager.js";
 import { Partition, type PartitionObserver, type PartitionRules } from "./Partition.js";
+import { FetchPurgatory } from "./DelayedFetch.js";
+import { delayProduce, type ProduceWait } from "./DelayedProduce.js";
 import { ReplicaFetcher, type FetcherSettings } from "./ReplicaFetcher.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import type {
@@ -24,6 +29,7 @@ import type {
   FetchRequest,
   FetchResponse,
   LeaderAndIsrRequest,
+  LeaderAndIsrResponse,
   OffsetsForLeaderEpochRequest,
   ProducePartitionResponse,
   ProduceRequest,
@@ -46,30 +52,29 @@ export interface BrokerContext {
   controllerHost(): Host | undefined;
   /** The broker's metadata cache lists this broker as alive. */
   isBrokerAlive(id: number): boolean;
-}
-
-interface ParkedFetch {
-  done: boolean;
-  respond(): void;
+  logManager: LogManager;
+  channel: LogDirFailureChannel;
+  /** KafkaZkClient.propagateLogDirEvent: a /log_dir_event_notification/log_dir_event_ znode. */
+  propagateLogDirEvent(): void;
 }
 
 export class ReplicaManager implements PartitionObserver {
   readonly partitions = new Map<string, Partition>();
   private readonly fetchers = new Map<string, ReplicaFetcher>();
-  private readonly parkedFetches = new Map<string, ParkedFetch[]>();
+  private readonly fetchPurgatory: FetchPurgatory;
+  /** Partitions in an offline log dir (HostedPartition.Offline): every request for them gets KAFKA_STORAGE_ERROR. */
+  readonly offlinePartitions = new Set<string>();
   private controllerEpoch = -1;
-  private readonly checkpoint: SimFile;
-  private readonly checkpointedHw: Map<string, number>;
+  private readonly hw: HighWatermarkCheckpoints;
   private readonly lagUs: number;
-  private readonly flushMessages: number;
   private readonly fetcherSettings: FetcherSettings;
   private readonly rules: PartitionRules;
   private readonly isrChanges: IsrChangeManager;
 
   constructor(private readonly ctx: BrokerContext) {
     const c = ctx.config;
+    this.fetchPurgatory = new FetchPurgatory(ctx.machine);
     this.lagUs = c.num("replica.lag.time.max.ms") * 1000;
-    this.flushMessages = c.num("log.flush.interval.messages");
     this.fetcherSettings = {
       brokerId: ctx.id,
       maxWaitMs: c.num("replica.fetch.wait.max.ms"),
@@ -89,48 +94,78 @@ export class ReplicaManager implements PartitionObserver {
           requestTimeoutUs: c.num("controller.socket.timeout.ms") * 1000,
         })
       : new ZkIsrManager(ctx.endpoint, ctx.id, () => ctx.zk);
-    this.checkpoint = ctx.machine.openFile("replication-offset-checkpoint");
-    const last = this.checkpoint.contents[this.checkpoint.contents.length - 1];
-    this.checkpointedHw = new Map(last === undefined ? [] : (last.payload as Map<string, number>));
-    const m = ctx.machine;
-    m.setTimer(this.lagUs / 2, () => this.isrExpiration());
-    const hwInterval = c.num("replica.high.watermark.checkpoint.interval.ms") * 1000;
-    m.setTimer(hwInterval, () => this.checkpointHighWatermarks(hwInterval));
-    const flushMs = Math.min(c.num("log.flush.scheduler.interval.ms"), c.num("log.flush.interval.ms"));
-    if (flushMs < 1e12) m.setTimer(flushMs * 1000, () => this.flushByTime(flushMs * 1000));
+    this.hw = new HighWatermarkCheckpoints(
+      ctx.machine,
+      ctx.logManager.dirs,
+      c.num("replica.high.watermark.checkpoint.interval.ms") * 1000,
+      () => this.partitions.values(),
+      (dir, error) => ctx.channel.maybeAddOfflineLogDir(dir, "high-watermark checkpoint", error),
+    );
+    ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
   }
 
-  private partition(topic: string, index: number): Partition {
+  /** The partition, created with its log (LogManager.getOrCreateLog) if new; null when its log cannot be had (offline). */
+  private partition(topic: string, index: number): Partition | null {
     const key = `${topic}-${index}`;
     let p = this.partitions.get(key);
     if (p === undefined) {
-      const log = new Log(this.ctx.machine, key, this.ctx.config.num("log.segment.bytes"));
+      if (this.offlinePartitions.has(key)) return null;
+      const log = this.ctx.logManager.getOrCreateLog(key);
+      if (log === null) {
+        this.offlinePartitions.add(key);
+        return null;
+      }
       p = new Partition(this.ctx.id, topic, index, log, this, this.rules);
-      p.highWatermark = Math.min(this.checkpointedHw.get(key) ?? 0, log.logEndOffset);
+      p.highWatermark = Math.min(this.hw.read(log.logDir, key), log.logEndOffset);
       p.minInsync = this.ctx.topicConfig(topic).num("min.insync.replicas");
       this.partitions.set(key, p);
     }
     return p;
   }
 
+  /** A partition whose log dir failed (or whose log hit an IOException not yet handled). */
+  private isOffline(key: string, p: Partition | undefined): boolean {
+    return this.offlinePartitions.has(key) || (p !== undefined && p.log.offline);
+  }
+
   // --- produce ---
 
+  /**
+   * ReplicaManager.appendRecords: the partitions in request order, each appended (Log.append,
+   * with its flush when log.flush.interval.messages is reached) before the next, as the request
+   * handler thread does; then, for acks=all, the DelayedProduce.
+   */
   handleProduce(req: ProduceRequest, respond: (res: ProduceResponse) => void): void {
     const results: ProducePartitionResponse[] = [];
-    const toWait: Array<{ p: Partition; requiredOffset: number; result: ProducePartitionResponse }> = [];
-    const toFlush: Partition[] = [];
-    for (const d of req.data) {
+    const toWait: ProduceWait[] = [];
+    const m = this.ctx.machine;
+    const finish = (): void => {
+      if (req.acks === 0) return;
+      if (toWait.length === 0) return respond({ partitions: results });
+      delayProduce(m, req.timeoutMs * 1000, toWait, (p) => this.isOffline(p.key, p), () => respond({ partitions: results }));
+    };
+    const step = (i: number): void => {
+      if (i === req.data.length) return finish();
+      const d = req.data[i];
+      const next = (): void => step(i + 1);
       const result: ProducePartitionResponse = { topic: d.topic, partition: d.partition, error: "NONE", baseOffset: -1 };
       results.push(result);
-      const p = this.partitions.get(`${d.topic}-${d.partition}`);
+      const key = `${d.topic}-${d.partition}`;
+      const p = this.partitions.get(key);
+      if (this.isOffline(key, p)) {
+        // getPartitionOrException: the partition is in an offline log dir.
+        result.error = "KAFKA_STORAGE_ERROR";
+        m.mark("produce: KAFKA_STORAGE_ERROR (log dir offline)");
+        return next();
+      }
       if (p === undefined || !p.isLeader) {
         result.error = "NOT_LEADER_OR_FOLLOWER";
-        continue;
+        return next();
       }
       if (req.acks === -1 && p.isr.length < p.minInsync) {
         result.error = "NOT_ENOUGH_REPLICAS";
-        this.ctx.machine.mark("produce: NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas)");
-        continue;
+        m.mark("produce: NOT_ENOUGH_REPLICAS (ISR below min.insync.replicas)");
+        return next();
       }
       const b = d.batch;
       if (b.producerId >= 0) {
@@ -138,70 +173,41 @@ export class ReplicaManager implements PartitionObserver {
         if (check.kind === "duplicate") {
           // Answered with the first append's offset, but only once that append is committed:
           // acks=all still waits for the high watermark (and min.insync.replicas) as for a new one.
-          this.ctx.machine.mark("produce: duplicate batch answered with its first offset");
+          m.mark("produce: duplicate batch answered with its first offset");
           result.baseOffset = check.baseOffset;
           if (req.acks === -1) toWait.push({ p, requiredOffset: check.endOffset, result });
-          continue;
+          return next();
         }
         if (check.kind === "outOfOrder") {
           result.error = "OUT_OF_ORDER_SEQUENCE_NUMBER";
-          continue;
+          return next();
         }
       }
       const batch: RecordBatch = { ...b, baseOffset: p.log.logEndOffset, leaderEpoch: p.leaderEpoch };
-      p.log.append(batch);
+      const appended = (ok: boolean): void => {
+        // Before 1.0 a storage error in the append halts the broker: no response.
+        if (!m.host.alive) return;
+        if (!ok) {
+          result.error = "KAFKA_STORAGE_ERROR";
+          m.mark("produce: KAFKA_STORAGE_ERROR (append failed)");
+          return next();
+        }
+        if (!p.isLeader) {
+          // Leadership moved while the append's flush ran (Kafka's makeFollower waits for it, and the
+          // DelayedProduce then finds the partition led elsewhere).
+          result.error = "NOT_LEADER_OR_FOLLOWER";
+          return next();
+        }
+        this.onLeaderAppend(p);
+        p.maybeIncrementHighWatermark();
+        if (req.acks === -1) toWait.push({ p, requiredOffset: batch.baseOffset + batch.count, result });
+        next();
+      };
+      if (!p.log.append(batch, "append")) return appended(false);
       result.baseOffset = batch.baseOffset;
-      this.onLeaderAppend(p);
-      p.maybeIncrementHighWatermark();
-      if (p.log.unflushedMessages >= this.flushMessages) toFlush.push(p);
-      if (req.acks === -1) toWait.push({ p, requiredOffset: p.log.logEndOffset, result });
-    }
-    const finish = (): void => {
-      if (req.acks === 0) return;
-      if (toWait.length === 0) return respond({ partitions: results });
-      this.delayProduce(req.timeoutMs * 1000, toWait, () => respond({ partitions: results }));
+      p.log.maybeFlush("append", appended);
     };
-    this.flushAll(toFlush, finish);
-  }
-
-  /** DelayedProduce: answers when every partition's HW has passed its records, or at the timeout. */
-  private delayProduce(timeoutUs: number, waits: Array<{ p: Partition; requiredOffset: number; result: ProducePartitionResponse }>, respond: () => void): void {
-    let left = waits.length;
-    let finished = false;
-    const m = this.ctx.machine;
-    const entries = waits.map((w) => ({
-      requiredOffset: w.requiredOffset,
-      settled: false,
-      complete(error: ErrorCode): void {
-        if (this.settled || finished) return;
-        this.settled = true;
-        w.result.error = error;
-        if (--left === 0) {
-          finished = true;
-          m.cancelTimer(timer);
-          respond();
-        }
-      },
-    }));
-    const timer = m.setTimer(timeoutUs, () => {
-      if (finished) return;
-      finished = true;
-      waits.forEach((w, i) => {
-        if (!entries[i].settled) {
-          w.result.error = "REQUEST_TIMED_OUT";
-          w.p.forget(entries[i]);
-        }
-      });
-      m.mark("produce: DelayedProduce timed out");
-      respond();
-    });
-    waits.forEach((w, i) => w.p.await(entries[i]));
-  }
-
-  private flushAll(parts: Partition[], done: () => void): void {
-    let left = parts.length;
-    if (left === 0) return done();
-    for (const p of parts) p.log.flush(() => --left === 0 && done());
+    step(0);
   }
 
   // --- fetch (from followers) ---
@@ -209,8 +215,9 @@ export class ReplicaManager implements PartitionObserver {
   handleFetch(req: FetchRequest, respond: (res: FetchResponse) => void): void {
     const now = this.ctx.machine.now;
     for (const f of req.partitions) {
-      const p = this.partitions.get(`${f.topic}-${f.partition}`);
-      if (p !== undefined && p.isLeader && this.epochError(p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
+      const key = `${f.topic}-${f.partition}`;
+      const p = this.partitions.get(key);
+      if (p !== undefined && p.isLeader && !this.isOffline(key, p) && this.epochError(p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
         p.updateFollower(req.replicaId, f.fetchOffset, now);
       }
     }
@@ -220,24 +227,11 @@ export class ReplicaManager implements PartitionObserver {
     const errors = first.partitions.some((r) => r.error !== "NONE");
     if (bytes >= req.minBytes || errors || req.maxWaitMs === 0) return respond(first);
     // DelayedFetch: wait for new data on any of the partitions, or replica.fetch.wait.max.ms.
-    const parked: ParkedFetch = {
-      done: false,
-      respond: () => {
-        if (parked.done) return;
-        parked.done = true;
-        this.ctx.machine.cancelTimer(timer);
-        respond(read());
-      },
-    };
-    const timer = this.ctx.machine.setTimer(req.maxWaitMs * 1000, () => parked.respond());
-    for (const f of req.partitions) {
-      const key = `${f.topic}-${f.partition}`;
-      let list = this.parkedFetches.get(key);
-      if (list === undefined) this.parkedFetches.set(key, (list = []));
-      else if (list.length > 16) list = list.filter((x) => !x.done);
-      this.parkedFetches.set(key, list);
-      list.push(parked);
-    }
+    this.fetchPurgatory.park(
+      req.partitions.map((f) => `${f.topic}-${f.partition}`),
+      req.maxWaitMs * 1000,
+      () => respond(read()),
+    );
   }
 
   /** KIP-320: a fetch names the leader epoch it believes in. */
@@ -249,8 +243,13 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   private readPartition(topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number): FetchPartitionResponse {
-    const p = this.partitions.get(`${topic}-${index}`);
+    const key = `${topic}-${index}`;
+    const p = this.partitions.get(key);
     const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: [] };
+    if (this.isOffline(key, p)) {
+      r.error = "KAFKA_STORAGE_ERROR";
+      return r;
+    }
     if (p === undefined || !p.isLeader) {
       r.error = "NOT_LEADER_OR_FOLLOWER";
       return r;
@@ -265,15 +264,14 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   onLeaderAppend(p: Partition): void {
-    const list = this.parkedFetches.get(p.key);
-    if (list === undefined || list.length === 0) return;
-    this.parkedFetches.set(p.key, []);
-    for (const f of list) f.respond();
+    this.fetchPurgatory.wake(p.key);
   }
 
   handleOffsetsForLeaderEpoch(req: OffsetsForLeaderEpochRequest): EpochEndOffset[] {
     return req.partitions.map((q) => {
-      const p = this.partitions.get(`${q.topic}-${q.partition}`);
+      const key = `${q.topic}-${q.partition}`;
+      const p = this.partitions.get(key);
+      if (this.isOffline(key, p)) return { topic: q.topic, partition: q.partition, error: "KAFKA_STORAGE_ERROR", leaderEpoch: -1, endOffset: -1 };
       if (p === undefined || !p.isLeader) return { topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", leaderEpoch: -1, endOffset: -1 };
       const r = p.log.endOffsetForEpoch(q.leaderEpoch, this.ctx.behaviour.epochTruncationFix);
       return { topic: q.topic, partition: q.partition, error: "NONE", leaderEpoch: r.epoch, endOffset: r.endOffset };
@@ -290,13 +288,16 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   /** ReplicaManager.becomeLeaderOrFollower. */
-  handleLeaderAndIsr(req: LeaderAndIsrRequest): ControllerResponse {
+  handleLeaderAndIsr(req: LeaderAndIsrRequest): LeaderAndIsrResponse {
     const stale = this.staleController(req.controllerEpoch, req.brokerEpoch);
-    if (stale !== null) return { error: stale };
+    if (stale !== null) return { error: stale, partitionErrors: [] };
     const now = this.ctx.machine.now;
+    const partitionErrors: LeaderAndIsrResponse["partitionErrors"] = [];
     for (const s of req.partitionStates) {
       const p = this.partition(s.topic, s.partition);
-      if (s.leaderEpoch <= p.leaderEpoch && p.leader >= 0) continue;
+      const error = this.leaderAndIsrError(s.topic, s.partition, s.leaderEpoch, p);
+      partitionErrors.push({ topic: s.topic, partition: s.partition, error });
+      if (p === null || error !== "NONE") continue;
       // ReplicaManager.makeFollowers: a follower changes nothing while its new leader is not alive in
       // the metadata cache (leader -1 included); a later LeaderAndIsr with a live leader applies.
       if (s.leader !== this.ctx.id && !this.ctx.isBrokerAlive(s.leader)) {
@@ -320,7 +321,22 @@ export class ReplicaManager implements PartitionObserver {
         if (s.leader >= 0) this.addToFetcher(p, s.leader);
       }
     }
-    return { error: "NONE" };
+    this.hw.start();
+    return { error: "NONE", partitionErrors };
+  }
+
+  /**
+   * A partition's error in a LeaderAndIsr response: KAFKA_STORAGE_ERROR when its replica is in
+   * an offline log dir (HostedPartition.Offline, or a log that could not be created),
+   * STALE_CONTROLLER_EPOCH when the state's leader epoch is not newer than the one applied.
+   */
+  private leaderAndIsrError(topic: string, partition: number, leaderEpoch: number, p: Partition | null): ErrorCode {
+    if (p === null || this.isOffline(`${topic}-${partition}`, p)) {
+      this.ctx.machine.mark("leaderAndIsr: KAFKA_STORAGE_ERROR for a replica in an offline log dir");
+      return "KAFKA_STORAGE_ERROR";
+    }
+    if (leaderEpoch <= p.leaderEpoch && p.leader >= 0) return "STALE_CONTROLLER_EPOCH";
+    return "NONE";
   }
 
   handleStopReplica(req: StopReplicaRequest): ControllerResponse {
@@ -348,9 +364,8 @@ export class ReplicaManager implements PartitionObserver {
     let f = this.fetchers.get(key);
     if (f === undefined) {
       f = new ReplicaFetcher(this.ctx.endpoint, leader, host, this.fetcherSettings, {
-        onFollowerAppend: (q) => {
-          if (q.log.unflushedMessages >= this.flushMessages) q.log.flush(() => undefined);
-        },
+        // Log.append's `if (unflushedMessages >= flushInterval) flush()`, in the fetcher thread.
+        onFollowerAppend: (q, done) => q.log.maybeFlush("follower append", done),
         onTruncated: (q, n, why) => this.onTruncated(q, n, why),
       });
       this.fetchers.set(key, f);
@@ -366,11 +381,38 @@ export class ReplicaManager implements PartitionObserver {
     this.ctx.observer.onTruncated(this.ctx.id, p, records, reason);
   }
 
-  shutdown(): void {
+  /**
+   * ReplicaManager.shutdown(checkpointHW = true): the fetchers stop, the partitions stop serving,
+   * the high watermarks are checkpointed; done once the checkpoint files are written.
+   */
+  shutdown(done: () => void = () => undefined): void {
     this.isrChanges.shutdown();
     for (const f of this.fetchers.values()) f.shutdown();
     this.fetchers.clear();
     for (const p of this.partitions.values()) p.stop();
+    this.hw.checkpointHighWatermarks(done);
+  }
+
+  /**
+   * ReplicaManager.handleLogDirFailure (KIP-112, 1.0): the dir's partitions go offline (their
+   * fetchers removed, every request for them answered KAFKA_STORAGE_ERROR), its high-watermark
+   * checkpoint is dropped, LogManager takes the dir out (and halts the broker if it was the last
+   * one, before any notification), then the controller is told through a persistent sequential
+   * /log_dir_event_notification/log_dir_event_ znode (KafkaZkClient.propagateLogDirEvent).
+   */
+  handleLogDirFailure(dir: LogDir): void {
+    if (!dir.online) return;
+    const gone = [...this.partitions.values()].filter((p) => p.log.logDir === dir);
+    for (const p of gone) {
+      this.removeFromFetcher(p);
+      this.partitions.delete(p.key);
+      this.offlinePartitions.add(p.key);
+    }
+    this.hw.dropDir(dir);
+    this.ctx.machine.trace("log-dir-failure", { dir: dir.path, partitions: gone.map((p) => p.key).join(",") });
+    this.ctx.observer.onLogDirFailure(this.ctx.id, dir.path);
+    if (!this.ctx.logManager.handleLogDirFailure(dir)) return;
+    this.ctx.propagateLogDirEvent();
   }
 
   // --- ISR changes ---
@@ -387,25 +429,6 @@ export class ReplicaManager implements PartitionObserver {
   private isrExpiration(): void {
     for (const p of this.partitions.values()) p.maybeShrinkIsr();
     this.ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
-  }
-
-  private checkpointHighWatermarks(intervalUs: number): void {
-    const snapshot = new Map<string, number>();
-    for (const [k, p] of this.partitions) snapshot.set(k, p.highWatermark);
-    this.ctx.machine.write(this.checkpoint, 16 + 24 * snapshot.size, snapshot);
-    // Only the latest durable snapshot and newer ones matter: keep the list from growing.
-    const c = this.checkpoint.contents;
-    if (c.length > 64) {
-      let lastDurable = -1;
-      for (let i = 0; i < c.length; i++) if (c[i].end <= this.checkpoint.durable) lastDurable = i;
-      if (lastDurable > 0) c.splice(0, lastDurable);
-    }
-    this.ctx.machine.setTimer(intervalUs, () => this.checkpointHighWatermarks(intervalUs));
-  }
-
-  private flushByTime(intervalUs: number): void {
-    for (const p of this.partitions.values()) if (p.log.unflushedMessages > 0) p.log.flush(() => undefined);
-    this.ctx.machine.setTimer(intervalUs, () => this.flushByTime(intervalUs));
   }
 }
 

@@ -133,10 +133,24 @@ export interface AlterIsrResponse {
   partitions: AlterIsrPartitionResponse[];
 }
 
-/** Per-partition errors: KAFKA_STORAGE_ERROR for replicas on an offline log dir (KIP-112). */
+/**
+ * LeaderAndIsrResponse: a top-level error, and one per partition of the request (Kafka answers
+ * KAFKA_STORAGE_ERROR for a replica in an offline log dir, STALE_CONTROLLER_EPOCH for a state
+ * whose leader epoch is not newer than the one it has); empty when the whole request was refused.
+ */
 export interface LeaderAndIsrResponse extends ControllerResponse {
-  partitionErrors?: Array<{ topic: string; partition: number; error: ErrorCode }>;
+  partitionErrors: Array<{ topic: string; partition: number; error: ErrorCode }>;
 }
+
+/** The JSON of a /log_dir_event_notification/log_dir_event_<seq> znode (LogDirEventNotificationSequenceZNode). */
+export interface LogDirEventZnode {
+  version: 1;
+  broker: number;
+  /** LogDirFailureEvent. */
+  event: 1;
+}
+
+export const LOG_DIR_EVENT_PATH = "/log_dir_event_notification";
 
 export interface ControlledShutdownRequest {
   brokerId: number;

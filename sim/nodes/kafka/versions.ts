@@ -58,6 +58,16 @@ export interface Behaviour {
   leaderInShutdownCountsOffline: boolean;
   /** 2.7 - 2.8: LeaderAndIsr drops the partition's queued AlterIsr (clearPending, removed in 3.0 by KAFKA-12686). */
   alterIsrClearsPendingOnLeaderAndIsr: boolean;
+  /** KAFKA-7415 (2.1): Partition.makeLeader writes the new epoch and its start offset to the leader-epoch cache at once. */
+  epochAssignedAtMakeLeader: boolean;
+  /**
+   * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
+   * /log_dir_event_notification znode; halt only when no log dir is left). Before it, an
+   * IOException in a produce append, a follower append or the high-watermark checkpoint halts.
+   */
+  logDirFailureHandling: boolean;
+  /** KAFKA-10471 (2.8): the clean-shutdown marker is deleted before the logs load, not after. */
+  cleanShutdownMarkerDeletedFirst: boolean;
 }
 
 export function behaviourOf(version: KafkaVersion): Behaviour {
@@ -79,6 +89,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     isrNeedsEpochStart: at(version, "2.0"),
     leaderInShutdownCountsOffline: at(version, "1.0"),
     alterIsrClearsPendingOnLeaderAndIsr: at(version, "2.8") && !at(version, "3.0"),
+    epochAssignedAtMakeLeader: at(version, "2.1"),
+    logDirFailureHandling: at(version, "1.0"),
+    cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
 }
 
@@ -116,6 +129,8 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "log.flush.interval.ms": NEVER,
     "log.flush.scheduler.interval.ms": NEVER,
     "log.segment.bytes": 1_073_741_824,
+    "num.recovery.threads.per.data.dir": 1,
+    "log.flush.offset.checkpoint.interval.ms": 60_000,
   };
 }
 
