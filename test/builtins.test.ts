@@ -72,6 +72,19 @@ describe("two-sided stories", () => {
     expect(run("acks1-leader-failover.yaml", 2, [set("producer.acks", "all")]).metrics.lostAcked).toBe(0);
   });
 
+  it("a failed or full disk under a leader: with two disks its log dir goes offline and leadership moves; with one the broker halts; nothing lost either way", () => {
+    const jbod = run("disk-failure.yaml", 4).metrics;
+    const one = run("disk-failure.yaml", 4, [set("cluster.disks", "1"), set("faults.1.disk", "0")]).metrics;
+    expect(jbod.errors["KAFKA_STORAGE_ERROR"]).toBeGreaterThan(0);
+    expect(jbod.logDirFailures).toBe(2);
+    expect(jbod.brokerHalts).toBe(0);
+    expect(jbod.leaderChanges).toBeGreaterThanOrEqual(2);
+    expect([jbod.lostAcked, jbod.divergence]).toEqual([0, 0]);
+    expect(one.brokerHalts).toBe(2);
+    expect([one.lostAcked, one.divergence]).toEqual([0, 0]);
+    expect(one.unavailableMs).toBeGreaterThan(jbod.unavailableMs);
+  });
+
   it("before leader epochs (0.10.2), truncating to the high watermark still keeps acks=all data across leader bounces", () => {
     const r = run("acks-all-leader-crash.yaml", 4, [set("kafka.version", "0.10.2")]);
     expect(r.violations).toEqual([]);
