@@ -33,6 +33,21 @@ function isrHistory(h: ReturnType<typeof run>["history"], key: string, fromS = 0
   return (h.states.get(key) ?? []).filter((c) => c.atUs >= fromS * 1e6 && c.atUs < toS * 1e6).map((c) => `${(c.atUs / 1e6).toFixed(1)}:${c.leader}[${c.isr.join(",")}]`);
 }
 
+/** A three-broker cluster in three racks with one topic `orders`, as YAML. */
+function threeBrokers(o: { version: string; duration: string; settle?: string; partitions?: number; producer?: string; faults: string }): string {
+  return [
+    "name: three-brokers",
+    `duration: ${o.duration}`,
+    `settle: ${o.settle ?? "5s"}`,
+    `kafka: { version: "${o.version}" }`,
+    "cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }",
+    `topics: [{ name: orders, partitions: ${o.partitions ?? 1}, replication.factor: 3 }]`,
+    o.producer === undefined ? "" : `producers: [{ id: p1, topic: orders, messageBytes: 200, ${o.producer} }]`,
+    `faults: ${o.faults}`,
+    "",
+  ].join("\n");
+}
+
 // --- a leader partition in isolation, for the ISR and high-watermark rules ---
 
 function leaderPartition(version: KafkaVersion, opts: { leo: number; isr: number[]; now: () => number; alive?: (id: number) => boolean }) {
@@ -175,17 +190,12 @@ describe("the controller as Kafka's", () => {
   }, 60_000);
 
   it("controlled shutdown: a partition nobody else can lead stays led by the broker, which retries controlled.shutdown.max.retries times", () => {
-    const text = `name: lone-leader-shutdown
-duration: 60s
-settle: 5s
-kafka: { version: "3.6" }
-cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
-topics: [{ name: orders, partitions: 1, replication.factor: 3 }]
-producers: [{ id: p1, topic: orders, rate: 200/s, messageBytes: 200, config: { acks: "1" } }]
-faults:
-  - { at: 10s, crash: "followers:orders-0", for: 50s }
-  - { at: 40s, stop: "leader:orders-0" }
-`;
+    const text = threeBrokers({
+      version: "3.6",
+      duration: "60s",
+      producer: 'rate: 200/s, config: { acks: "1" }',
+      faults: '[{ at: 10s, crash: "followers:orders-0", for: 50s }, { at: 40s, stop: "leader:orders-0" }]',
+    });
     const r = run("lone.yaml", 1, [], text);
     expect(r.marks.count("broker: controlled shutdown gave up, stopping anyway")).toBe(1);
     expect(r.marks.count("broker: controlled shutdown succeeded")).toBe(0);
@@ -194,15 +204,7 @@ faults:
   }, 30_000);
 
   it("KAFKA-3143 (2.3, ZkReplicaStateMachine.startup): a new controller takes replicas of dead brokers out of the ISRs at failover", () => {
-    const text = (faults: string) => `name: failover-offline-replicas
-duration: 40s
-settle: 1s
-kafka: { version: "2.4" }
-cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
-topics: [{ name: orders, partitions: 3, replication.factor: 3 }]
-producers: [{ id: p1, topic: orders, rate: 500/s, messageBytes: 200, config: { acks: all, linger.ms: 5 } }]
-faults: ${faults}
-`;
+    const text = (faults: string) => threeBrokers({ version: "2.4", duration: "40s", settle: "1s", partitions: 3, producer: "rate: 500/s, config: { acks: all, linger.ms: 5 }", faults });
     // Learn the first controller; crash it and one other broker together at 20 s.
     const calm = run("failover.yaml", 1, [], text("[]"), 10_000_000);
     const controller = calm.metrics.controllers[0].broker;
@@ -223,17 +225,12 @@ faults: ${faults}
   }, 60_000);
 
   it("preferred-leader check 5 s after failover (KafkaController.onControllerFailover), then every leader.imbalance.check.interval.seconds", () => {
-    const text = `name: preferred
-duration: 80s
-settle: 5s
-kafka: { version: "3.6" }
-cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
-topics: [{ name: orders, partitions: 1, replication.factor: 3 }]
-producers: [{ id: p1, topic: orders, rate: 200/s, messageBytes: 200 }]
-faults:
-  - { at: 10s, stop: "leader:orders-0", for: 10s }
-  - { at: 50s, expireSession: controller }
-`;
+    const text = threeBrokers({
+      version: "3.6",
+      duration: "80s",
+      producer: "rate: 200/s",
+      faults: '[{ at: 10s, stop: "leader:orders-0", for: 10s }, { at: 50s, expireSession: controller }]',
+    });
     const r = run("preferred.yaml", 3, [], text);
     const leaders = (r.history.states.get("orders-0") ?? []).map((c) => ({ t: c.atUs / 1e6, leader: c.leader }));
     const preferred = leaders[0].leader;
@@ -278,15 +275,7 @@ faults:
 });
 
 describe("restart after a crash (every release: the old session's /brokers/ids znode fails start-up)", () => {
-  const text = (downFor: string) => `name: quick-restart
-duration: 60s
-settle: 5s
-kafka: { version: "3.6" }
-cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
-topics: [{ name: orders, partitions: 1, replication.factor: 3 }]
-faults:
-  - { at: 10s, crash: broker-2, for: ${downFor} }
-`;
+  const text = (downFor: string) => threeBrokers({ version: "3.6", duration: "60s", faults: `[{ at: 10s, crash: broker-2, for: ${downFor} }]` });
   for (const version of ["0.10.2", "2.4", "3.6"]) {
     it(`${version}: restarted within zookeeper.session.timeout.ms the broker exits; restarted after it, it registers`, () => {
       const soon = run("quick.yaml", 1, [set("kafka.version", version)], text("2s"));
@@ -305,15 +294,7 @@ faults:
 
 describe("0.10.2 (ReplicaManager.makeFollowers): a follower truncates to its high watermark only when its leader changed", () => {
   it("an ISR shrink with the same leader does not truncate the other follower", () => {
-    const text = (faults: string) => `name: same-leader
-duration: 40s
-settle: 5s
-kafka: { version: "0.10.2" }
-cluster: { racks: [a, b, c], brokers: 3, hardware: ssd-10gbe }
-topics: [{ name: orders, partitions: 1, replication.factor: 3 }]
-producers: [{ id: p1, topic: orders, rate: 2000/s, messageBytes: 200, config: { acks: "1" } }]
-faults: ${faults}
-`;
+    const text = (faults: string) => threeBrokers({ version: "0.10.2", duration: "40s", producer: 'rate: 2000/s, config: { acks: "1" }', faults });
     // One follower crashes: the controller's ISR shrink bumps the leader epoch, the leader stays.
     const calm = run("same-leader.yaml", 1, [], text("[]"), 10_000_000);
     const replicas = calm.outcome.world.zookeeper.tree.get("/brokers/topics/orders")!.data as { partitions: Record<string, number[]> };
