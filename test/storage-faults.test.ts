@@ -11,9 +11,8 @@ import { scheduleFaults } from "../scenarios/faults.js";
 import { computeMetrics } from "../reports/metrics.js";
 import type { Socket } from "../sim/network/Network.js";
 import type { SimFile } from "../sim/disk/File.js";
-import type { Broker } from "../sim/nodes/kafka/Broker.js";
 import type { ReplicaManager } from "../sim/nodes/kafka/ReplicaManager.js";
-import { LOG_DIR_EVENT_PATH, statePath, type LeaderAndIsrResponse, type LogDirEventZnode, type PartitionStateZnode, type Request } from "../sim/nodes/kafka/protocol.js";
+import { statePath, type LeaderAndIsrResponse, type PartitionStateZnode, type Request } from "../sim/nodes/kafka/protocol.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 

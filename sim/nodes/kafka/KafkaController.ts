@@ -20,8 +20,8 @@ import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
 import { answerOf, validateAlterIsr } from "./alterIsrValidation.js";
 import { ISR_CHANGE_DIR, LOG_DIR_EVENT_DIR, takeNotifications } from "./controllerNotifications.js";
 import type { AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, LeaderAndIsrResponse, PartitionState } from "./protocol.js";
-import { NO_LEADER, statePath, tpKey } from "./protocol.js";
-import { assignReplicas } from "./replicaAssignment.js";
+import { tpKey } from "./protocol.js";
+import { topicCreationOps } from "./replicaAssignment.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 
 export interface TopicSpec {
@@ -398,19 +398,7 @@ export class KafkaController {
     const missing = this.ctx.topics.filter((t) => !this.states.has(t.name));
     if (missing.length === 0 || this.live.size < this.ctx.expectedBrokers) return done();
     const racks = new Map([...this.live].map(([id, b]) => [id, b.rack]));
-    const created: PartitionState[] = [];
-    const ops: ZkOp[] = [];
-    for (const t of missing) {
-      const assignment = assignReplicas(racks, t.partitions, t.replicationFactor, this.ctx.rng);
-      ops.push({ op: "create", path: `/brokers/topics/${t.name}`, data: { partitions: Object.fromEntries(assignment.map((r, p) => [String(p), r])) } });
-      ops.push({ op: "create", path: `/brokers/topics/${t.name}/partitions`, data: null });
-      assignment.forEach((replicas, p) => {
-        const s: PartitionState = { topic: t.name, partition: p, leader: replicas[0], leaderEpoch: 0, isr: replicas.slice(), zkVersion: 0, replicas, controllerEpoch: this.epoch };
-        ops.push({ op: "create", path: `/brokers/topics/${t.name}/partitions/${p}`, data: null });
-        ops.push({ op: "create", path: statePath(t.name, p), data: { controller_epoch: this.epoch, leader: s.leader, leader_epoch: 0, isr: s.isr, version: 1 } });
-        created.push(s);
-      });
-    }
+    const { ops, created } = topicCreationOps(missing, racks, this.ctx.rng, this.epoch);
     zkAll(this.ctx.zk, ops, () => {
       for (const s of created) this.states.set(s);
       this.ctx.endpoint.machine.trace("controller-topics-created", { topics: missing.map((t) => t.name).join(",") });
@@ -418,8 +406,4 @@ export class KafkaController {
       done();
     });
   }
-}
-
-function sameIsr(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((r, i) => r === b[i]);
 }

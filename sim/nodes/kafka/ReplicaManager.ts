@@ -19,7 +19,7 @@ import type { LogManager } from "./LogManager.js";
 import { Partition, type PartitionObserver, type PartitionRules } from "./Partition.js";
 import { FetchPurgatory } from "./DelayedFetch.js";
 import { delayProduce, type ProduceWait } from "./DelayedProduce.js";
-import { ReplicaFetcher, type FetcherSettings } from "./ReplicaFetcher.js";
+import { ReplicaFetcherManager } from "./ReplicaFetcherManager.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import type {
   ControllerResponse,
@@ -60,14 +60,13 @@ export interface BrokerContext {
 
 export class ReplicaManager implements PartitionObserver {
   readonly partitions = new Map<string, Partition>();
-  private readonly fetchers = new Map<string, ReplicaFetcher>();
+  private readonly fetchers: ReplicaFetcherManager;
   private readonly fetchPurgatory: FetchPurgatory;
   /** Partitions in an offline log dir (HostedPartition.Offline): every request for them gets KAFKA_STORAGE_ERROR. */
   readonly offlinePartitions = new Set<string>();
   private controllerEpoch = -1;
   private readonly hw: HighWatermarkCheckpoints;
   private readonly lagUs: number;
-  private readonly fetcherSettings: FetcherSettings;
   private readonly rules: PartitionRules;
   private readonly isrChanges: IsrChangeManager;
 
@@ -75,7 +74,7 @@ export class ReplicaManager implements PartitionObserver {
     const c = ctx.config;
     this.fetchPurgatory = new FetchPurgatory(ctx.machine);
     this.lagUs = c.num("replica.lag.time.max.ms") * 1000;
-    this.fetcherSettings = {
+    const settings = {
       brokerId: ctx.id,
       maxWaitMs: c.num("replica.fetch.wait.max.ms"),
       minBytes: c.num("replica.fetch.min.bytes"),
@@ -84,6 +83,11 @@ export class ReplicaManager implements PartitionObserver {
       socketTimeoutUs: c.num("replica.socket.timeout.ms") * 1000,
       behaviour: ctx.behaviour,
     };
+    this.fetchers = new ReplicaFetcherManager(ctx.endpoint, settings, c.num("num.replica.fetchers"), ctx.hostOf, {
+      // Log.append's `if (unflushedMessages >= flushInterval) flush()`, in the fetcher thread.
+      onFollowerAppend: (q, done) => q.log.maybeFlush("follower append", done),
+      onTruncated: (q, n, why) => this.onTruncated(q, n, why),
+    });
     this.rules = { behaviour: ctx.behaviour, lagTimeMaxUs: this.lagUs, now: () => ctx.machine.now, isBrokerAlive: (id) => ctx.isBrokerAlive(id) };
     this.isrChanges = ctx.behaviour.alterIsr
       ? new AlterIsrManager(ctx.endpoint, {
@@ -305,7 +309,7 @@ export class ReplicaManager implements PartitionObserver {
         continue;
       }
       const previousLeader = p.leader;
-      this.removeFromFetcher(p);
+      this.fetchers.remove(p);
       if (this.ctx.behaviour.alterIsrClearsPendingOnLeaderAndIsr) this.isrChanges.clearPending?.(p.key);
       if (s.leader === this.ctx.id) {
         p.makeLeader(s, now);
@@ -318,7 +322,7 @@ export class ReplicaManager implements PartitionObserver {
           const removed = p.log.truncateTo(p.highWatermark);
           if (removed > 0) this.onTruncated(p, removed, "high watermark");
         }
-        if (s.leader >= 0) this.addToFetcher(p, s.leader);
+        if (s.leader >= 0) this.fetchers.add(p, s.leader);
       }
     }
     this.hw.start();
@@ -345,36 +349,10 @@ export class ReplicaManager implements PartitionObserver {
     for (const q of req.partitions) {
       const p = this.partitions.get(`${q.topic}-${q.partition}`);
       if (p === undefined) continue;
-      this.removeFromFetcher(p);
+      this.fetchers.remove(p);
       p.stop();
     }
     return { error: "NONE" };
-  }
-
-  private fetcherKey(leader: number, p: Partition): string {
-    // AbstractFetcherManager.getFetcherId: partitions spread over num.replica.fetchers threads.
-    const n = this.ctx.config.num("num.replica.fetchers");
-    return `${leader}:${(p.index + hashString(p.topic)) % n}`;
-  }
-
-  private addToFetcher(p: Partition, leader: number): void {
-    const host = this.ctx.hostOf(leader);
-    if (host === undefined) return;
-    const key = this.fetcherKey(leader, p);
-    let f = this.fetchers.get(key);
-    if (f === undefined) {
-      f = new ReplicaFetcher(this.ctx.endpoint, leader, host, this.fetcherSettings, {
-        // Log.append's `if (unflushedMessages >= flushInterval) flush()`, in the fetcher thread.
-        onFollowerAppend: (q, done) => q.log.maybeFlush("follower append", done),
-        onTruncated: (q, n, why) => this.onTruncated(q, n, why),
-      });
-      this.fetchers.set(key, f);
-    }
-    f.add(p);
-  }
-
-  private removeFromFetcher(p: Partition): void {
-    for (const f of this.fetchers.values()) f.remove(p.key);
   }
 
   private onTruncated(p: Partition, records: number, reason: string): void {
@@ -387,8 +365,7 @@ export class ReplicaManager implements PartitionObserver {
    */
   shutdown(done: () => void = () => undefined): void {
     this.isrChanges.shutdown();
-    for (const f of this.fetchers.values()) f.shutdown();
-    this.fetchers.clear();
+    this.fetchers.shutdown();
     for (const p of this.partitions.values()) p.stop();
     this.hw.checkpointHighWatermarks(done);
   }
@@ -404,7 +381,7 @@ export class ReplicaManager implements PartitionObserver {
     if (!dir.online) return;
     const gone = [...this.partitions.values()].filter((p) => p.log.logDir === dir);
     for (const p of gone) {
-      this.removeFromFetcher(p);
+      this.fetchers.remove(p);
       this.partitions.delete(p.key);
       this.offlinePartitions.add(p.key);
     }
@@ -430,10 +407,4 @@ export class ReplicaManager implements PartitionObserver {
     for (const p of this.partitions.values()) p.maybeShrinkIsr();
     this.ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
   }
-}
-
-function hashString(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (31 * h + s.charCodeAt(i)) | 0;
-  return Math.abs(h);
 }

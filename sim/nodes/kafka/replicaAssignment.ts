@@ -5,6 +5,8 @@
  * shift so that replicas spread over racks and brokers.
  */
 import type { RandomStream } from "../../Random.js";
+import type { ZkOp } from "../zookeeper/ZkTree.js";
+import { statePath, type PartitionState } from "./protocol.js";
 
 export function rackAlternatedBrokers(brokerRacks: ReadonlyMap<number, string>): number[] {
   const byRack = new Map<string, number[]>();
@@ -64,4 +66,31 @@ export function assignReplicas(brokerRacks: ReadonlyMap<number, string>, partiti
     out.push(replicas);
   }
   return out;
+}
+
+/**
+ * The znodes that create topics (AdminZkClient.createTopic then the controller's NewPartition ->
+ * OnlinePartition: /brokers/topics/<t> with the assignment, and each partition's state with its
+ * first replica leading and every replica in the ISR).
+ */
+export function topicCreationOps(
+  topics: ReadonlyArray<{ name: string; partitions: number; replicationFactor: number }>,
+  racks: ReadonlyMap<number, string>,
+  rng: RandomStream,
+  controllerEpoch: number,
+): { ops: ZkOp[]; created: PartitionState[] } {
+  const ops: ZkOp[] = [];
+  const created: PartitionState[] = [];
+  for (const t of topics) {
+    const assignment = assignReplicas(racks, t.partitions, t.replicationFactor, rng);
+    ops.push({ op: "create", path: `/brokers/topics/${t.name}`, data: { partitions: Object.fromEntries(assignment.map((r, p) => [String(p), r])) } });
+    ops.push({ op: "create", path: `/brokers/topics/${t.name}/partitions`, data: null });
+    assignment.forEach((replicas, p) => {
+      const s: PartitionState = { topic: t.name, partition: p, leader: replicas[0], leaderEpoch: 0, isr: replicas.slice(), zkVersion: 0, replicas, controllerEpoch };
+      ops.push({ op: "create", path: `/brokers/topics/${t.name}/partitions/${p}`, data: null });
+      ops.push({ op: "create", path: statePath(t.name, p), data: { controller_epoch: controllerEpoch, leader: s.leader, leader_epoch: 0, isr: s.isr, version: 1 } });
+      created.push(s);
+    });
+  }
+  return { ops, created };
 }
