@@ -156,7 +156,7 @@ describe("leader-epoch checkpoint (LeaderEpochFileCache, KIP-101)", () => {
   function reload(machine: ReturnType<typeof machineWith>["machine"], dir: LogDir, clean: boolean, recoveryPoint = 0) {
     const loaded = loadLog(machine, dir.device, "t-0", clean, recoveryPoint);
     return new Log(
-      { machine, dir, segmentBytes: 1 << 30, flushIntervalMessages: Number.MAX_SAFE_INTEGER, durableEpochs: true, onIoError: () => undefined },
+      { machine, dir, segmentBytes: 1 << 30, flushIntervalMessages: Number.MAX_SAFE_INTEGER, durableEpochs: true, onIoError: () => undefined, offlineOnIoError: true, recoveryPointAtLogEnd: false },
       "t-0",
       { ...loaded, hadCleanShutdown: clean, recoveryPoint },
     );

@@ -292,6 +292,15 @@ describe("restart after a crash (every release: the old session's /brokers/ids z
   }
 });
 
+describe("SIGTERM before start-up completes (KafkaServer.shutdown: still starting up, Exit.halt)", () => {
+  it("the broker halts instead of a clean shutdown, so no clean-shutdown marker is left", () => {
+    const r = run("early-stop.yaml", 1, [], threeBrokers({ version: "3.6", duration: "20s", faults: "[{ at: 200ms, stop: broker-2, for: 5s }]" }));
+    expect(r.metrics.halts.map((h) => `${h.broker}: ${h.reason}`)).toEqual(["2: SIGTERM while still starting up"]);
+    // Three first starts and broker-2's restart all find no clean-shutdown marker.
+    expect(r.marks.count("broker: unclean shutdown, log recovery")).toBe(4);
+  }, 30_000);
+});
+
 describe("0.10.2 (ReplicaManager.makeFollowers): a follower truncates to its high watermark only when its leader changed", () => {
   it("an ISR shrink with the same leader does not truncate the other follower", () => {
     const text = (faults: string) => threeBrokers({ version: "0.10.2", duration: "40s", producer: 'rate: 2000/s, config: { acks: "1" }', faults });

@@ -331,7 +331,8 @@ export class PageCache {
   private completeChunk(file: SimFile, generation: number, end: number, err: IoError | null): void {
     if (file.generation !== generation || !this.powered) return;
     if (err !== null) {
-      // The data stays dirty; a later writeback or fsync tries again (and fails again on a dead disk).
+      // We assume, unlike Linux (which marks the pages clean and reports the error once, through
+      // errseq), that the data stays dirty and a later writeback or fsync tries again.
       file.submitted = file.durable;
       this.resolveWaiters(file, err);
       return;

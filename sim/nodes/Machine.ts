@@ -77,7 +77,11 @@ export class Machine {
     return this.pageCache.create(name, device);
   }
 
-  /** Appends through the page cache without waiting (a write(2) that returns at once, or its error). */
+  /**
+   * Appends through the page cache without waiting (a write(2) that returns at once, or its
+   * error). We assume, unrealistically, that a write held back by dirty_ratio throttling does not
+   * block its caller: it lands later (balance_dirty_pages would block the writer).
+   */
   write(file: SimFile, bytes: number, payload: unknown): IoError | null {
     return this.pageCache.append(file, bytes, undefined, payload);
   }

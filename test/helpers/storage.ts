@@ -53,6 +53,8 @@ export function newLog(machine: Machine, opts: LogOptions = {}, key = "t-0", dir
       flushIntervalMessages: opts.flushIntervalMessages ?? Number.MAX_SAFE_INTEGER,
       durableEpochs: opts.durableEpochs ?? true,
       onIoError: (op, e) => errors.push([op, e]),
+      offlineOnIoError: true,
+      recoveryPointAtLogEnd: false,
     },
     key,
   );

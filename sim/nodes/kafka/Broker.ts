@@ -73,6 +73,8 @@ export class Broker implements Process, RequestHandler {
   private activeControllerId = -1;
   /** The controller as UpdateMetadata names it (what the broker-to-controller channel uses, 2.7+). */
   private metadataControllerId = -1;
+  /** KafkaServer.startupComplete: logs loaded and the broker registered. */
+  private startupComplete = false;
   private brokerEpoch = -1;
   private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
   private nextProducerId = 0;
@@ -115,6 +117,7 @@ export class Broker implements Process, RequestHandler {
       logManager: this.logManager,
       channel,
       propagateLogDirEvent: () => this.propagateLogDirEvent(),
+      halt: (reason) => this.halt(reason),
     });
     // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) before registration.
     machine.setTimer(0, () =>
@@ -169,6 +172,7 @@ export class Broker implements Process, RequestHandler {
       }
       if (r.code !== "OK") return;
       this.brokerEpoch = r.stat!.czxid;
+      this.startupComplete = true;
       this.machine.trace("broker-registered", { epoch: this.brokerEpoch });
       this.elect();
     });
@@ -344,6 +348,8 @@ export class Broker implements Process, RequestHandler {
     if (this.stopping) return;
     this.stopping = true;
     const c = this.spec.config;
+    // KafkaServer.shutdown during start-up: "still starting up, cannot shut down", Exit.halt(1).
+    if (!this.startupComplete) return this.halt("SIGTERM while still starting up");
     if (!c.bool("controlled.shutdown.enable") || this.brokerEpoch < 0) return this.cleanStop(done);
     let attempts = 0;
     const attempt = (): void => {

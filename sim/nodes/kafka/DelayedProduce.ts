@@ -2,8 +2,9 @@
  * An acks=all produce parked in the purgatory (kafka.server.DelayedProduce): it answers when
  * every partition's high watermark has passed its records, or at the request timeout with
  * REQUEST_TIMED_OUT for the partitions still waiting. A partition whose log dir went offline
- * meanwhile answers KAFKA_STORAGE_ERROR when it completes (DelayedProduce.tryComplete asks
- * ReplicaManager.getPartitionOrError, which says the partition is offline).
+ * meanwhile would answer KAFKA_STORAGE_ERROR when another partition of the request triggers a
+ * check (DelayedProduce.tryComplete asks ReplicaManager.getPartitionOrError); we assume, as for a
+ * single-partition request, that it waits for the timeout.
  */
 import type { Machine } from "../Machine.js";
 import type { Partition } from "./Partition.js";

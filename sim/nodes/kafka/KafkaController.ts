@@ -362,8 +362,12 @@ export class KafkaController {
    * (onReplicasBecomeOffline): partitions they led elect a new leader, then OfflineReplica.
    */
   private onLeaderAndIsrResponse(brokerId: number, res: LeaderAndIsrResponse): void {
-    const failed = (res.partitionErrors ?? []).filter((e) => e.error === "KAFKA_STORAGE_ERROR").map((e) => tpKey(e.topic, e.partition));
-    if (failed.length === 0 || !this.active) return;
+    if (!this.ctx.behaviour.logDirFailureHandling || !this.active) return;
+    // Replicas answered NONE are online again (processLeaderAndIsrResponseReceived: previous -- online ++ offline).
+    const known = this.sm.offlineDirReplicas.get(brokerId);
+    if (known !== undefined) for (const e of res.partitionErrors) if (e.error === "NONE") known.delete(tpKey(e.topic, e.partition));
+    const failed = res.partitionErrors.filter((e) => e.error === "KAFKA_STORAGE_ERROR").map((e) => tpKey(e.topic, e.partition));
+    if (failed.length === 0) return;
     this.enqueue((done) => {
       let set = this.sm.offlineDirReplicas.get(brokerId);
       if (set === undefined) this.sm.offlineDirReplicas.set(brokerId, (set = new Set()));

@@ -2,7 +2,8 @@
  * A replica's leader-epoch cache (kafka.server.epoch.LeaderEpochFileCache, KIP-101 in 0.11):
  * (epoch, start offset) pairs, ascending, kept in the partition's `leader-epoch-checkpoint` file.
  * The file is rewritten (tmp, fsync, rename: CheckpointFile) only when an entry is added
- * (assign) or removed (truncateFromEnd); at startup the cache is what the file held, plus the
+ * (assign) or removed (truncateFromEnd; 3.7 writes truncations without the fsync, KAFKA-15046,
+ * which we do not model); at startup the cache is what the file held, plus the
  * epochs of the batches that log recovery rescans, cut to the recovered log end.
  *
  * An entry need not have a batch: from 2.1 (KAFKA-7415) a new leader assigns its epoch at its

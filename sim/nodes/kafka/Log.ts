@@ -62,6 +62,10 @@ export interface LogContext {
   durableEpochs: boolean;
   /** LogDirFailureChannel.maybeAddOfflineLogDir for this log's dir. */
   onIoError(op: StorageOp, error: IoError): void;
+  /** KIP-112 (1.0): an IOException takes the log offline; before, the operation fails and the log carries on. */
+  offlineOnIoError: boolean;
+  /** 1.0 - 2.7: after recovery the recovery point is the log end (Log.recoverLog). */
+  recoveryPointAtLogEnd: boolean;
 }
 
 export class Log {
@@ -105,8 +109,10 @@ export class Log {
     }
     changed = this.epochCache.truncateFromEnd(this.logEndOffset, null) || changed;
     if (changed && loaded !== undefined) this.epochCache.flush("log load");
-    // Log.recoverLog: the recovery point is the log end after a clean shutdown, else the checkpointed one.
-    this.recoveryPoint = loaded === undefined ? 0 : loaded.hadCleanShutdown ? this.logEndOffset : Math.min(loaded.recoveryPoint, this.logEndOffset);
+    // Log.recoverLog: the recovery point is the log end after a clean shutdown (and, in 1.0 - 2.7,
+    // after recovery too), else the checkpointed one.
+    this.recoveryPoint =
+      loaded === undefined ? 0 : loaded.hadCleanShutdown || ctx.recoveryPointAtLogEnd ? this.logEndOffset : Math.min(loaded.recoveryPoint, this.logEndOffset);
     this.flushingTo = this.recoveryPoint;
     this.lastFlushTimeUs = ctx.machine.now;
     this.rebuildProducers();
@@ -306,7 +312,7 @@ export class Log {
 
   /** Log.maybeHandleIOException. */
   private ioError(op: StorageOp, error: IoError): void {
-    this.offline = true;
+    if (this.ctx.offlineOnIoError) this.offline = true;
     this.ctx.onIoError(op, error);
   }
 

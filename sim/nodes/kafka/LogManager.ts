@@ -279,6 +279,8 @@ export class LogManager {
         flushIntervalMessages: tc.num("log.flush.interval.messages"),
         durableEpochs: this.ctx.behaviour.leaderEpochTruncation,
         onIoError: (op, error) => this.ctx.channel.maybeAddOfflineLogDir(dir, op, error),
+        offlineOnIoError: this.ctx.behaviour.logDirFailureHandling,
+        recoveryPointAtLogEnd: this.ctx.behaviour.recoveryPointAtLogEndAfterRecovery,
       },
       key,
       loaded,

@@ -9,7 +9,8 @@
  * The fetched data is appended partition by partition in the fetcher thread (processPartitionData);
  * an append that reaches log.flush.interval.messages flushes before the next partition is
  * processed, so the next fetch waits for the fsync. A storage error in an append or a truncation
- * removes the partition from the fetcher (markPartitionFailed; before 1.0 the broker halts).
+ * removes the partition from the fetcher (markPartitionFailed, 2.4+; 1.0 - 2.1 delay and retry
+ * the partition, which we do not model; before 1.0 an append's IOException halts the broker).
  */
 import type { Host } from "../../Host.js";
 import type { Endpoint } from "../Endpoint.js";
@@ -43,6 +44,8 @@ export interface FetcherHost {
   /** After the follower appended replicated batches: flushes when log.flush.interval.messages is reached; done(false) on a storage error. */
   onFollowerAppend(p: Partition, done: (ok: boolean) => void): void;
   onTruncated(p: Partition, records: number, reason: string): void;
+  /** The leader's log ends below ours: true if the broker exits instead of truncating (before 2.0). */
+  refusesTruncation(p: Partition, leaderEndOffset: number): boolean;
 }
 
 interface FetchState {
@@ -192,6 +195,7 @@ export class ReplicaFetcher {
     if (error === "OFFSET_OUT_OF_RANGE") {
       // The leader's log is shorter than ours (an unclean leader): cut back to its end
       // (AbstractFetcherThread.handleOffsetOutOfRange).
+      if (r.logEndOffset < log.logEndOffset && this.host.refusesTruncation(p, r.logEndOffset)) return;
       const removed = log.truncateTo(r.logEndOffset);
       if (log.offline) this.markPartitionFailed(p.key);
       if (removed > 0) this.host.onTruncated(p, removed, "OFFSET_OUT_OF_RANGE");

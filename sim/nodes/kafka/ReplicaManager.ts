@@ -54,6 +54,8 @@ export interface BrokerContext {
   isBrokerAlive(id: number): boolean;
   logManager: LogManager;
   channel: LogDirFailureChannel;
+  /** The process exits (Exit.halt / System.exit). */
+  halt(reason: string): void;
   /** KafkaZkClient.propagateLogDirEvent: a /log_dir_event_notification/log_dir_event_ znode. */
   propagateLogDirEvent(): void;
 }
@@ -87,6 +89,7 @@ export class ReplicaManager implements PartitionObserver {
       // Log.append's `if (unflushedMessages >= flushInterval) flush()`, in the fetcher thread.
       onFollowerAppend: (q, done) => q.log.maybeFlush("follower append", done),
       onTruncated: (q, n, why) => this.onTruncated(q, n, why),
+      refusesTruncation: (q, leaderEnd) => this.refusesTruncation(q, leaderEnd),
     });
     this.rules = { behaviour: ctx.behaviour, lagTimeMaxUs: this.lagUs, now: () => ctx.machine.now, isBrokerAlive: (id) => ctx.isBrokerAlive(id) };
     this.isrChanges = ctx.behaviour.alterIsr
@@ -353,6 +356,17 @@ export class ReplicaManager implements PartitionObserver {
       p.stop();
     }
     return { error: "NONE" };
+  }
+
+  /**
+   * 0.10.2 - 1.1 ReplicaFetcherThread.handleOffsetOutOfRange: in a topic without unclean leader
+   * election, "Exiting because log truncation is not allowed" (System.exit / FatalExitError).
+   */
+  private refusesTruncation(p: Partition, leaderEndOffset: number): boolean {
+    if (!this.ctx.behaviour.exitOnDisallowedTruncation || this.ctx.topicConfig(p.topic).bool("unclean.leader.election.enable")) return false;
+    this.ctx.machine.mark("replica: log truncation is not allowed, the broker exits");
+    this.ctx.halt(`Exiting because log truncation is not allowed for partition ${p.key}, current leader's latest offset ${leaderEndOffset} is less than replica's latest offset ${p.log.logEndOffset}`);
+    return true;
   }
 
   private onTruncated(p: Partition, records: number, reason: string): void {

@@ -61,6 +61,14 @@ export interface Behaviour {
   /** KAFKA-7415 (2.1): Partition.makeLeader writes the new epoch and its start offset to the leader-epoch cache at once. */
   epochAssignedAtMakeLeader: boolean;
   /**
+   * 0.10.2 - 1.1 (ReplicaFetcherThread.handleOffsetOutOfRange): a follower whose log is longer
+   * than the leader's, in a topic without unclean leader election, exits ("log truncation is
+   * not allowed") rather than truncate.
+   */
+  exitOnDisallowedTruncation: boolean;
+  /** 1.0 - 2.7 (Log.recoverLog): after an unclean shutdown's recovery the recovery point is the log end. */
+  recoveryPointAtLogEndAfterRecovery: boolean;
+  /**
    * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
    * /log_dir_event_notification znode; halt only when no log dir is left). Before it, an
    * IOException in a produce append, a follower append or the high-watermark checkpoint halts.
@@ -90,6 +98,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     leaderInShutdownCountsOffline: at(version, "1.0"),
     alterIsrClearsPendingOnLeaderAndIsr: at(version, "2.8") && !at(version, "3.0"),
     epochAssignedAtMakeLeader: at(version, "2.1"),
+    exitOnDisallowedTruncation: !at(version, "2.0"),
+    recoveryPointAtLogEndAfterRecovery: at(version, "1.0") && !at(version, "2.8"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
