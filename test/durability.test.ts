@@ -447,3 +447,20 @@ describe("log manager tasks and placement", () => {
     expect(before.halts.length).toBe(1); // before KIP-112 an unreadable dir fails the startup
   });
 });
+
+describe("a log written over vm.dirty_ratio (the writer is not blocked here)", () => {
+  it("keeps its file positions and fsync true: a truncation removes what it should, a flush covers every batch", () => {
+    const { sim, machine } = machineWith({ memoryBytes: 1_000_000, device: HDD_7200 }); // dirty limit 200 KB
+    const { log } = newLog(machine);
+    for (let i = 0; i < 6; i++) log.append(batch(i * 10, 10, 90_000, 0), "append"); // 540 KB, well over the limit
+    const file = machine.pageCache.files.find((f) => f.name.endsWith(".log"))!;
+    expect(file.size).toBe(540_000);
+    expect(log.truncateTo(30)).toBe(30);
+    expect(file.size).toBe(270_000);
+    let flushed = false;
+    log.flush(log.logEndOffset, "flush", () => (flushed = true));
+    sim.run({ untilUs: 10_000_000 });
+    expect(flushed).toBe(true);
+    expect(file.durable).toBe(270_000);
+  });
+});

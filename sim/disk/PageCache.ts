@@ -107,8 +107,10 @@ export class PageCache {
    * Appends bytes to the file through the cache (write(2)). Returns the error at once: ENOSPC on
    * a full device, EIO on a failed one. `done` runs when the write has been accepted (at once
    * plus a memcpy, or later when the writer was throttled by dirty_ratio), with the same error.
+   * A writer that cannot wait (`mayDefer` false) has its bytes land at once even over
+   * dirty_ratio: the file's size, positions and fsync stay true although it is not blocked.
    */
-  append(file: SimFile, bytes: number, done?: WriteCallback, payload?: unknown): IoError | null {
+  append(file: SimFile, bytes: number, done?: WriteCallback, payload?: unknown, mayDefer = true): IoError | null {
     if (!this.powered) return null;
     let error: IoError | null = null;
     if (file.device.failed) error = this.failed("write");
@@ -120,7 +122,9 @@ export class PageCache {
       if (done !== undefined) this.sim.schedule(0, done, error);
       return error;
     }
-    if (this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes) {
+    const overLimit = this.throttled.length > 0 || this.dirtyBytes + bytes > this.dirtyLimitBytes;
+    if (overLimit && !mayDefer) this.sim.marks.hit("page cache: dirty_ratio exceeded by a writer that does not wait");
+    else if (overLimit) {
       this.sim.marks.hit("page cache: writer throttled by dirty_ratio");
       // The space is reserved now (delayed allocation), so a throttled write cannot fail later.
       file.device.usedBytes += bytes;
@@ -173,11 +177,14 @@ export class PageCache {
     if (file.submitted > size) file.submitted = size;
     if (file.residentFrom > size) file.residentFrom = size;
     file.generation++;
+    // Writeback in flight is forgotten with the old generation: what it covered is dirty again.
+    file.submitted = file.durable;
     file.trimContents();
     this.dirtyBytes += file.dirtyBytes - dirtyBefore;
     this.residentBytes += file.residentBytes - residentBefore;
     if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
     this.resolveWaiters(file, null);
+    if (this.fsyncWaiters.has(file) && file.size > file.submitted) this.submitWriteback(file, file.size);
     this.releaseThrottled();
     return null;
   }

@@ -79,11 +79,11 @@ export class Machine {
 
   /**
    * Appends through the page cache without waiting (a write(2) that returns at once, or its
-   * error). We assume, unrealistically, that a write held back by dirty_ratio throttling does not
-   * block its caller: it lands later (balance_dirty_pages would block the writer).
+   * error). We assume, unrealistically, that dirty_ratio throttling does not block the caller
+   * (balance_dirty_pages would): the bytes land at once, over the limit.
    */
   write(file: SimFile, bytes: number, payload: unknown): IoError | null {
-    return this.pageCache.append(file, bytes, undefined, payload);
+    return this.pageCache.append(file, bytes, undefined, payload, false);
   }
 
   truncate(file: SimFile, size: number): IoError | null {
