@@ -16,6 +16,7 @@ import { PartitionStateStore } from "../sim/nodes/kafka/PartitionStateStore.js";
 import { ZkTree, type ZkOp, type ZkResult } from "../sim/nodes/zookeeper/ZkTree.js";
 import type { ZkClient } from "../sim/nodes/zookeeper/ZkClient.js";
 import { statePath, type PartitionState } from "../sim/nodes/kafka/protocol.js";
+import type { ReplicaManager } from "../sim/nodes/kafka/ReplicaManager.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
@@ -238,6 +239,27 @@ describe("the controller as Kafka's", () => {
     // Away from the preferred replica from 10 s until the new controller's first check.
     expect(leaders.filter((c) => c.t > 10 && c.t < second + 4.9).every((c) => c.leader !== preferred)).toBe(true);
     expect(leaders.some((c) => c.t >= second + 5 && c.t < second + 6 && c.leader === preferred)).toBe(true);
+  }, 30_000);
+
+  it("UpdateMetadata (like LeaderAndIsr and StopReplica) from an older controller epoch is refused (ReplicaManager.maybeUpdateMetadataCache); an older broker epoch too from 2.2 (KIP-380)", () => {
+    for (const version of ["2.1", "2.4"]) {
+      const r = run("steady-state.yaml", 1, [set("kafka.version", version)], undefined, 5_000_000);
+      const broker = r.outcome.world.brokers.get(1)!.process as unknown as {
+        rm: ReplicaManager;
+        metadata: { brokers: unknown[] };
+        handle(socket: unknown, req: unknown, unmute: () => void): void;
+      };
+      const epoch = (broker.rm as unknown as { controllerEpoch: number }).controllerEpoch;
+      const updateMetadata = (controllerEpoch: number, brokerEpoch: number): string => {
+        let answer = "";
+        const socket = { send: (m: { body: { error: string } }) => (answer = m.body.error) };
+        broker.handle(socket, { api: "UpdateMetadata", cid: 1, body: { controllerId: 9, controllerEpoch, brokerEpoch, partitionStates: [], liveBrokers: [] } }, () => undefined);
+        return answer;
+      };
+      expect(updateMetadata(epoch - 1, -1)).toBe("STALE_CONTROLLER_EPOCH");
+      expect(broker.metadata.brokers.length).toBe(3); // the cache kept what it had
+      expect(updateMetadata(epoch, 1)).toBe(version === "2.4" ? "STALE_BROKER_EPOCH" : "NONE");
+    }
   }, 30_000);
 
   it("the first controller varies with the seed (broker start-up jitter from a named stream)", () => {
