@@ -188,9 +188,11 @@ export class Broker implements Process, RequestHandler {
         this.becomeController();
         return;
       }
+      // The session ended meanwhile: the next session registers and bids again.
+      if (r.code !== "NODEEXISTS") return;
       zk.request({ op: "getData", path: "/controller", watch: true }, (d) => {
         if (d.code === "NONODE") return this.elect();
-        this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+        if (d.code === "OK") this.activeControllerId = (d.data as { brokerid: number }).brokerid;
       });
     });
   }
@@ -223,6 +225,7 @@ export class Broker implements Process, RequestHandler {
       } else {
         this.zk!.request({ op: "getData", path: "/controller", watch: true }, (d) => {
           if (d.code === "NONODE") return this.elect();
+          if (d.code !== "OK") return;
           this.activeControllerId = (d.data as { brokerid: number }).brokerid;
           if (this.activeControllerId !== this.spec.id) this.controller?.resign();
         });

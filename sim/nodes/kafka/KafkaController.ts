@@ -127,6 +127,8 @@ export class KafkaController {
   private onFailover(done: Done): void {
     const zk = this.ctx.zk;
     zk.request({ op: "getData", path: "/controller_epoch" }, (r) => {
+      // The session ended before failover began (SESSIONEXPIRED): not the controller any more.
+      if (r.code !== "OK" && r.code !== "NONODE") return this.resign();
       const op: ZkOp =
         r.code === "NONODE"
           ? { op: "create", path: "/controller_epoch", data: 1 }
