@@ -113,6 +113,15 @@ describe("property: acks=all, min.insync.replicas=2, no unclean election, across
     );
   }, 300_000);
 
+  it("regression (found by a wider property run): an AlterIsr whose ZooKeeper write fails otherwise than BADVERSION is answered, not dropped", () => {
+    const base = readFileSync("scenarios/acks-all-leader-crash.yaml", "utf8").replace(
+      /faults:\n(  - .*\n)+/,
+      'faults:\n  - { at: 5s, crash: "leader:orders-0", for: 1s }\n  - { at: 41s, partition: [["leader:orders-0"], [broker-1, broker-2, broker-3, zk-1]], for: 33s }\n',
+    );
+    const { metrics, violations } = run("property.yaml", 1, [set("kafka.version", "2.8")], base);
+    expect({ lost: metrics.lostAcked, violations }).toEqual({ lost: 0, violations: [] });
+  });
+
   it("regression (found by the property above): a session that expires while a broker bids for /controller does not crash the run", () => {
     const base = readFileSync("scenarios/acks-all-leader-crash.yaml", "utf8").replace(/faults:\n(  - .*\n)+/, "faults:\n  - { at: 6s, stop: \"followers:orders-0\", for: 1s }\n");
     const { metrics, violations } = run("property.yaml", 612, [set("kafka.version", "2.8")], base);

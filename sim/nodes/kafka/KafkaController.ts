@@ -302,7 +302,9 @@ export class KafkaController {
           this.mark("controller: ISR changed by AlterIsr");
           this.channel.addUpdateMetadata(this.live.keys());
         }
-        respond({ error: "NONE", partitions: req.partitions.map((p) => answers.get(tpKey(p.topic, p.partition))!) });
+        // A write that failed otherwise (the session ended, say) is answered as Kafka maps the exception.
+        const answer = (p: { topic: string; partition: number }) => answers.get(tpKey(p.topic, p.partition)) ?? { topic: p.topic, partition: p.partition, error: "UNKNOWN_SERVER_ERROR" as const, leaderEpoch: -1, isr: [], currentIsrVersion: -1 };
+        respond({ error: "NONE", partitions: req.partitions.map(answer) });
         done();
       }, fenced);
     });
