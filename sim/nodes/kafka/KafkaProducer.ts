@@ -48,6 +48,8 @@ export class KafkaProducer implements Process {
   private metadataInFlight = false;
   private needMetadata = true;
   private lastMetadataUs = -Infinity;
+  /** Metadata.lastRefreshMs: the last answer, good or failed; the next request waits retry.backoff.ms after it. */
+  private lastMetadataAttemptUs = -Infinity;
   private metadataTarget = 0;
   private producerId = -1;
   private initInFlight = false;
@@ -109,7 +111,7 @@ export class KafkaProducer implements Process {
     const now = this.machine.now;
     this.generate(now);
     this.expire(now);
-    if (this.needMetadata || now - this.lastMetadataUs >= this.metadataMaxAgeUs) this.requestMetadata();
+    if (this.metadataDueUs() <= now) this.requestMetadata();
     if (this.idempotent && this.producerId < 0) this.initProducerId();
     else this.sendReady(now);
     this.scheduleNextWake(now);
@@ -227,6 +229,8 @@ export class KafkaProducer implements Process {
     }
     c.send<ProduceResponse>("Produce", req, bytes, (res, error) => {
       const t = this.machine.now;
+      // NetworkClient: a disconnect or a request timeout asks for a metadata update (handleServerDisconnect).
+      if (res === null) this.needMetadata = true;
       batches.forEach((b, i) => this.complete(b, res === null ? error : res.partitions[i].error, res === null ? -1 : res.partitions[i].baseOffset, t));
       this.runOnce();
     });
@@ -315,8 +319,17 @@ export class KafkaProducer implements Process {
         consider(this.arrivalAt(0) + this.lingerUs);
       }
     }
-    consider(this.lastMetadataUs + this.metadataMaxAgeUs);
+    consider(this.metadataDueUs());
     if (next < Infinity) this.wake(next - now);
+  }
+
+  /**
+   * Metadata.timeToNextUpdate: at once when an update was requested, else when metadata.max.age.ms
+   * has passed; never sooner than retry.backoff.ms (refreshBackoffMs) after the last attempt.
+   */
+  private metadataDueUs(): number {
+    const expires = this.needMetadata ? -Infinity : this.lastMetadataUs + this.metadataMaxAgeUs;
+    return Math.max(expires, this.lastMetadataAttemptUs + this.retryBackoffUs);
   }
 
   // --- metadata and producer id ---
@@ -326,11 +339,14 @@ export class KafkaProducer implements Process {
     const ids = [...this.spec.brokers.keys()].sort((a, b) => a - b);
     const target = ids[this.metadataTarget % ids.length];
     this.metadataInFlight = true;
+    this.machine.mark("producer: metadata request");
     this.conn(target)!.send<MetadataResponse>("Metadata", { topics: [this.spec.topic] }, HEADER_BYTES, (res) => {
       this.metadataInFlight = false;
+      this.lastMetadataAttemptUs = this.machine.now;
       if (res === null || res.partitions.every((p) => p.topic !== this.spec.topic)) {
+        // Metadata.failedUpdate: try another node after retry.backoff.ms.
         this.metadataTarget++;
-        this.machine.setTimer(this.retryBackoffUs, () => this.runOnce());
+        this.runOnce();
         return;
       }
       this.needMetadata = false;
