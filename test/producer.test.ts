@@ -26,3 +26,15 @@ describe("metadata refresh (Metadata.timeToNextUpdate)", () => {
     expect(requests).toBeLessThan(1000);
   }, 30_000);
 });
+
+describe("reconnect backoff (ClusterConnectionStates)", () => {
+  it("a dead leader is reconnected to after reconnect.backoff.ms, doubling up to reconnect.backoff.max.ms from 0.11 (KIP-144); before, every reconnect.backoff.ms", () => {
+    // acks-all-leader-crash: the leader is SIGKILLed three times, its partition without a leader for ~18 s each.
+    const attempts = (version: string) => run("acks-all-leader-crash.yaml", 1, [{ key: "kafka.version", value: version }]).sim.marks.count("client: connection attempt");
+    const modern = attempts("3.6");
+    const old = attempts("0.10.2");
+    // Without a backoff the producer reconnected on every retry: 528 attempts at 3.6.
+    expect(modern).toBeLessThan(150);
+    expect(old).toBeGreaterThan(modern);
+  }, 60_000);
+});

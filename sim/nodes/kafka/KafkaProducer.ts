@@ -16,7 +16,7 @@ import { Endpoint } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
-import { NodeConnection } from "./NodeConnection.js";
+import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { KeylessPartitioner, partitionForKey } from "./Partitioner.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
@@ -74,6 +74,7 @@ export class KafkaProducer implements Process {
   private readonly requestTimeoutUs: number;
   private readonly deliveryTimeoutUs: number;
   private readonly metadataMaxAgeUs: number;
+  private readonly reconnect: ReconnectBackoff;
 
   constructor(
     private readonly machine: Machine,
@@ -91,6 +92,12 @@ export class KafkaProducer implements Process {
     this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
     this.deliveryTimeoutUs = c.num("delivery.timeout.ms") * 1000;
     this.metadataMaxAgeUs = c.num("metadata.max.age.ms") * 1000;
+    this.reconnect = {
+      baseUs: c.num("reconnect.backoff.ms") * 1000,
+      maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
+      exponential: spec.behaviour.exponentialReconnectBackoff,
+      rng: machine.rng("reconnect-backoff"),
+    };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"));
     this.leaders = new Array(spec.partitions).fill(-1);
     this.nextSeq = new Array(spec.partitions).fill(0);
@@ -173,8 +180,14 @@ export class KafkaProducer implements Process {
   private conn(broker: number): NodeConnection | undefined {
     let c = this.conns.get(broker);
     const host = this.spec.brokers.get(broker);
-    if (c === undefined && host !== undefined) this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs)));
+    if (c === undefined && host !== undefined) this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect)));
     return c;
+  }
+
+  /** NetworkClient.ready: connected, or allowed to connect again (the reconnect backoff has passed). */
+  private ready(broker: number, now: number): boolean {
+    const c = this.conn(broker);
+    return c !== undefined && c.readyAtUs <= now;
   }
 
   private sendable(p: number): boolean {
@@ -182,7 +195,7 @@ export class KafkaProducer implements Process {
     if (leader < 0) return false;
     if (this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0) return false;
     const c = this.conn(leader);
-    return c !== undefined && c.inFlight < this.maxInFlight;
+    return c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= this.machine.now;
   }
 
   /** Drains ready batches into one request per broker, again while requests can go out. */
@@ -305,6 +318,7 @@ export class KafkaProducer implements Process {
     for (let p = 0; p < this.spec.partitions; p++) {
       const dq = this.acc.deques[p];
       if (dq.length > 0) consider(this.spec.behaviour.deliveryTimeout ? dq[0].createdUs + this.deliveryTimeoutUs : dq[0].createdUs + this.requestTimeoutUs + this.lingerUs);
+      if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
       if (!this.sendable(p)) continue;
       anyCapacity = true;
       consider(this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes));
@@ -337,7 +351,17 @@ export class KafkaProducer implements Process {
   private requestMetadata(): void {
     if (this.metadataInFlight) return;
     const ids = [...this.spec.brokers.keys()].sort((a, b) => a - b);
-    const target = ids[this.metadataTarget % ids.length];
+    // NetworkClient.leastLoadedNode, simplified: the next broker (from a seeded start) that is
+    // connected or may connect; none: wait for the first reconnect backoff to pass.
+    const now = this.machine.now;
+    let target = -1;
+    for (let i = 0; i < ids.length && target < 0; i++) if (this.ready(ids[(this.metadataTarget + i) % ids.length], now)) target = ids[(this.metadataTarget + i) % ids.length];
+    if (target < 0) {
+      let at = Infinity;
+      for (const id of ids) at = Math.min(at, this.conn(id)!.readyAtUs);
+      this.wake(Math.max(1, at - now));
+      return;
+    }
     this.metadataInFlight = true;
     this.machine.mark("producer: metadata request");
     this.conn(target)!.send<MetadataResponse>("Metadata", { topics: [this.spec.topic] }, HEADER_BYTES, (res) => {

@@ -8,7 +8,20 @@ import type { Host } from "../../Host.js";
 import type { Socket } from "../../network/Network.js";
 import type { TimerHandle } from "../../Simulation.js";
 import type { Endpoint } from "../Endpoint.js";
+import type { RandomStream } from "../../Random.js";
 import type { ApiKey, ErrorCode, Request, Response } from "./protocol.js";
+
+/**
+ * reconnect.backoff.ms after a connection fails (ClusterConnectionStates.canConnect); from 0.11
+ * (KIP-144) doubling per failed attempt up to reconnect.backoff.max.ms, with ±20% jitter, and
+ * back to the base once a connection works.
+ */
+export interface ReconnectBackoff {
+  baseUs: number;
+  maxUs: number;
+  exponential: boolean;
+  rng: RandomStream;
+}
 
 export type ResponseCallback<R> = (body: R | null, error: ErrorCode) => void;
 
@@ -24,22 +37,51 @@ export class NodeConnection {
   /** One timer for the oldest request's deadline (requests are answered mostly in order). */
   private timer: TimerHandle | null = null;
 
+  private failedAttempts = 0;
+  private lastAttemptUs = -Infinity;
+  private backoffUs = 0;
+
   constructor(
     private readonly endpoint: Endpoint,
     readonly to: Host,
     private readonly requestTimeoutUs: number,
+    private readonly reconnect?: ReconnectBackoff,
   ) {}
 
   get inFlight(): number {
     return this.pending.size;
   }
 
+  /** When a request may go out: now if connected, else once the reconnect backoff has passed. */
+  get readyAtUs(): number {
+    return this.socket !== null ? -Infinity : this.lastAttemptUs + this.backoffUs;
+  }
+
+  /** ClusterConnectionStates.updateReconnectBackoff. */
+  private onConnectionFailed(): void {
+    const r = this.reconnect;
+    if (r === undefined) return;
+    if (!r.exponential) {
+      this.backoffUs = r.baseUs;
+      return;
+    }
+    const maxExp = Math.log(r.maxUs / Math.max(r.baseUs, 1)) / Math.log(2);
+    const term = r.baseUs * Math.pow(2, Math.min(this.failedAttempts, maxExp));
+    this.backoffUs = Math.round(Math.min(term, r.maxUs) * r.rng.uniform(0.8, 1.2));
+    this.failedAttempts++;
+  }
+
   send<R>(api: ApiKey, body: unknown, bytes: number, cb: ResponseCallback<R>, expectResponse = true): void {
     const m = this.endpoint.machine;
     if (this.socket === null) {
+      this.lastAttemptUs = m.now;
+      if (this.reconnect !== undefined) m.mark("client: connection attempt");
       this.socket = this.endpoint.connect(this.to, {
         onMessage: (msg) => this.onResponse(msg as Response),
-        onDisconnect: () => this.fail("NETWORK_EXCEPTION"),
+        onDisconnect: () => {
+          this.onConnectionFailed();
+          this.fail("NETWORK_EXCEPTION");
+        },
       });
     }
     const cid = this.nextCid++;
@@ -63,6 +105,9 @@ export class NodeConnection {
   }
 
   private onResponse(res: Response): void {
+    // ClusterConnectionStates.resetReconnectBackoff: the connection works.
+    this.failedAttempts = 0;
+    this.backoffUs = this.reconnect?.baseUs ?? 0;
     const p = this.pending.get(res.cid);
     if (p === undefined) return;
     this.pending.delete(res.cid);
@@ -89,6 +134,7 @@ export class NodeConnection {
     this.pending.delete(expired);
     this.endpoint.machine.mark("client: request timed out, connection closed");
     p.cb(null, "REQUEST_TIMED_OUT");
+    this.onConnectionFailed();
     if (this.socket !== null) this.endpoint.close(this.socket);
     this.fail("NETWORK_EXCEPTION");
   }

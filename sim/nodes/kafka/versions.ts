@@ -68,6 +68,8 @@ export interface Behaviour {
   exitOnDisallowedTruncation: boolean;
   /** 1.0 - 2.7 (Log.recoverLog): after an unclean shutdown's recovery the recovery point is the log end. */
   recoveryPointAtLogEndAfterRecovery: boolean;
+  /** KIP-144 (0.11): the client's reconnect backoff doubles per failed attempt up to reconnect.backoff.max.ms, with jitter. */
+  exponentialReconnectBackoff: boolean;
   /**
    * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
    * /log_dir_event_notification znode; halt only when no log dir is left). Before it, an
@@ -100,6 +102,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     epochAssignedAtMakeLeader: at(version, "2.1"),
     exitOnDisallowedTruncation: !at(version, "2.0"),
     recoveryPointAtLogEndAfterRecovery: at(version, "1.0") && !at(version, "2.8"),
+    exponentialReconnectBackoff: at(version, "0.11"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
@@ -163,6 +166,8 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
     "delivery.timeout.ms": 120_000,
     "metadata.max.age.ms": 300_000,
     "reconnect.backoff.ms": 50,
+    // KIP-144 (0.11).
+    ...(at(version, "0.11") ? { "reconnect.backoff.max.ms": 1000 } : {}),
   };
 }
 
