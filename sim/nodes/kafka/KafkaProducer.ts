@@ -96,6 +96,7 @@ export class KafkaProducer implements Process {
       baseUs: c.num("reconnect.backoff.ms") * 1000,
       maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
       exponential: spec.behaviour.exponentialReconnectBackoff,
+      jitter: spec.behaviour.reconnectBackoffJitter,
       rng: machine.rng("reconnect-backoff"),
     };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"));
@@ -366,7 +367,8 @@ export class KafkaProducer implements Process {
     this.machine.mark("producer: metadata request");
     this.conn(target)!.send<MetadataResponse>("Metadata", { topics: [this.spec.topic] }, HEADER_BYTES, (res) => {
       this.metadataInFlight = false;
-      this.lastMetadataAttemptUs = this.machine.now;
+      // Before 2.5 (KAFKA-8933) a request lost to a disconnect only frees the slot: the next may go at once.
+      if (res !== null || this.spec.behaviour.metadataBackoffAfterDisconnect) this.lastMetadataAttemptUs = this.machine.now;
       if (res === null || res.partitions.every((p) => p.topic !== this.spec.topic)) {
         // Metadata.failedUpdate: try another node after retry.backoff.ms.
         this.metadataTarget++;

@@ -12,14 +12,16 @@ import type { RandomStream } from "../../Random.js";
 import type { ApiKey, ErrorCode, Request, Response } from "./protocol.js";
 
 /**
- * reconnect.backoff.ms after a connection fails (ClusterConnectionStates.canConnect); from 0.11
- * (KIP-144) doubling per failed attempt up to reconnect.backoff.max.ms, with ±20% jitter, and
- * back to the base once a connection works.
+ * reconnect.backoff.ms after a connection fails (ClusterConnectionStates.canConnect); from 1.0
+ * (KIP-144 in 0.11, whose count of failures reset on every attempt until KAFKA-6101) doubling
+ * per failed attempt up to reconnect.backoff.max.ms, with ±20% jitter, and back to the base once
+ * a connection works. In 0.11 the base with jitter.
  */
 export interface ReconnectBackoff {
   baseUs: number;
   maxUs: number;
   exponential: boolean;
+  jitter: boolean;
   rng: RandomStream;
 }
 
@@ -57,12 +59,13 @@ export class NodeConnection {
     return this.socket !== null ? -Infinity : this.lastAttemptUs + this.backoffUs;
   }
 
-  /** ClusterConnectionStates.updateReconnectBackoff. */
+  /** ClusterConnectionStates.disconnected: the backoff runs from the failure (updateReconnectBackoff). */
   private onConnectionFailed(): void {
     const r = this.reconnect;
     if (r === undefined) return;
+    this.lastAttemptUs = this.endpoint.machine.now;
     if (!r.exponential) {
-      this.backoffUs = r.baseUs;
+      this.backoffUs = r.jitter ? Math.round(r.baseUs * r.rng.uniform(0.8, 1.2)) : r.baseUs;
       return;
     }
     const maxExp = Math.log(r.maxUs / Math.max(r.baseUs, 1)) / Math.log(2);

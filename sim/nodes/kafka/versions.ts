@@ -68,8 +68,14 @@ export interface Behaviour {
   exitOnDisallowedTruncation: boolean;
   /** 1.0 - 2.7 (Log.recoverLog): after an unclean shutdown's recovery the recovery point is the log end. */
   recoveryPointAtLogEndAfterRecovery: boolean;
-  /** KIP-144 (0.11): the client's reconnect backoff doubles per failed attempt up to reconnect.backoff.max.ms, with jitter. */
+  /**
+   * KIP-144 (0.11): the client's reconnect backoff has ±20% jitter and doubles per failed attempt up
+   * to reconnect.backoff.max.ms; the doubling works from 1.0 (KAFKA-6101).
+   */
+  reconnectBackoffJitter: boolean;
   exponentialReconnectBackoff: boolean;
+  /** KAFKA-8933 (2.5): a metadata request lost to a disconnect counts as a failed update (the refresh backoff applies). */
+  metadataBackoffAfterDisconnect: boolean;
   /**
    * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
    * /log_dir_event_notification znode; halt only when no log dir is left). Before it, an
@@ -102,7 +108,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     epochAssignedAtMakeLeader: at(version, "2.1"),
     exitOnDisallowedTruncation: !at(version, "2.0"),
     recoveryPointAtLogEndAfterRecovery: at(version, "1.0") && !at(version, "2.8"),
-    exponentialReconnectBackoff: at(version, "0.11"),
+    reconnectBackoffJitter: at(version, "0.11"),
+    exponentialReconnectBackoff: at(version, "1.0"),
+    metadataBackoffAfterDisconnect: at(version, "2.8"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
