@@ -38,3 +38,24 @@ describe("reconnect backoff (ClusterConnectionStates)", () => {
     expect(old).toBeGreaterThan(modern);
   }, 60_000);
 });
+
+describe("acks=0 (KafkaApis.handleProduceRequest)", () => {
+  it("an error to an acks=0 produce closes the connection, so the producer refreshes its metadata and follows the new leader", () => {
+    const world = run("rolling-restart.yaml", 1, [
+      { key: "producer.acks", value: "0" },
+      { key: "producer.enable.idempotence", value: "false" },
+    ]);
+    expect(world.sim.marks.count("broker: error to an acks=0 produce closes the connection")).toBeGreaterThan(0);
+    // Records sent to a broker that no longer leads are dropped; without the close the producer
+    // kept sending there until metadata.max.age.ms (100,685 records in this run), now only the
+    // few in flight when leadership moves.
+    let inLogs = 0;
+    for (const [key] of world.history.states) {
+      const leader = world.history.states.get(key)!.at(-1)!.leader;
+      const proc = world.brokers.get(leader)?.process as unknown as { partitionView(k: string): { logEndOffset: number } | undefined } | undefined;
+      inLogs += proc?.partitionView(key)?.logEndOffset ?? 0;
+    }
+    const sent = world.history.producers.get("p1")!.sent;
+    expect(sent - inLogs).toBeLessThan(1000);
+  }, 30_000);
+});

@@ -276,8 +276,14 @@ export class Broker implements Process, RequestHandler {
       unmute();
     };
     if (req.api === "Produce" && (req.body as ProduceRequest).acks === 0) {
-      // No response for acks=0: the channel is unmuted once the request is handled.
-      this.rm.handleProduce(req.body as ProduceRequest, () => undefined);
+      // No response for acks=0: the channel is unmuted once the request is handled. An error
+      // closes the connection instead, so that the producer refreshes its metadata
+      // (KafkaApis.handleProduceRequest: requestChannel.closeConnection, every version).
+      this.rm.handleProduce(req.body as ProduceRequest, (res) => {
+        if (!res.partitions.some((p) => p.error !== "NONE")) return;
+        this.machine.mark("broker: error to an acks=0 produce closes the connection");
+        socket.close();
+      });
       return unmute();
     }
     switch (req.api) {

@@ -181,7 +181,14 @@ export class KafkaProducer implements Process {
   private conn(broker: number): NodeConnection | undefined {
     let c = this.conns.get(broker);
     const host = this.spec.brokers.get(broker);
-    if (c === undefined && host !== undefined) this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect)));
+    if (c === undefined && host !== undefined) {
+      this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect)));
+      // handleServerDisconnect: any disconnect asks for a metadata update (with acks=0 it is the only signal).
+      c.onServerDisconnect = () => {
+        this.needMetadata = true;
+        this.wake(0);
+      };
+    }
     return c;
   }
 

@@ -39,6 +39,8 @@ export class NodeConnection {
   /** One timer for the oldest request's deadline (requests are answered mostly in order). */
   private timer: TimerHandle | null = null;
 
+  /** Called when the other side or the network ends the connection (NetworkClient.handleServerDisconnect). */
+  onServerDisconnect: (() => void) | null = null;
   private failedAttempts = 0;
   private lastAttemptUs = -Infinity;
   private backoffUs = 0;
@@ -84,6 +86,7 @@ export class NodeConnection {
         onDisconnect: () => {
           this.onConnectionFailed();
           this.fail("NETWORK_EXCEPTION");
+          this.onServerDisconnect?.();
         },
       });
     }

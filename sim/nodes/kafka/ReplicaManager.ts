@@ -147,8 +147,7 @@ export class ReplicaManager implements PartitionObserver {
     const toWait: ProduceWait[] = [];
     const m = this.ctx.machine;
     const finish = (): void => {
-      if (req.acks === 0) return;
-      if (toWait.length === 0) return respond({ partitions: results });
+      if (req.acks === 0 || toWait.length === 0) return respond({ partitions: results });
       delayProduce(m, req.timeoutMs * 1000, toWait, (p) => this.isOffline(p.key, p), () => respond({ partitions: results }));
     };
     const step = (i: number): void => {
