@@ -59,3 +59,15 @@ describe("acks=0 (KafkaApis.handleProduceRequest)", () => {
     expect(sent - inLogs).toBeLessThan(1000);
   }, 30_000);
 });
+
+describe("replica.fetch.min.bytes (DelayedFetch.tryComplete)", () => {
+  it("a parked follower fetch answers once min bytes of new data are there (or at replica.fetch.wait.max.ms), not on the first append", () => {
+    const p50 = (minBytes: string) => {
+      const world = run("steady-state.yaml", 1, [{ key: "broker.replica.fetch.min.bytes", value: minBytes }]);
+      return world.history.latencyUs.getValueAtPercentile(50) / 1000;
+    };
+    // acks=all waits for the followers: with 100 KB min bytes they fetch every 500 ms at most.
+    expect(p50("1")).toBeLessThan(5);
+    expect(p50("100000")).toBeGreaterThan(400);
+  }, 60_000);
+});

@@ -1,14 +1,16 @@
 /**
  * Follower fetches parked in the purgatory (kafka.server.DelayedFetch): a fetch that found less
- * than its min bytes waits, keyed by each of its partitions, until new data is appended to one
- * of them (ReplicaManager.tryCompleteDelayedFetch) or until its max wait passes; either way it
- * then reads again and answers.
+ * than its min bytes waits, keyed by each of its partitions, until new data appended to them adds
+ * up to its min bytes (DelayedFetch.tryComplete: accumulatedSize >= fetchMinBytes) or until its
+ * max wait passes; either way it then reads again and answers.
  */
 import type { Machine } from "../Machine.js";
 
 interface ParkedFetch {
   done: boolean;
   respond(): void;
+  /** Enough data to answer (min bytes reached); absent when any new data is enough. */
+  ready?: () => boolean;
 }
 
 export class FetchPurgatory {
@@ -17,10 +19,11 @@ export class FetchPurgatory {
   constructor(private readonly machine: Machine) {}
 
   /** Parks a fetch on its partitions' keys; `respond` runs once, on new data or after maxWaitUs. */
-  park(keys: readonly string[], maxWaitUs: number, respond: () => void): void {
+  park(keys: readonly string[], maxWaitUs: number, respond: () => void, ready?: () => boolean): void {
     const m = this.machine;
     const parked: ParkedFetch = {
       done: false,
+      ready,
       respond: () => {
         if (parked.done) return;
         parked.done = true;
@@ -42,7 +45,12 @@ export class FetchPurgatory {
   wake(key: string): void {
     const list = this.parked.get(key);
     if (list === undefined || list.length === 0) return;
-    this.parked.set(key, []);
-    for (const f of list) f.respond();
+    const waiting: ParkedFetch[] = [];
+    for (const f of list) {
+      if (f.done) continue;
+      if (f.ready !== undefined && !f.ready()) waiting.push(f);
+      else f.respond();
+    }
+    this.parked.set(key, waiting);
   }
 }

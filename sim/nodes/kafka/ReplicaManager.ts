@@ -232,11 +232,20 @@ export class ReplicaManager implements PartitionObserver {
     const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
     const errors = first.partitions.some((r) => r.error !== "NONE");
     if (bytes >= req.minBytes || errors || req.maxWaitMs === 0) return respond(first);
-    // DelayedFetch: wait for new data on any of the partitions, or replica.fetch.wait.max.ms.
+    // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
+    // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
+    const enough =
+      req.minBytes <= 1
+        ? undefined
+        : (): boolean => {
+            const r = read();
+            return r.partitions.some((x) => x.error !== "NONE") || r.partitions.reduce((s, x) => s + x.batches.reduce((t, b) => t + b.bytes, 0), 0) >= req.minBytes;
+          };
     this.fetchPurgatory.park(
       req.partitions.map((f) => `${f.topic}-${f.partition}`),
       req.maxWaitMs * 1000,
       () => respond(read()),
+      enough,
     );
   }
 
