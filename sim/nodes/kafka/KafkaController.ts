@@ -147,8 +147,8 @@ export class KafkaController {
           for (const [id, b] of brokers) this.addLive(id, b);
           // Old notifications are deleted unread: every state is read below, and every replica
           // is sent LeaderAndIsr (its answer reports offline log dirs).
-          this.takeNotificationsOf(ISR_CHANGE_DIR, () => undefined, () =>
-            this.takeNotificationsOf(LOG_DIR_EVENT_DIR, () => undefined, () =>
+          this.discardNotifications(ISR_CHANGE_DIR, () =>
+            this.discardNotifications(LOG_DIR_EVENT_DIR, () =>
               this.states.readAll(() => {
                 // sendUpdateMetadataRequest goes out as a batch of its own before the state machines start.
                 this.channel.addUpdateMetadata(this.live.keys());
@@ -331,14 +331,12 @@ export class KafkaController {
     );
   }
 
-  /** Reads and deletes a notification directory's znodes (re-arming its watch). */
-  private takeNotificationsOf(dir: string, use: (data: unknown[]) => void, done: Done): void {
+  /** Deletes a notification directory's znodes unread (re-arming its watch), as failover does. */
+  private discardNotifications(dir: string, done: Done): void {
     if (dir === ISR_CHANGE_DIR && this.ctx.behaviour.alterIsr) return done();
-    takeNotifications<unknown>(this.ctx.zk, dir, (data) => {
-      use(data);
-      done();
-    });
+    takeNotifications<unknown>(this.ctx.zk, dir, () => done());
   }
+
 
   // --- log dir failures (KIP-112) ---
 
