@@ -64,7 +64,8 @@ const topicSpec = z.strictObject({
 const producerSpec = z.strictObject({
   id: name,
   topic: name,
-  rate,
+  /** Records per second (open loop), or "max": send() again as soon as it returns (closed loop). */
+  rate: z.string().refine((s) => s === "max" || parseRate(s) !== null, { message: `expected ${RATE_HINT}, or max` }),
   /** Constant spacing, or Poisson arrivals. */
   arrivals: z.enum(["constant", "poisson"]).optional(),
   messageBytes: z.int().min(1).max(100_000_000),

@@ -121,7 +121,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
           id: p.id,
           topic: p.topic,
           partitions: topic?.partitions ?? 1,
-          ratePerSec: rateOf(p.rate),
+          rate: p.rate === "max" ? "max" : rateOf(p.rate),
           poisson: p.arrivals === "poisson",
           messageBytes: p.messageBytes,
           keys: p.keys,

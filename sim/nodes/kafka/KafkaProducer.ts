@@ -17,6 +17,7 @@ import type { Machine } from "../Machine.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
+import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
 import { KeylessPartitioner, partitionForKey } from "./Partitioner.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
@@ -26,7 +27,8 @@ export interface ProducerSpec {
   id: string;
   topic: string;
   partitions: number;
-  ratePerSec: number;
+  /** Records per second, or "max" for a closed loop. */
+  rate: number | "max";
   poisson: boolean;
   messageBytes: number;
   /** Distinct keys, or undefined for keyless records. */
@@ -56,9 +58,7 @@ export class KafkaProducer implements Process {
   private readonly nextSeq: number[];
   private readonly lastAckedSeq: number[];
   private readonly inFlightPerPartition: number[];
-  private readonly upcoming: number[] = [];
-  private lastDrawnUs: number;
-  private readonly arrivalRng: RandomStream;
+  private readonly app: ProducerApplication;
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
   private readonly keyless: KeylessPartitioner;
@@ -104,11 +104,10 @@ export class KafkaProducer implements Process {
     this.nextSeq = new Array(spec.partitions).fill(0);
     this.lastAckedSeq = new Array(spec.partitions).fill(-1);
     this.inFlightPerPartition = new Array(spec.partitions).fill(0);
-    this.arrivalRng = machine.rng("arrivals");
+    this.app = new ProducerApplication({ rate: spec.rate, poisson: spec.poisson, messageBytes: spec.messageBytes, stopAtUs: spec.stopAtUs, maxBlockUs: c.num("max.block.ms") * 1000 }, machine.rng("arrivals"), machine.now);
     this.keyRng = machine.rng("keys");
     this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"));
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
-    this.lastDrawnUs = machine.now;
     this.metadataTarget = machine.rng("bootstrap").int(0, spec.brokers.size - 1);
     this.wake(0);
   }
@@ -139,41 +138,28 @@ export class KafkaProducer implements Process {
 
   // --- workload ---
 
-  /** The k-th record arrival from now on (drawn ahead, deterministic). */
-  private arrivalAt(k: number): number {
-    while (this.upcoming.length <= k) {
-      const gap = this.spec.poisson ? this.arrivalRng.exponential(1e6 / this.spec.ratePerSec) : 1e6 / this.spec.ratePerSec;
-      this.lastDrawnUs += gap;
-      this.upcoming.push(this.lastDrawnUs);
-    }
-    return Math.ceil(this.upcoming[k]);
-  }
-
   private generate(now: number): void {
     // The application starts sending once the producer first has metadata for its topic.
     if (this.lastMetadataUs === -Infinity) {
-      this.lastDrawnUs = now;
-      this.upcoming.length = 0;
+      this.app.restartAt(now);
       return;
     }
-    let n = 0;
-    while (this.arrivalAt(n) <= now && this.arrivalAt(n) < this.spec.stopAtUs) {
-      this.addRecord(this.arrivalAt(n));
-      n++;
-    }
-    if (n > 0) this.upcoming.splice(0, n);
+    this.app.run(now, (atUs) => this.addRecord(atUs), (atUs) => this.failBlockedSend(atUs));
   }
 
-  private addRecord(atUs: number): void {
+  private addRecord(atUs: number): SendOutcome {
     const bytes = this.spec.messageBytes;
     const p = this.spec.keys !== undefined ? this.keyPartitions[this.keyRng.int(0, this.spec.keys - 1)] : this.keyless.next(this.available, this.spec.partitions, bytes);
     const opened = this.acc.append(p, bytes, atUs);
-    if (opened === null) {
-      // send() blocks up to max.block.ms for buffer space, then throws TimeoutException.
-      this.spec.observer.onFail(this.spec.id, this.spec.topic, p, 1, "BUFFER_EXHAUSTED");
-      return;
-    }
+    if (opened === null) return "no-memory";
     if (opened && this.spec.keys === undefined) this.keyless.onNewBatch(p, this.available, this.spec.partitions);
+    return "appended";
+  }
+
+  /** send() waited max.block.ms for buffer memory and threw TimeoutException: the record never entered the producer. */
+  private failBlockedSend(_atUs: number): void {
+    this.machine.mark("producer: send() blocked for max.block.ms");
+    this.spec.observer.onFail(this.spec.id, this.spec.topic, -1, 1, "TIMEOUT (max.block.ms)");
   }
 
   // --- sending ---
@@ -331,14 +317,15 @@ export class KafkaProducer implements Process {
       anyCapacity = true;
       consider(this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes));
     }
-    if (this.lastMetadataUs > -Infinity && this.arrivalAt(0) < this.spec.stopAtUs) {
-      if (this.lingerUs === 0 && anyCapacity) consider(this.arrivalAt(0));
+    if (this.lastMetadataUs > -Infinity && this.app.blocked) consider(this.app.nextWakeUs());
+    else if (this.lastMetadataUs > -Infinity && this.app.nextWakeUs() < Infinity) {
+      if (this.lingerUs === 0 && anyCapacity) consider(this.app.nextWakeUs());
       else if (anyCapacity) {
         // Wake when the open batch would fill, or when a batch opened by the next record would linger out.
         let room = Infinity;
         for (let p = 0; p < this.spec.partitions; p++) if (this.sendable(p)) room = Math.min(room, this.acc.roomFor(p, this.spec.messageBytes));
-        consider(this.arrivalAt(Math.max(0, Math.min(room, 1_000_000) - 1)));
-        consider(this.arrivalAt(0) + this.lingerUs);
+        consider(this.app.callAtUs(Math.max(0, Math.min(room, 1_000_000) - 1)));
+        consider(this.app.callAtUs(0) + this.lingerUs);
       }
     }
     consider(this.metadataDueUs());
