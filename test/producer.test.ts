@@ -119,3 +119,30 @@ describe("closed loop (rate: max, as kafka-producer-perf-test --throughput -1)",
     expect(world.history.latencyUs.getValueAtPercentile(50)).toBeLessThan(50_000);
   }, 30_000);
 });
+
+describe("keyless partitioning", () => {
+  const sticky = (version: string) => `
+name: sticky
+duration: 10s
+settle: 5s
+kafka: { version: "${version}" }
+cluster: { brokers: 3 }
+topics: [{ name: t, partitions: 6, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 2000/s, messageBytes: 1000, config: { acks: "1", linger.ms: 5 } }
+`;
+  // A batch lingers out (5 ms) before it fills (16 records take 8 ms), so every batch is followed by an opener.
+  it("KIP-480 (2.4): the record that would open a new batch goes to the next sticky partition, so batches leave full", () => {
+    const world = runText(sticky("2.4"));
+    const batches = world.history.acks;
+    const single = batches.filter((b) => b.count === 1).length;
+    // Left on the old partition, the opener lingered alone: two batches in three had one record.
+    expect(batches.length).toBeGreaterThan(1000);
+    expect(single / batches.length).toBeLessThan(0.02);
+    const mean = batches.reduce((s, b) => s + b.count, 0) / batches.length;
+    expect(mean).toBeGreaterThan(9);
+    // ... and stickiness moves on: every partition gets a share.
+    const perPartition = new Set(batches.map((b) => b.partition));
+    expect(perPartition.size).toBe(6);
+  }, 30_000);
+});

@@ -161,11 +161,14 @@ export class KafkaProducer implements Process {
 
   private addRecord(atUs: number): SendOutcome {
     const bytes = this.spec.messageBytes;
-    const p = this.spec.keys !== undefined ? this.keyPartitions[this.keyRng.int(0, this.spec.keys - 1)] : this.keyless.next(this.available, this.spec.partitions, bytes);
-    const opened = this.acc.append(p, bytes, atUs);
-    if (opened === null) return "no-memory";
-    if (opened && this.spec.keys === undefined) this.keyless.onNewBatch(p, this.available, this.spec.partitions);
-    return "appended";
+    let p = this.spec.keys !== undefined ? this.keyPartitions[this.keyRng.int(0, this.spec.keys - 1)] : this.keyless.next(this.available, this.spec.partitions, bytes);
+    if (this.spec.keys === undefined && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
+      // KIP-480 (KafkaProducer.doSend, append with abortOnNewBatch): the record that would open a
+      // new batch moves the sticky partition (StickyPartitionCache.nextPartition) and goes there.
+      this.keyless.onNewBatch(p, this.available, this.spec.partitions);
+      p = this.keyless.next(this.available, this.spec.partitions, bytes);
+    }
+    return this.acc.append(p, bytes, atUs) === null ? "no-memory" : "appended";
   }
 
   /** send() waited max.block.ms for buffer memory and threw TimeoutException: the record never entered the producer. */

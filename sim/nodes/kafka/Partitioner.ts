@@ -76,6 +76,11 @@ export class KeylessPartitioner {
     return this.sticky;
   }
 
+  /** KIP-480 (2.4 - 3.2): a record that would open a new batch on the sticky partition is re-partitioned. */
+  get abortsOnNewBatch(): boolean {
+    return this.strategy === "sticky";
+  }
+
   /** KIP-480: a new batch on the sticky partition moves stickiness elsewhere. */
   onNewBatch(partition: number, available: readonly number[], all: number): void {
     if (this.strategy === "sticky" && partition === this.sticky) this.pick(available.length > 0 ? available : null, all);

@@ -57,6 +57,13 @@ export class RecordAccumulator {
     return true;
   }
 
+  /** Whether a record of this size would open a new batch (no open batch with room). */
+  wouldOpenBatch(partition: number, valueBytes: number): boolean {
+    const dq = this.deques[partition];
+    const last = dq[dq.length - 1];
+    return last === undefined || last.sentOnce || last.attempts > 0 || last.bytes + this.recordBytes(valueBytes) > this.batchSize;
+  }
+
   /** Room left in the open batch of a partition, in records of this size. */
   roomFor(partition: number, valueBytes: number): number {
     const dq = this.deques[partition];
