@@ -146,3 +146,35 @@ producers:
     expect(perPartition.size).toBe(6);
   }, 30_000);
 });
+
+describe("KIP-794 built-in partitioner (3.3+)", () => {
+  const slowBroker = (adaptive: boolean) => `
+name: adaptive
+duration: 20s
+settle: 5s
+kafka: { version: "3.6" }
+cluster: { brokers: 3 }
+topics: [{ name: t, partitions: 6, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 20000/s, messageBytes: 1000, config: { acks: "1", linger.ms: 5, partitioner.adaptive.partitioning.enable: ${adaptive} } }
+faults:
+  - { at: 0s, latency: { between: [[producer-p1], [broker-1]], add: 20ms } }
+`;
+  const shareOfBroker1 = (adaptive: boolean) => {
+    const world = runText(slowBroker(adaptive));
+    let slow = 0;
+    let all = 0;
+    // broker-1 leads partitions 0 and 3 (replicas assigned round-robin from broker 1).
+    for (const b of world.history.acks) {
+      all += b.count;
+      if (b.partition % 3 === 0) slow += b.count;
+    }
+    return slow / all;
+  };
+  it("adaptive partitioning (updatePartitionLoadStats) sends fewer records to the partitions of a slow leader; without it, a third", () => {
+    const adaptive = shareOfBroker1(true);
+    const uniform = shareOfBroker1(false);
+    expect(uniform).toBeGreaterThan(0.28);
+    expect(adaptive).toBeLessThan(uniform - 0.05);
+  }, 60_000);
+});

@@ -18,7 +18,8 @@ import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
-import { KeylessPartitioner, partitionForKey } from "./Partitioner.js";
+import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
+import { BATCH_HEADER_BYTES } from "./Log.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
@@ -72,6 +73,11 @@ export class KafkaProducer implements Process {
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
   private readonly keyless: KeylessPartitioner;
+  private readonly load: PartitionLoad;
+  private readonly availabilityTimeoutUs: number;
+  /** Sender.updateNodeLatencyStats: when each node last had data ready, and last was drained. */
+  private readonly nodeReadyUs = new Map<number, number>();
+  private readonly nodeDrainUs = new Map<number, number>();
   private wakeTimer: TimerHandle | null = null;
   /** When the Sender thread has finished with the last request it built. */
   private senderFreeAtUs = 0;
@@ -118,7 +124,18 @@ export class KafkaProducer implements Process {
     this.inFlightPerPartition = new Array(spec.partitions).fill(0);
     this.app = new ProducerApplication({ rate: spec.rate, poisson: spec.poisson, messageBytes: spec.messageBytes, stopAtUs: spec.stopAtUs, maxBlockUs: c.num("max.block.ms") * 1000 }, machine.rng("arrivals"), machine.now);
     this.keyRng = machine.rng("keys");
-    this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"));
+    this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"), c.has("partitioner.adaptive.partitioning.enable") && c.bool("partitioner.adaptive.partitioning.enable"));
+    this.availabilityTimeoutUs = c.has("partitioner.availability.timeout.ms") ? c.num("partitioner.availability.timeout.ms") * 1000 : 0;
+    this.load = {
+      allBatchesFull: (p) => this.acc.allBatchesFull(p),
+      queueSize: (p) => this.acc.queueSize(p),
+      // partitioner.availability.timeout.ms (0: off): the leader had data ready, undrained, for longer.
+      unavailable: (p) => {
+        if (this.availabilityTimeoutUs <= 0 || this.leaders[p] < 0) return false;
+        const node = this.leaders[p];
+        return (this.nodeReadyUs.get(node) ?? 0) - (this.nodeDrainUs.get(node) ?? 0) > this.availabilityTimeoutUs;
+      },
+    };
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
     this.metadataTarget = machine.rng("bootstrap").int(0, spec.brokers.size - 1);
     this.wake(0);
@@ -161,14 +178,18 @@ export class KafkaProducer implements Process {
 
   private addRecord(atUs: number): SendOutcome {
     const bytes = this.spec.messageBytes;
-    let p = this.spec.keys !== undefined ? this.keyPartitions[this.keyRng.int(0, this.spec.keys - 1)] : this.keyless.next(this.available, this.spec.partitions, bytes);
-    if (this.spec.keys === undefined && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
+    const keyed = this.spec.keys !== undefined;
+    let p = keyed ? this.keyPartitions[this.keyRng.int(0, this.spec.keys! - 1)] : this.keyless.next(this.available, this.spec.partitions, this.load);
+    if (!keyed && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
       // KIP-480 (KafkaProducer.doSend, append with abortOnNewBatch): the record that would open a
       // new batch moves the sticky partition (StickyPartitionCache.nextPartition) and goes there.
       this.keyless.onNewBatch(p, this.available, this.spec.partitions);
-      p = this.keyless.next(this.available, this.spec.partitions, bytes);
+      p = this.keyless.next(this.available, this.spec.partitions, this.load);
     }
-    return this.acc.append(p, bytes, atUs) === null ? "no-memory" : "appended";
+    const opened = this.acc.append(p, bytes, atUs);
+    if (opened === null) return "no-memory";
+    if (!keyed) this.keyless.onAppended(p, this.acc.recordBytes(bytes) + (opened ? BATCH_HEADER_BYTES : 0), this.available, this.spec.partitions, this.load);
+    return "appended";
   }
 
   /** send() waited max.block.ms for buffer memory and threw TimeoutException: the record never entered the producer. */
@@ -217,8 +238,11 @@ export class KafkaProducer implements Process {
     for (;;) {
       const byNode = new Map<number, ProducerBatch[]>();
       for (let p = 0; p < this.spec.partitions; p++) {
-        if (this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now || !this.sendable(p)) continue;
+        if (this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now || this.leaders[p] < 0) continue;
         const leader = this.leaders[p];
+        this.nodeReadyUs.set(leader, now);
+        if (!this.sendable(p)) continue;
+        this.nodeDrainUs.set(leader, now);
         const list = byNode.get(leader);
         const b = this.acc.deques[p].shift()!;
         if (list === undefined) byNode.set(leader, [b]);

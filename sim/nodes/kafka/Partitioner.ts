@@ -51,29 +51,29 @@ export function partitionForKey(key: string, partitions: number): number {
 
 export type KeylessStrategy = "round-robin" | "sticky" | "uniform-sticky";
 
+/** What the built-in partitioner (3.3+) reads of the accumulator and the Sender's node statistics. */
+export interface PartitionLoad {
+  /** RecordAccumulator.allBatchesFull: no batch, or the last one is closed or at batch.size. */
+  allBatchesFull(partition: number): boolean;
+  /** Batches queued for the partition; -1 when the partition has never had a batch (no deque yet). */
+  queueSize(partition: number): number;
+  /** partitioner.availability.timeout.ms: the partition's leader has had data ready but undrained for longer. */
+  unavailable(partition: number): boolean;
+}
+
 export class KeylessPartitioner {
   private counter: number;
   private sticky = -1;
-  private bytesToSticky = 0;
+  /** BuiltInPartitioner.StickyPartitionInfo.producedBytes. */
+  private producedBytes = 0;
 
   constructor(
     private readonly strategy: KeylessStrategy,
     private readonly rng: RandomStream,
     private readonly batchSize: number,
+    private readonly adaptive = true,
   ) {
     this.counter = rng.int(0, 1 << 30);
-  }
-
-  /** The partition for the next keyless record, among those with a leader (or all when none has). */
-  next(available: readonly number[], all: number, recordBytes: number): number {
-    const choices = available.length > 0 ? available : null;
-    if (this.strategy === "round-robin") {
-      const i = toPositive(this.counter++);
-      return choices === null ? i % all : choices[i % choices.length];
-    }
-    if (this.sticky < 0 || (this.strategy === "uniform-sticky" && this.bytesToSticky >= this.batchSize) || (choices !== null && !choices.includes(this.sticky))) this.pick(choices, all);
-    this.bytesToSticky += recordBytes;
-    return this.sticky;
   }
 
   /** KIP-480 (2.4 - 3.2): a record that would open a new batch on the sticky partition is re-partitioned. */
@@ -81,22 +81,93 @@ export class KeylessPartitioner {
     return this.strategy === "sticky";
   }
 
-  /** KIP-480: a new batch on the sticky partition moves stickiness elsewhere. */
-  onNewBatch(partition: number, available: readonly number[], all: number): void {
-    if (this.strategy === "sticky" && partition === this.sticky) this.pick(available.length > 0 ? available : null, all);
+  /** The partition for the next keyless record, among those with a leader (or all when none has). */
+  next(available: readonly number[], all: number, load?: PartitionLoad): number {
+    const choices = available.length > 0 ? available : null;
+    if (this.strategy === "round-robin") {
+      // DefaultPartitioner (up to 2.3): a counter over the available partitions.
+      const i = toPositive(this.counter++);
+      return choices === null ? i % all : choices[i % choices.length];
+    }
+    if (this.strategy === "sticky") {
+      // StickyPartitionCache.partition: the cached partition, not re-checked for availability.
+      if (this.sticky < 0) this.sticky = this.pickOther(-1, choices, all);
+      return this.sticky;
+    }
+    // BuiltInPartitioner.peekCurrentPartitionInfo, then RecordAccumulator.partitionChanged: a
+    // switch deferred until the partition's batches were all full is taken now.
+    if (this.sticky < 0 || (load !== undefined && this.producedBytes >= this.batchSize && load.allBatchesFull(this.sticky))) this.switchPartition(choices, all, load);
+    return this.sticky;
   }
 
-  private pick(choices: readonly number[] | null, all: number): void {
-    const n = choices === null ? all : choices.length;
-    const current = choices === null ? this.sticky : choices.indexOf(this.sticky);
-    let next = 0;
-    if (n > 1 && current < 0) next = this.rng.int(0, n - 1);
-    else if (n > 1) {
-      // A different partition than the current one, uniformly.
-      next = this.rng.int(0, n - 2);
-      if (next >= current) next++;
-    }
-    this.sticky = choices === null ? next : choices[next];
-    this.bytesToSticky = 0;
+  /**
+   * BuiltInPartitioner.updatePartitionInfo (3.3+): after an append of `bytes` (the batch header
+   * counts when the record opened the batch), switch once batch.size bytes went to the sticky
+   * partition and its batches are full, or at 2 x batch.size whatever they are.
+   */
+  onAppended(partition: number, bytes: number, available: readonly number[], all: number, load: PartitionLoad): void {
+    if (this.strategy !== "uniform-sticky" || partition !== this.sticky) return;
+    this.producedBytes += bytes;
+    if ((this.producedBytes >= this.batchSize && load.allBatchesFull(partition)) || this.producedBytes >= 2 * this.batchSize) this.switchPartition(available.length > 0 ? available : null, all, load);
   }
+
+  /** KIP-480: a new batch on the sticky partition moves stickiness elsewhere (StickyPartitionCache.nextPartition). */
+  onNewBatch(partition: number, available: readonly number[], all: number): void {
+    if (this.strategy === "sticky" && partition === this.sticky) this.sticky = this.pickOther(this.sticky, available.length > 0 ? available : null, all);
+  }
+
+  /**
+   * StickyPartitionCache.nextPartition: uniformly among the available partitions other than the
+   * old one (the old one when it is the only one available); among all when none is.
+   */
+  private pickOther(old: number, choices: readonly number[] | null, all: number): number {
+    if (choices === null) return this.rng.int(0, all - 1);
+    if (choices.length === 1) return choices[0];
+    const current = choices.indexOf(old);
+    if (current < 0) return choices[this.rng.int(0, choices.length - 1)];
+    let next = this.rng.int(0, choices.length - 2);
+    if (next >= current) next++;
+    return choices[next];
+  }
+
+  /**
+   * BuiltInPartitioner.nextPartition (the current partition is not excluded): with adaptive
+   * partitioning, weighted towards short queues by the cumulative frequency table that
+   * RecordAccumulator.partitionReady builds (updatePartitionLoadStats); else uniformly.
+   */
+  private switchPartition(choices: readonly number[] | null, all: number, load: PartitionLoad | undefined): void {
+    this.producedBytes = 0;
+    const weights = this.adaptive && load !== undefined ? loadWeights(choices, all, load) : null;
+    if (weights === null) {
+      this.sticky = choices === null ? this.rng.int(0, all - 1) : choices[this.rng.int(0, choices.length - 1)];
+      return;
+    }
+    const total = weights.reduce((s, w) => s + w.weight, 0);
+    const r = this.rng.int(0, total - 1);
+    let cumulative = 0;
+    for (const w of weights) {
+      cumulative += w.weight;
+      if (r < cumulative) {
+        this.sticky = w.partition;
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * RecordAccumulator.partitionReady / BuiltInPartitioner.updatePartitionLoadStats: weight (max + 1) -
+ * queue size over partitions with a leader that are not timed out; none until every partition
+ * has had a batch, when fewer than two remain, or when all queues are equal and none was left out.
+ */
+function loadWeights(choices: readonly number[] | null, all: number, load: PartitionLoad): Array<{ partition: number; weight: number }> | null {
+  for (let p = 0; p < all; p++) if (load.queueSize(p) < 0) return null;
+  const considered = choices ?? Array.from({ length: all }, (_, i) => i);
+  const kept = considered.filter((p) => !load.unavailable(p));
+  if (kept.length < 2) return null;
+  const sizes = kept.map((p) => load.queueSize(p));
+  const max = Math.max(...sizes);
+  const min = Math.min(...sizes);
+  if (max === min && kept.length === all) return null;
+  return kept.map((p, i) => ({ partition: p, weight: max + 1 - sizes[i] }));
 }

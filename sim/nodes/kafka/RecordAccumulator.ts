@@ -57,6 +57,18 @@ export class RecordAccumulator {
     return true;
   }
 
+  /** RecordAccumulator.allBatchesFull (3.3): no batch, or the last is closed (drained) or at batch.size. */
+  allBatchesFull(partition: number): boolean {
+    const dq = this.deques[partition];
+    const last = dq[dq.length - 1];
+    return last === undefined || last.sentOnce || last.attempts > 0 || last.bytes >= this.batchSize;
+  }
+
+  /** Batches queued, or -1 before the partition's first batch (Kafka has no deque for it yet). */
+  queueSize(partition: number): number {
+    return this.nextIndex[partition] === 0 ? -1 : this.deques[partition].length;
+  }
+
   /** Whether a record of this size would open a new batch (no open batch with room). */
   wouldOpenBatch(partition: number, valueBytes: number): boolean {
     const dq = this.deques[partition];
