@@ -33,9 +33,12 @@ export function checkKafkaConfigs(doc: ScenarioDocument, version: KafkaVersion):
   (doc.producers ?? []).forEach((p, i) => {
     checkSection(p.config, producer, ["producers", i, "config"], problems);
     const c = p.config ?? {};
-    const acks = String(c["acks"] ?? producer.acks);
-    if ((c["enable.idempotence"] === true || c["enable.idempotence"] === "true") && acks !== "all" && acks !== "-1") {
-      problems.push({ path: ["producers", i, "config", "enable.idempotence"], message: `expected acks=all with enable.idempotence=true (got acks=${acks}); Kafka refuses this combination` });
+    // Idempotence set by the user refuses acks set otherwise than all and retries=0
+    // (KafkaProducer.configureAcks / configureRetries; ProducerConfig from 3.0). Unset, they follow it.
+    if (c["enable.idempotence"] === true || c["enable.idempotence"] === "true") {
+      const acks = c["acks"] === undefined ? "all" : String(c["acks"]);
+      if (acks !== "all" && acks !== "-1") problems.push({ path: ["producers", i, "config", "enable.idempotence"], message: `expected acks=all with enable.idempotence=true (got acks=${acks}); Kafka refuses this combination` });
+      if (c["retries"] !== undefined && String(c["retries"]) === "0") problems.push({ path: ["producers", i, "config", "enable.idempotence"], message: "expected retries > 0 with enable.idempotence=true (got retries=0); Kafka refuses this combination" });
     }
   });
   return problems;

@@ -16,7 +16,8 @@ import { Broker } from "../sim/nodes/kafka/Broker.js";
 import { KafkaProducer } from "../sim/nodes/kafka/KafkaProducer.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import type { PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
-import { behaviourOf, brokerDefaults, KafkaConfig, producerDefaults, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { effectiveProducerConfig } from "../sim/nodes/kafka/ProducerConfig.js";
 import { rateOf, type Scenario } from "./model.js";
 
 export interface World {
@@ -110,11 +111,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
   for (const p of doc.producers ?? []) {
     const host = hostsByName.get(`producer-${p.id}`) as Host;
     const topic = (doc.topics ?? []).find((t) => t.name === p.topic);
-    const defaults = producerDefaults(version);
-    const acks = String(p.config?.["acks"] ?? defaults.acks);
-    // KIP-679: idempotence is on by default only where acks=all; set explicitly it needs acks=all (checked at load).
-    if (p.config?.["enable.idempotence"] === undefined && acks !== "all" && acks !== "-1") defaults["enable.idempotence"] = false;
-    const config = KafkaConfig.merge(defaults, p.config);
+    const config = effectiveProducerConfig(version, p.config);
     host.install(
       () =>
         new KafkaProducer(machineOf(host), {

@@ -73,8 +73,8 @@ describe("ISR and high-watermark rules per release", () => {
     }
   });
 
-  it("KAFKA-7128 (2.0.1, Partition.isFollowerInSync): a follower rejoins the ISR only once it reached the leader's epoch start offset", () => {
-    for (const [version, expands] of [["1.1", true], ["2.0", false], ["3.6", false]] as const) {
+  it("KAFKA-7128 (2.1 and 2.0.1, Partition.isFollowerInSync): a follower rejoins the ISR only once it reached the leader's epoch start offset", () => {
+    for (const [version, expands] of [["2.0", true], ["2.1", false], ["3.6", false]] as const) {
       const now = 0;
       // Became leader at log end 100 with HW 80; follower 3 (out of the ISR) fetches at 90.
       const { p, proposals } = leaderPartition(version, { leo: 100, isr: [1, 2], now: () => now });

@@ -66,7 +66,9 @@ describe("version table", () => {
     expect(brokerDefaults("0.11")["unclean.leader.election.enable"]).toBe(false);
     expect(producerDefaults("2.8").acks).toBe("1");
     expect(producerDefaults("3.0").acks).toBe("all");
-    expect(producerDefaults("3.0")["enable.idempotence"]).toBe(true);
+    // KAFKA-13598: 3.0.0 and 3.1.0 declare idempotence on but use it only when the user sets it.
+    expect(producerDefaults("3.1")["enable.idempotence"]).toBe(false);
+    expect(producerDefaults("3.2")["enable.idempotence"]).toBe(true);
     expect(producerDefaults("2.0").retries).toBe(0);
     expect(behaviourOf("0.10.2").leaderEpochTruncation).toBe(false);
     expect(behaviourOf("0.11").leaderEpochTruncation).toBe(true);
@@ -74,7 +76,29 @@ describe("version table", () => {
     expect(behaviourOf("2.0").epochTruncationFix).toBe(true);
     expect(behaviourOf("2.1").fetchLeaderEpoch).toBe(true);
     expect(behaviourOf("2.0").keylessPartitioner).toBe("round-robin");
-    expect(behaviourOf("3.6").keylessPartitioner).toBe("uniform-sticky");
+    expect(behaviourOf("2.3").keylessPartitioner).toBe("round-robin");
+    expect(behaviourOf("2.4").keylessPartitioner).toBe("sticky");
+    expect(behaviourOf("3.2").keylessPartitioner).toBe("sticky");
+    expect(behaviourOf("3.3").keylessPartitioner).toBe("uniform-sticky");
+    // Each flag at the x.y.0 release that first had it (checked at the release tags).
+    const since: Array<[keyof ReturnType<typeof behaviourOf>, string, string]> = [
+      ["brokerEpoch", "2.1", "2.2"],
+      ["offlineReplicasAtFailover", "2.2", "2.3"],
+      ["alterIsr", "2.6", "2.7"],
+      ["alterPartitionName", "3.1", "3.2"],
+      ["ineligibleReplicaCheck", "3.2", "3.3"],
+      ["isrNeedsEpochStart", "2.0", "2.1"],
+      ["metadataBackoffAfterDisconnect", "2.4", "2.5"],
+      ["hwIgnoresDeadCaughtUpReplicas", "3.5", "3.6"],
+    ];
+    for (const [flag, before, from] of since) {
+      expect({ flag, before: behaviourOf(before as never)[flag] }).toEqual({ flag, before: false });
+      expect({ flag, from: behaviourOf(from as never)[flag] }).toEqual({ flag, from: true });
+    }
+    expect(behaviourOf("2.0").exitOnDisallowedTruncation).toBe(true);
+    expect(behaviourOf("2.1").exitOnDisallowedTruncation).toBe(false);
+    expect(brokerDefaults("2.4")["replica.lag.time.max.ms"]).toBe(10_000);
+    expect(brokerDefaults("2.5")["replica.lag.time.max.ms"]).toBe(30_000);
   });
 });
 
@@ -99,5 +123,21 @@ describe("ZooKeeper data tree", () => {
     // A multi with a failing check applies nothing.
     expect(t.apply(1, { op: "multi", ops: [{ op: "check", path: "/a", version: 0 }, { op: "setData", path: "/a", data: 9, version: -1 }] }).code).toBe("BADVERSION");
     expect(t.get("/a")?.data).toBe(3);
+  });
+});
+
+describe("producer config post-processing (ProducerConfig, KafkaProducer.configure*)", () => {
+  it("idempotence set by the user makes unset acks all and unset retries MAX; the 3.2+ default gives way to acks=1, retries=0 or > 5 in flight", async () => {
+    const { effectiveProducerConfig } = await import("../sim/nodes/kafka/ProducerConfig.js");
+    const explicit = effectiveProducerConfig("2.0", { "enable.idempotence": true });
+    expect(explicit.acks()).toBe(-1);
+    expect(explicit.num("retries")).toBe(2_147_483_647);
+    expect(effectiveProducerConfig("3.1", {}).bool("enable.idempotence")).toBe(false);
+    expect(effectiveProducerConfig("3.2", {}).bool("enable.idempotence")).toBe(true);
+    expect(effectiveProducerConfig("3.2", { acks: "1" }).bool("enable.idempotence")).toBe(false);
+    expect(effectiveProducerConfig("3.2", { retries: 0 }).bool("enable.idempotence")).toBe(false);
+    expect(effectiveProducerConfig("3.2", { "max.in.flight.requests.per.connection": 6 }).bool("enable.idempotence")).toBe(false);
+    // reconnect.backoff.ms alone also caps the backoff (postProcessReconnectBackoffConfigs).
+    expect(effectiveProducerConfig("3.6", { "reconnect.backoff.ms": 200 }).num("reconnect.backoff.max.ms")).toBe(200);
   });
 });

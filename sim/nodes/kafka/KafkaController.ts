@@ -291,9 +291,9 @@ export class KafkaController {
         return done();
       }
       const { answers, toWrite } = validateAlterIsr(req, (k) => this.states.get(k), this.sm.isOnline, this.ctx.behaviour.ineligibleReplicaCheck, this.epoch);
-      // A deposed controller's write fails (ControllerMovedException): 2.7 - 3.2 answer
-      // UNKNOWN_SERVER_ERROR, 3.3+ NOT_CONTROLLER; the leader sends again either way.
-      const fenced = (): void => respond({ error: this.ctx.behaviour.ineligibleReplicaCheck ? "NOT_CONTROLLER" : "UNKNOWN_SERVER_ERROR", partitions: [] });
+      // A deposed controller's write fails (ControllerMovedException), which processAlterPartition
+      // catches as any Throwable: UNKNOWN_SERVER_ERROR in every release; the leader sends again.
+      const fenced = (): void => respond({ error: "UNKNOWN_SERVER_ERROR", partitions: [] });
       if ([...answers.values()].some((a) => a.error === "INELIGIBLE_REPLICA")) this.mark("controller: AlterPartition refused an ineligible replica");
       this.states.write(toWrite, (written, conflicts) => {
         for (const s of written) answers.set(tpKey(s.topic, s.partition), answerOf(s));

@@ -97,7 +97,7 @@ export class ReplicaManager implements PartitionObserver {
           brokerId: ctx.id,
           brokerEpoch: () => ctx.brokerEpoch(),
           controller: () => ctx.controllerHost(),
-          api: ctx.behaviour.ineligibleReplicaCheck ? "AlterPartition" : "AlterIsr",
+          api: ctx.behaviour.alterPartitionName ? "AlterPartition" : "AlterIsr",
           requestTimeoutUs: c.num("controller.socket.timeout.ms") * 1000,
         })
       : new ZkIsrManager(ctx.endpoint, ctx.id, () => ctx.zk);

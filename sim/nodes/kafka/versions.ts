@@ -3,7 +3,12 @@
  * scenario picks the row; README.md carries the same table for users.
  */
 
-export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.4", "2.8", "3.0", "3.6", "3.7"] as const;
+/**
+ * Every minor release from 0.10.2 to 3.6; a row is the x.y.0 release. 3.7 - 3.9 (the last
+ * ZooKeeper-mode releases) wait for KIP-580's exponential retry backoff and KIP-951's leader
+ * hints, which change the producer's failover.
+ */
+export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6"] as const;
 export type KafkaVersion = (typeof KAFKA_VERSIONS)[number];
 
 function at(version: KafkaVersion, since: KafkaVersion): boolean {
@@ -33,6 +38,8 @@ export interface Behaviour {
    * announcing it under /isr_change_notification.
    */
   alterIsr: boolean;
+  /** KAFKA-13587 (3.2): AlterIsr is sent as AlterPartition. */
+  alterPartitionName: boolean;
   /** KIP-841 (3.3): the controller refuses an ISR naming a broker that is not live or is shutting down (INELIGIBLE_REPLICA). */
   ineligibleReplicaCheck: boolean;
   /** KAFKA-3143 (2.3): at failover the controller moves replicas on dead brokers to OfflineReplica (out of the ISR). */
@@ -47,7 +54,7 @@ export interface Behaviour {
   /** KAFKA-7152 (2.1): a follower at the leader's log end offset is never out of sync. */
   followerAtLogEndInSync: boolean;
   /**
-   * KAFKA-7128 (2.0.1): the leader records where its epoch starts (leaderEpochStartOffset) at
+   * KAFKA-7128 (2.1; 2.0.1): the leader records where its epoch starts (leaderEpochStartOffset) at
    * makeLeader, and a follower rejoins the ISR only once it has reached it.
    */
   isrNeedsEpochStart: boolean;
@@ -61,7 +68,7 @@ export interface Behaviour {
   /** KAFKA-7415 (2.1): Partition.makeLeader writes the new epoch and its start offset to the leader-epoch cache at once. */
   epochAssignedAtMakeLeader: boolean;
   /**
-   * 0.10.2 - 1.1 (ReplicaFetcherThread.handleOffsetOutOfRange): a follower whose log is longer
+   * 0.10.2 - 2.0 (ReplicaFetcherThread.handleOffsetOutOfRange; KAFKA-7414 removed it in 2.1 and 2.0.1): a follower whose log is longer
    * than the leader's, in a topic without unclean leader election, exits ("log truncation is
    * not allowed") rather than truncate.
    */
@@ -74,7 +81,7 @@ export interface Behaviour {
    */
   reconnectBackoffJitter: boolean;
   exponentialReconnectBackoff: boolean;
-  /** KAFKA-8933 (2.5): a metadata request lost to a disconnect counts as a failed update (the refresh backoff applies). */
+  /** KAFKA-8933 (2.5; 2.4.1): a metadata request lost to a disconnect counts as a failed update (the refresh backoff applies). */
   metadataBackoffAfterDisconnect: boolean;
   /**
    * KIP-112 (1.0): an IOException takes its log dir offline (KAFKA_STORAGE_ERROR, a
@@ -91,26 +98,27 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     leaderEpochTruncation: at(version, "0.11"),
     epochTruncationFix: at(version, "2.0"),
     fetchLeaderEpoch: at(version, "2.1"),
-    brokerEpoch: at(version, "2.4"),
+    brokerEpoch: at(version, "2.2"),
     idempotence: at(version, "0.11"),
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
-    keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
-    alterIsr: at(version, "2.8"),
-    ineligibleReplicaCheck: at(version, "3.6"),
-    offlineReplicasAtFailover: at(version, "2.4"),
+    keylessPartitioner: at(version, "3.3") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
+    alterIsr: at(version, "2.7"),
+    alterPartitionName: at(version, "3.2"),
+    ineligibleReplicaCheck: at(version, "3.3"),
+    offlineReplicasAtFailover: at(version, "2.3"),
     controllerEpochZkCheck: at(version, "2.1"),
     hwIgnoresDeadCaughtUpReplicas: at(version, "3.6"),
     followerAtLogEndInSync: at(version, "2.1"),
-    isrNeedsEpochStart: at(version, "2.0"),
+    isrNeedsEpochStart: at(version, "2.1"),
     leaderInShutdownCountsOffline: at(version, "1.0"),
-    alterIsrClearsPendingOnLeaderAndIsr: at(version, "2.8") && !at(version, "3.0"),
+    alterIsrClearsPendingOnLeaderAndIsr: at(version, "2.7") && !at(version, "3.0"),
     epochAssignedAtMakeLeader: at(version, "2.1"),
-    exitOnDisallowedTruncation: !at(version, "2.0"),
+    exitOnDisallowedTruncation: !at(version, "2.1"),
     recoveryPointAtLogEndAfterRecovery: at(version, "1.0") && !at(version, "2.8"),
     reconnectBackoffJitter: at(version, "0.11"),
     exponentialReconnectBackoff: at(version, "1.0"),
-    metadataBackoffAfterDisconnect: at(version, "2.8"),
+    metadataBackoffAfterDisconnect: at(version, "2.5"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
   };
@@ -133,8 +141,8 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "replica.fetch.backoff.ms": 1000,
     "replica.socket.timeout.ms": 30_000,
     // KIP-537 (2.5) raised both: 10 s -> 30 s and 6 s -> 18 s.
-    "replica.lag.time.max.ms": at(version, "2.8") ? 30_000 : 10_000,
-    "zookeeper.session.timeout.ms": at(version, "2.8") ? 18_000 : 6_000,
+    "replica.lag.time.max.ms": at(version, "2.5") ? 30_000 : 10_000,
+    "zookeeper.session.timeout.ms": at(version, "2.5") ? 18_000 : 6_000,
     "replica.high.watermark.checkpoint.interval.ms": 5000,
     "min.insync.replicas": 1,
     // KIP-106 (0.11) turned unclean leader election off by default.
@@ -161,7 +169,9 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
   return {
     // KIP-679 (3.0): acks=all and enable.idempotence=true by default.
     acks: v3 ? "all" : "1",
-    "enable.idempotence": v3,
+    // KAFKA-13598: 3.0.0 and 3.1.0 declare true but enable idempotence only when the user sets it
+    // (ProducerConfig.idempotenceEnabled); effective from 3.2 (and 3.0.1, 3.1.1).
+    "enable.idempotence": at(version, "3.2"),
     "batch.size": 16_384,
     "linger.ms": 0,
     "buffer.memory": 33_554_432,
@@ -176,6 +186,10 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
     "reconnect.backoff.ms": 50,
     // KIP-144 (0.11).
     ...(at(version, "0.11") ? { "reconnect.backoff.max.ms": 1000 } : {}),
+    // KIP-601 (2.7); the maximum went from 127 s to 30 s in 2.8.
+    ...(at(version, "2.7") ? { "socket.connection.setup.timeout.ms": 10_000, "socket.connection.setup.timeout.max.ms": at(version, "2.8") ? 30_000 : 127_000 } : {}),
+    // KIP-794 (3.3).
+    ...(at(version, "3.3") ? { "partitioner.adaptive.partitioning.enable": true, "partitioner.availability.timeout.ms": 0, "partitioner.ignore.keys": false } : {}),
   };
 }
 
