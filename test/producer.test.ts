@@ -178,3 +178,24 @@ faults:
     expect(adaptive).toBeLessThan(uniform - 0.05);
   }, 60_000);
 });
+
+describe("batch expiry before KIP-91 (RecordAccumulator.expiredBatches, 0.10.2 - 2.0)", () => {
+  it("a batch queued behind an unresponsive leader expires request.timeout.ms after linger, though the leader is known", () => {
+    const yaml = `
+name: paused
+duration: 60s
+settle: 30s
+kafka: { version: "2.0" }
+cluster: { brokers: 1 }
+topics: [{ name: t, partitions: 1, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 1000/s, messageBytes: 100, config: { acks: "1", request.timeout.ms: 10000 } }
+faults:
+  - { at: 5s, pause: broker-1, for: 40s }
+`;
+    const world = runText(yaml);
+    const expired = world.history.errors.get("failed: TIMEOUT (request.timeout.ms in the accumulator)") ?? 0;
+    // Records queued behind the five requests in flight expire 10 s after they lingered out.
+    expect(expired).toBeGreaterThan(10_000);
+  }, 30_000);
+});

@@ -340,18 +340,30 @@ export class KafkaProducer implements Process {
     this.lastAckedSeq.fill(-1);
   }
 
-  /** delivery.timeout.ms (from 2.1); before it, batches waiting for a leader expire after request.timeout.ms. */
+  /**
+   * From 2.1 (KIP-91) a queued batch expires delivery.timeout.ms after its creation. Before, the
+   * accumulator's expiredBatches (RecordBatch/ProducerBatch.maybeExpire, 0.10.2 - 2.0) expires the
+   * head batches of every partition not muted, whatever their leader: request.timeout.ms after
+   * linger.ms ran out, or after its last append once full, or after a retry's backoff.
+   */
   private expire(now: number): void {
+    const label = this.spec.behaviour.deliveryTimeout ? "TIMEOUT (delivery.timeout.ms)" : "TIMEOUT (request.timeout.ms in the accumulator)";
     for (let p = 0; p < this.spec.partitions; p++) {
       const dq = this.acc.deques[p];
-      while (dq.length > 0) {
-        const b = dq[0];
-        const expired = this.spec.behaviour.deliveryTimeout ? now - b.createdUs >= this.deliveryTimeoutUs : this.leaders[p] < 0 && now - b.createdUs >= this.requestTimeoutUs + this.lingerUs;
-        if (!expired) break;
-        dq.shift();
-        this.fail(b, "TIMEOUT (delivery.timeout.ms)");
+      if (!this.spec.behaviour.deliveryTimeout && this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0) continue;
+      while (dq.length > 0 && this.expiresAtUs(dq[0], dq.length > 1) < now) {
+        this.fail(dq.shift()!, label);
       }
     }
+  }
+
+  /** The batch expires once the clock passes this (maybeExpire compares with a strict <). */
+  private expiresAtUs(b: ProducerBatch, notLast: boolean): number {
+    if (this.spec.behaviour.deliveryTimeout) return b.createdUs + this.deliveryTimeoutUs - 1;
+    if (b.attempts > 0) return b.retryAtUs + this.requestTimeoutUs;
+    const lingered = b.createdUs + this.lingerUs + this.requestTimeoutUs;
+    const full = notLast || b.bytes + this.acc.recordBytes(this.spec.messageBytes) > this.acc.batchSize;
+    return full ? Math.min(lingered, b.arrivals[b.arrivals.length - 1] + this.requestTimeoutUs) : lingered;
   }
 
   private scheduleNextWake(now: number): void {
@@ -362,7 +374,7 @@ export class KafkaProducer implements Process {
     let anyCapacity = false;
     for (let p = 0; p < this.spec.partitions; p++) {
       const dq = this.acc.deques[p];
-      if (dq.length > 0) consider(this.spec.behaviour.deliveryTimeout ? dq[0].createdUs + this.deliveryTimeoutUs : dq[0].createdUs + this.requestTimeoutUs + this.lingerUs);
+      if (dq.length > 0) consider(this.expiresAtUs(dq[0], dq.length > 1) + 1);
       if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
       if (!this.sendable(p)) continue;
       anyCapacity = true;

@@ -28,7 +28,7 @@ export class RecordAccumulator {
 
   constructor(
     partitions: number,
-    private readonly batchSize: number,
+    readonly batchSize: number,
     private readonly bufferMemory: number,
   ) {
     this.deques = Array.from({ length: partitions }, () => []);
