@@ -236,12 +236,23 @@ export class KafkaProducer implements Process {
       return;
     }
     for (;;) {
+      // RecordAccumulator.ready: the leaders with a partition whose first batch is ready; the
+      // Sender keeps those that NetworkClient.ready allows (connected, room in flight).
+      const readyNodes = new Set<number>();
+      for (let p = 0; p < this.spec.partitions; p++) {
+        const leader = this.leaders[p];
+        if (leader < 0 || this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now) continue;
+        this.nodeReadyUs.set(leader, now);
+        if (this.sendable(p)) readyNodes.add(leader);
+      }
+      // RecordAccumulator.drain (drainBatchesForOneNode): the first batch of every partition a ready
+      // node leads goes along, lingering or not, unless it is a retry still backing off.
       const byNode = new Map<number, ProducerBatch[]>();
       for (let p = 0; p < this.spec.partitions; p++) {
-        if (this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now || this.leaders[p] < 0) continue;
         const leader = this.leaders[p];
-        this.nodeReadyUs.set(leader, now);
-        if (!this.sendable(p)) continue;
+        if (!readyNodes.has(leader) || !this.sendable(p)) continue;
+        const first = this.acc.deques[p][0];
+        if (first === undefined || (first.attempts > 0 && first.retryAtUs > now)) continue;
         this.nodeDrainUs.set(leader, now);
         const list = byNode.get(leader);
         const b = this.acc.deques[p].shift()!;
