@@ -218,3 +218,22 @@ producers:
     expect(partial / batches.length).toBeGreaterThan(0.3);
   }, 30_000);
 });
+
+describe("KIP-360 (2.5): an idempotent producer survives lost producer state", () => {
+  it("after an unclean election truncated its sequences, 2.4 fails the batch at the gap (new producer id); 2.5 retries it with sequences started over", () => {
+    const errors = (version: string) => {
+      const sets: Override[] = [
+        { key: "kafka.version", value: version },
+        { key: "producer.enable.idempotence", value: "true" },
+        { key: "producer.acks", value: "all" },
+      ];
+      return run("unclean-election.yaml", 1, sets).history.errors;
+    };
+    const old = errors("2.4");
+    const modern = errors("2.5");
+    expect(old.get("OUT_OF_ORDER_SEQUENCE_NUMBER")).toBeGreaterThan(0);
+    expect(old.get("failed: OUT_OF_ORDER_SEQUENCE_NUMBER")).toBeGreaterThan(0);
+    expect(modern.get("OUT_OF_ORDER_SEQUENCE_NUMBER")).toBeGreaterThan(0);
+    expect(modern.get("failed: OUT_OF_ORDER_SEQUENCE_NUMBER")).toBeUndefined();
+  }, 60_000);
+});

@@ -317,10 +317,20 @@ export class KafkaProducer implements Process {
     }
     o.onProduceError(this.spec.id, this.spec.topic, b.partition, error);
     if (INVALIDATES_METADATA.has(error)) this.needMetadata = true;
-    if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1) {
+    const sequenceError = error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID";
+    const gap = sequenceError && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1;
+    const behaviour = this.spec.behaviour;
+    if (sequenceError && !behaviour.idempotentEpochBump && (gap || error === "UNKNOWN_PRODUCER_ID" || !behaviour.unknownProducerIdError)) {
+      // Before KIP-360 (TransactionManager.canRetry, 1.0 - 2.4; Sender.canRetry in 0.11) the batch
+      // that hit the gap fails, and the producer starts over with a new producer id.
+      this.fail(b, error);
+      return;
+    }
+    if (gap) {
       // The batch right after the last acknowledged one is out of order: the broker lost this
-      // producer's state (truncation after a lossy failover). Start over with a new producer id,
-      // as producers since KIP-360 do by bumping the epoch (TransactionManager.canRetry).
+      // producer's state (truncation after a lossy failover). Start over with new sequences, as
+      // producers since KIP-360 do by bumping the epoch (bumpIdempotentEpochAndResetIdIfNeeded);
+      // we take a new producer id, which the broker tells apart the same way.
       this.resetProducerId();
     }
     if (RETRIABLE.has(error) && this.canRetry(b, now)) {

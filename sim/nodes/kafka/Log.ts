@@ -49,7 +49,7 @@ interface ProducerEntry {
   recent: Array<{ firstSeq: number; lastSeq: number; baseOffset: number }>;
 }
 
-export type SequenceCheck = { kind: "ok" } | { kind: "duplicate"; baseOffset: number; endOffset: number } | { kind: "outOfOrder" };
+export type SequenceCheck = { kind: "ok" } | { kind: "duplicate"; baseOffset: number; endOffset: number } | { kind: "outOfOrder" } | { kind: "unknownProducer" };
 
 export interface LogContext {
   machine: Machine;
@@ -285,7 +285,7 @@ export class Log {
   /** The broker's duplicate and out-of-order check for an idempotent batch. */
   checkSequence(producerId: number, firstSeq: number): SequenceCheck {
     const p = this.producers.get(producerId);
-    if (p === undefined) return { kind: "ok" };
+    if (p === undefined) return firstSeq === 0 ? { kind: "ok" } : { kind: "unknownProducer" };
     const dup = p.recent.find((r) => r.firstSeq === firstSeq);
     if (dup !== undefined) return { kind: "duplicate", baseOffset: dup.baseOffset, endOffset: dup.baseOffset + dup.lastSeq - dup.firstSeq + 1 };
     return firstSeq === p.lastSeq + 1 ? { kind: "ok" } : { kind: "outOfOrder" };

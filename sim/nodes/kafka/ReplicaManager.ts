@@ -188,6 +188,13 @@ export class ReplicaManager implements PartitionObserver {
           result.error = "OUT_OF_ORDER_SEQUENCE_NUMBER";
           return next();
         }
+        // ProducerAppendInfo.checkSequence: before KIP-360 (2.5) a producer the broker does not
+        // know may only start at sequence 0 (its state was lost to truncation, say).
+        if (check.kind === "unknownProducer" && !this.ctx.behaviour.idempotentEpochBump) {
+          m.mark("produce: sequence from an unknown producer refused");
+          result.error = this.ctx.behaviour.unknownProducerIdError ? "UNKNOWN_PRODUCER_ID" : "OUT_OF_ORDER_SEQUENCE_NUMBER";
+          return next();
+        }
       }
       const batch: RecordBatch = { ...b, baseOffset: p.log.logEndOffset, leaderEpoch: p.leaderEpoch };
       const appended = (ok: boolean): void => {

@@ -28,6 +28,17 @@ export interface Behaviour {
   idempotence: boolean;
   /** KAFKA-5494 (1.0): idempotence keeps order with up to 5 requests in flight (before: 1). */
   idempotentInFlight5: boolean;
+  /**
+   * KIP-360 (2.5): a broker takes any sequence from a producer it does not know, and an idempotent
+   * producer retries OUT_OF_ORDER_SEQUENCE_NUMBER and UNKNOWN_PRODUCER_ID with its sequences
+   * started over (an epoch bump). Before, a broker refuses a producer it does not know unless the
+   * sequence is 0 (UNKNOWN_PRODUCER_ID from 1.0, KAFKA-5793; OUT_OF_ORDER_SEQUENCE_NUMBER in 0.11),
+   * and the producer fails the batch that hit the gap and starts over with a new producer id
+   * (TransactionManager.canRetry; in 0.11 every OUT_OF_ORDER_SEQUENCE_NUMBER fails its batch).
+   */
+  idempotentEpochBump: boolean;
+  /** KAFKA-5793 (1.0): UNKNOWN_PRODUCER_ID exists, and a non-gap OUT_OF_ORDER_SEQUENCE_NUMBER is retried. */
+  unknownProducerIdError: boolean;
   /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
   deliveryTimeout: boolean;
   /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
@@ -102,6 +113,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     idempotence: at(version, "0.11"),
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
+    idempotentEpochBump: at(version, "2.5"),
+    unknownProducerIdError: at(version, "1.0"),
     keylessPartitioner: at(version, "3.3") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
     alterIsr: at(version, "2.7"),
     alterPartitionName: at(version, "3.2"),
