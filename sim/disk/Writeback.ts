@@ -1,0 +1,128 @@
+/**
+ * The writeback half of a host's page cache: the flusher thread and the I/O that takes dirty
+ * pages to the device (Linux fs/fs-writeback.c), plus the fsync waiters that the I/O completes.
+ *
+ * - the flusher wakes every `dirty_writeback_centisecs` and writes back data that has been dirty
+ *   longer than `dirty_expire_centisecs` (wb_check_old_data_flush);
+ * - above `dirty_background_ratio` it writes back at once, oldest first, until below
+ *   (wb_check_background_flush, wb_over_bg_thresh).
+ *
+ * We assume, unrealistically, one flusher per host on a fixed period (Linux has one per backing
+ * device, armed when the device's first inode is dirtied: wb_wakeup_delayed).
+ */
+import type { Simulation } from "../Simulation.js";
+import type { IoError } from "./BlockDevice.js";
+import type { SimFile } from "./File.js";
+import type { PageCache, WriteCallback } from "./PageCache.js";
+
+/** The largest single writeback I/O (Linux caps a writeback chunk near 4 MiB: MAX_WRITEBACK_PAGES). */
+const WRITEBACK_CHUNK_BYTES = 4 * 1024 * 1024;
+
+export class Writeback {
+  private fsyncWaiters = new Map<SimFile, Array<{ target: number; done: WriteCallback }>>();
+  private flusherTimer = -1;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly cache: PageCache,
+  ) {}
+
+  /** Arms the periodic flusher (at boot and at power-on). */
+  start(): void {
+    this.flusherTimer = this.sim.schedule(this.cache.config.dirtyWritebackCentisecs * 10_000, () => this.flusherWake(), undefined);
+  }
+
+  /** Power loss: the flusher and every waiter are gone with the kernel. */
+  stop(): void {
+    if (this.flusherTimer >= 0) this.sim.cancel(this.flusherTimer);
+    this.flusherTimer = -1;
+    this.fsyncWaiters.clear();
+  }
+
+  /** Runs done when [0, target) is on the device (or with the error of a failed writeback). */
+  waitFor(file: SimFile, target: number, done: WriteCallback): void {
+    let waiters = this.fsyncWaiters.get(file);
+    if (waiters === undefined) this.fsyncWaiters.set(file, (waiters = []));
+    waiters.push({ target, done });
+  }
+
+  hasWaiters(file: SimFile): boolean {
+    return this.fsyncWaiters.has(file);
+  }
+
+  /** The periodic flusher: write back what has been dirty for longer than dirty_expire. */
+  private flusherWake(): void {
+    const expireUs = this.cache.config.dirtyExpireCentisecs * 10_000;
+    for (const f of this.cache.files) {
+      if (f.size > f.submitted && this.sim.now - f.dirtySinceUs >= expireUs) {
+        this.sim.marks.hit("page cache: expired dirty data written back");
+        this.submit(f, f.size);
+      }
+    }
+    this.startBackground();
+    this.start();
+  }
+
+  /**
+   * Above dirty_background_ratio: write back, oldest dirty file first, until what will still be
+   * dirty once the in-flight writeback lands is below it. With throttled writers, drain all.
+   */
+  startBackground(): void {
+    const cache = this.cache;
+    const drainAll = cache.hasThrottledWriters;
+    if (!drainAll && cache.dirtyBytes <= cache.backgroundThresholdBytes) return;
+    let unsubmitted = 0;
+    for (const f of cache.files) unsubmitted += f.size - f.submitted;
+    if (!drainAll && unsubmitted <= cache.backgroundThresholdBytes) return;
+    const candidates = cache.files.filter((f) => f.size > f.submitted).sort((a, b) => a.dirtySinceUs - b.dirtySinceUs || a.id - b.id);
+    for (const f of candidates) {
+      if (!drainAll && unsubmitted <= cache.backgroundThresholdBytes) break;
+      this.sim.marks.hit("page cache: background writeback");
+      unsubmitted -= f.size - f.submitted;
+      this.submit(f, f.size);
+    }
+  }
+
+  /** Submits [submitted, target) to the device in chunks of at most WRITEBACK_CHUNK_BYTES. */
+  submit(file: SimFile, target: number): void {
+    const generation = file.generation;
+    for (let from = file.submitted; from < target; ) {
+      const end = Math.min(target, from + WRITEBACK_CHUNK_BYTES);
+      file.device.write(end - from, { fileId: file.id, offset: from }, (err) => this.completeChunk(file, generation, end, err));
+      from = end;
+    }
+    file.submitted = target;
+  }
+
+  private completeChunk(file: SimFile, generation: number, end: number, err: IoError | null): void {
+    if (file.generation !== generation || !this.cache.powered) return;
+    if (err !== null) {
+      // We assume, unlike Linux (which marks the pages clean and reports the error once, through
+      // errseq), that the data stays dirty and a later writeback or fsync tries again.
+      file.submitted = file.durable;
+      this.resolveWaiters(file, err);
+      return;
+    }
+    const newDurable = Math.min(end, file.size);
+    if (newDurable > file.durable) {
+      this.cache.dirtyBytes -= newDurable - file.durable;
+      file.durable = newDurable;
+      if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
+    }
+    this.resolveWaiters(file, null);
+    this.cache.releaseThrottled();
+  }
+
+  /** Completes the fsyncs whose range is now durable (all of them, with the error, on failure). */
+  resolveWaiters(file: SimFile, err: IoError | null): void {
+    const waiters = this.fsyncWaiters.get(file);
+    if (waiters === undefined) return;
+    const remaining = waiters.filter((w) => {
+      if (err === null && Math.min(w.target, file.size) > file.durable) return true;
+      w.done(err);
+      return false;
+    });
+    if (remaining.length === 0) this.fsyncWaiters.delete(file);
+    else this.fsyncWaiters.set(file, remaining);
+  }
+}
