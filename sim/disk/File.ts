@@ -10,6 +10,7 @@
  */
 import type { BlockDevice } from "./BlockDevice.js";
 
+
 export class SimFile {
   /** Length as a reader sees it (page cache included). */
   size = 0;
@@ -19,8 +20,16 @@ export class SimFile {
   submitted = 0;
   /** Bytes [residentFrom, size) are in the page cache (the tail: recent writes are hot). */
   residentFrom = 0;
-  /** When the oldest still-dirty byte was written; Infinity when clean. */
-  dirtySinceUs = Infinity;
+  /**
+   * The inode's dirty state as the flusher sees it (I_DIRTY in i_state, fs/fs-writeback.c): set
+   * by a write to a clean inode, cleared only when the flusher writes the inode back
+   * (__writeback_single_inode). An fsync leaves it set (ext4 and XFS write the pages through
+   * file_write_and_wait_range, which does not touch i_state), so an inode may be dirty with
+   * nothing left to write.
+   */
+  inodeDirty = false;
+  /** When the inode last went from clean to dirty (inode->dirtied_when); meaningful while dirty. */
+  dirtiedWhenUs = 0;
   /** Bumped by truncation and power loss so that stale writeback completions are ignored. */
   generation = 0;
   /** Last time it was read or written, for eviction order. */

@@ -4,7 +4,8 @@
  * Writeback follows the kernel's rules (Documentation/admin-guide/sysctl/vm.rst); the flusher
  * lives in Writeback.ts:
  * - the flusher wakes every `dirty_writeback_centisecs` (default 500 = 5 s) and writes back
- *   data that has been dirty longer than `dirty_expire_centisecs` (default 3000 = 30 s);
+ *   every file (inode) first dirtied more than `dirty_expire_centisecs` (default 3000 = 30 s)
+ *   ago, whole; the file is then clean and its next write starts a new clock;
  * - when dirty data exceeds `dirty_background_ratio` (default 10%) of dirtyable memory, the
  *   flusher writes back at once, oldest first, until it is below;
  * - when it exceeds `dirty_ratio` (default 20%), writers are throttled: a write waits until
@@ -184,7 +185,9 @@ export class PageCache {
     file.trimContents();
     this.dirtyBytes += file.dirtyBytes - dirtyBefore;
     this.residentBytes += file.residentBytes - residentBefore;
-    if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
+    // The dirtied range is written back again (see above), so the inode is dirty; a truncation
+    // alone does not start its clock (we assume its metadata durable at once).
+    if (file.size > file.submitted && !file.inodeDirty) this.markInodeDirty(file);
     this.writeback.resolveWaiters(file, null);
     if (this.writeback.hasWaiters(file) && file.size > file.submitted) this.writeback.submit(file, file.size);
     this.releaseThrottled();
@@ -221,7 +224,7 @@ export class PageCache {
       f.size = f.durable;
       f.submitted = f.durable;
       f.residentFrom = f.durable;
-      f.dirtySinceUs = Infinity;
+      f.inodeDirty = false;
       f.generation++;
       f.trimContents();
     }
@@ -264,7 +267,7 @@ export class PageCache {
     file.durable = 0;
     file.submitted = 0;
     file.residentFrom = 0;
-    file.dirtySinceUs = Infinity;
+    file.inodeDirty = false;
     file.generation++;
     file.trimContents();
     this.throttled = this.throttled.filter((w) => {
@@ -276,7 +279,7 @@ export class PageCache {
   }
 
   private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown, reserved: boolean): void {
-    if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
+    if (!file.inodeDirty) this.markInodeDirty(file);
     file.size += bytes;
     if (payload !== undefined) file.contents.push({ end: file.size, payload });
     if (!reserved) file.device.usedBytes += bytes;
@@ -286,6 +289,17 @@ export class PageCache {
     this.evictIfNeeded();
     if (this.dirtyBytes > this.backgroundThresholdBytes) this.writeback.startBackground();
     if (done !== undefined) this.sim.schedule(Math.ceil(bytes / MEMCPY_BYTES_PER_US), done, null);
+  }
+
+  /**
+   * A write to a clean inode starts its clock (__mark_inode_dirty: dirtied_when is set only when
+   * the inode was not dirty, so a file written steadily keeps the time of its first write until
+   * the flusher cleans it). The I_SYNC_QUEUED case, a write landing while the flusher holds the
+   * inode, cannot arise here: writeback submission takes no simulated time.
+   */
+  markInodeDirty(file: SimFile): void {
+    file.inodeDirty = true;
+    file.dirtiedWhenUs = this.sim.now;
   }
 
   /** Lets throttled writers in, oldest first, while dirty data stays under dirty_ratio. */

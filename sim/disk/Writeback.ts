@@ -2,8 +2,10 @@
  * The writeback half of a host's page cache: the flusher thread and the I/O that takes dirty
  * pages to the device (Linux fs/fs-writeback.c), plus the fsync waiters that the I/O completes.
  *
- * - the flusher wakes every `dirty_writeback_centisecs` and writes back data that has been dirty
- *   longer than `dirty_expire_centisecs` (wb_check_old_data_flush);
+ * - the flusher wakes every `dirty_writeback_centisecs` and writes back, whole, every inode
+ *   dirtied longer than `dirty_expire_centisecs` ago (wb_check_old_data_flush); an inode's clock
+ *   (dirtied_when) starts at its first write after it was last clean, so a file written steadily
+ *   holds between 0 and dirty_expire + dirty_writeback of its data (30 to 35 s by default);
  * - above `dirty_background_ratio` it writes back at once, oldest first, until below
  *   (wb_check_background_flush, wb_over_bg_thresh).
  *
@@ -50,13 +52,17 @@ export class Writeback {
     return this.fsyncWaiters.has(file);
   }
 
-  /** The periodic flusher: write back what has been dirty for longer than dirty_expire. */
+  /**
+   * The periodic flusher (wb_check_old_data_flush): every inode dirtied at least dirty_expire ago
+   * (move_expired_inodes: expired unless dirtied_when is after now - expire) is written back
+   * whole, the kupdate work's budget being every dirty page (get_nr_dirty_pages).
+   */
   private flusherWake(): void {
     const expireUs = this.cache.config.dirtyExpireCentisecs * 10_000;
     for (const f of this.cache.files) {
-      if (f.size > f.submitted && this.sim.now - f.dirtySinceUs >= expireUs) {
-        this.sim.marks.hit("page cache: expired dirty data written back");
-        this.submit(f, f.size);
+      if (f.inodeDirty && this.sim.now - f.dirtiedWhenUs >= expireUs) {
+        if (f.size > f.submitted) this.sim.marks.hit("page cache: expired dirty data written back");
+        this.writebackInode(f);
       }
     }
     this.startBackground();
@@ -74,13 +80,27 @@ export class Writeback {
     let unsubmitted = 0;
     for (const f of cache.files) unsubmitted += f.size - f.submitted;
     if (!drainAll && unsubmitted <= cache.backgroundThresholdBytes) return;
-    const candidates = cache.files.filter((f) => f.size > f.submitted).sort((a, b) => a.dirtySinceUs - b.dirtySinceUs || a.id - b.id);
+    // Background work queues every dirty inode, eldest dirtied_when first (queue_io with
+    // dirtied_before = now), and stops once under the threshold (wb_over_bg_thresh).
+    const candidates = cache.files.filter((f) => f.inodeDirty).sort((a, b) => a.dirtiedWhenUs - b.dirtiedWhenUs || a.id - b.id);
     for (const f of candidates) {
       if (!drainAll && unsubmitted <= cache.backgroundThresholdBytes) break;
       this.sim.marks.hit("page cache: background writeback");
       unsubmitted -= f.size - f.submitted;
-      this.submit(f, f.size);
+      this.writebackInode(f);
     }
+  }
+
+  /**
+   * The flusher writes an inode back (writeback_sb_inodes → __writeback_single_inode): every
+   * dirty page is submitted, then I_DIRTY is cleared; with no page left dirty, requeue_inode
+   * takes the inode off the dirty lists, so its next write starts a new dirtied_when. We assume
+   * submission takes no time, so no write can land in between and redirty it (Linux then keeps
+   * I_DIRTY_PAGES and requeues the inode with redirty_tail or requeue_io).
+   */
+  private writebackInode(file: SimFile): void {
+    if (file.size > file.submitted) this.submit(file, file.size);
+    file.inodeDirty = false;
   }
 
   /** Submits [submitted, target) to the device in chunks of at most WRITEBACK_CHUNK_BYTES. */
@@ -100,6 +120,7 @@ export class Writeback {
       // We assume, unlike Linux (which marks the pages clean and reports the error once, through
       // errseq), that the data stays dirty and a later writeback or fsync tries again.
       file.submitted = file.durable;
+      if (!file.inodeDirty) this.cache.markInodeDirty(file);
       this.resolveWaiters(file, err);
       return;
     }
@@ -107,7 +128,6 @@ export class Writeback {
     if (newDurable > file.durable) {
       this.cache.dirtyBytes -= newDurable - file.durable;
       file.durable = newDurable;
-      if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
     }
     this.resolveWaiters(file, null);
     this.cache.releaseThrottled();
