@@ -159,3 +159,86 @@ describe("power loss", () => {
     );
   });
 });
+
+describe("truncation while writeback is in flight", () => {
+  function inFlight() {
+    const c = cache(HDD_7200);
+    c.pc.append(c.file, 100_000_000, undefined, "a"); // ~0.47 s of HDD writing
+    c.pc.append(c.file, 100_000_000, undefined, "b");
+    return c;
+  }
+
+  it("keeps the range that remains: it reaches the device with the writeback already under way", () => {
+    const { sim, pc, file } = inFlight();
+    pc.fsync(file, () => {});
+    sim.run({ untilUs: 100_000 });
+    expect(pc.truncate(file, 100_000_000)).toBeNull();
+    sim.run({ untilUs: 1 * S });
+    expect(file.durable).toBe(100_000_000); // not left dirty for the flusher's next 30 s
+    pc.powerOff();
+    expect(pc.bytesLostToPowerLoss).toBe(0);
+    expect(file.contents.map((c) => c.payload)).toEqual(["a"]);
+  });
+
+  it("an fsync waiting on the truncated range completes, with what remains on the device", () => {
+    const { sim, pc, file } = inFlight();
+    const done: Array<{ at: number; durable: number; err: string | null }> = [];
+    pc.fsync(file, (err) => done.push({ at: sim.now, durable: file.durable, err }));
+    sim.run({ untilUs: 100_000 });
+    pc.truncate(file, 150_000_000);
+    sim.run({ untilUs: 2 * S });
+    expect(done).toEqual([{ at: expect.any(Number), durable: 150_000_000, err: null }]);
+  });
+
+  it("a stale completion never marks data written after the truncation durable", () => {
+    const { sim, pc, file } = inFlight();
+    pc.fsync(file, () => {});
+    sim.run({ untilUs: 100_000 });
+    pc.truncate(file, 0);
+    pc.append(file, 150_000_000, undefined, "new");
+    sim.run({ untilUs: 2 * S });
+    expect(file.durable).toBe(0); // the new bytes have not been written back
+    pc.powerOff();
+    expect(file.size).toBe(0);
+    expect(pc.bytesLostToPowerLoss).toBe(150_000_000);
+  });
+});
+
+describe("writes, fsyncs and truncations in any order", () => {
+  it("every fsync completes and every byte reaches the device within dirty_expire + dirty_writeback", () => {
+    const op = fc.record({
+      atUs: fc.integer({ min: 0, max: 60 * S }),
+      file: fc.integer({ min: 0, max: 1 }),
+      kind: fc.constantFrom("write", "write", "fsync", "truncate"),
+      bytes: fc.integer({ min: 1, max: 30_000_000 }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const { sim, pc, dev } = cache(HDD_7200);
+        const files = [pc.open("a", dev), pc.open("b", dev)];
+        let asked = 0;
+        let answered = 0;
+        for (const o of ops) {
+          sim.at(
+            o.atUs,
+            () => {
+              const f = files[o.file];
+              if (o.kind === "write") pc.append(f, o.bytes);
+              else if (o.kind === "truncate") pc.truncate(f, Math.floor(f.size / 2));
+              else {
+                asked++;
+                pc.fsync(f, () => answered++);
+              }
+            },
+            undefined,
+          );
+        }
+        sim.run({ untilUs: 100 * S }); // 60 s + 35 s + the HDD's time for what is left
+        expect(answered).toBe(asked);
+        for (const f of files) expect({ durable: f.durable, inflight: f.inflight.length }).toEqual({ durable: f.size, inflight: 0 });
+        expect(pc.dirtyBytes).toBe(0);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

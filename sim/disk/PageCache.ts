@@ -179,17 +179,16 @@ export class PageCache {
     if (file.durable > size) file.durable = size;
     if (file.submitted > size) file.submitted = size;
     if (file.residentFrom > size) file.residentFrom = size;
-    file.generation++;
-    // Writeback in flight is forgotten with the old generation: what it covered is dirty again.
-    file.submitted = file.durable;
+    // Linux waits for writeback of the pages it drops (truncate_inode_pages_range) and lets the
+    // writeback of the pages that remain finish: the in-flight I/O below the new size still
+    // counts, what lay beyond it is forgotten, and nothing is dirtied again.
+    const keep = file.inflight.findIndex((c) => c.from >= size);
+    file.cancelWriteback(keep < 0 ? file.inflight.length : keep);
+    for (const c of file.inflight) c.end = Math.min(c.end, size);
     file.trimContents();
     this.dirtyBytes += file.dirtyBytes - dirtyBefore;
     this.residentBytes += file.residentBytes - residentBefore;
-    // The dirtied range is written back again (see above), so the inode is dirty; a truncation
-    // alone does not start its clock (we assume its metadata durable at once).
-    if (file.size > file.submitted && !file.inodeDirty) this.markInodeDirty(file);
     this.writeback.resolveWaiters(file, null);
-    if (this.writeback.hasWaiters(file) && file.size > file.submitted) this.writeback.submit(file, file.size);
     this.releaseThrottled();
     return null;
   }
@@ -225,7 +224,7 @@ export class PageCache {
       f.submitted = f.durable;
       f.residentFrom = f.durable;
       f.inodeDirty = false;
-      f.generation++;
+      f.cancelWriteback();
       f.trimContents();
     }
     if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
@@ -268,7 +267,7 @@ export class PageCache {
     file.submitted = 0;
     file.residentFrom = 0;
     file.inodeDirty = false;
-    file.generation++;
+    file.cancelWriteback();
     file.trimContents();
     this.throttled = this.throttled.filter((w) => {
       if (w.file === file) file.device.usedBytes -= w.bytes;

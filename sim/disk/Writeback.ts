@@ -14,7 +14,7 @@
  */
 import type { Simulation } from "../Simulation.js";
 import type { IoError } from "./BlockDevice.js";
-import type { SimFile } from "./File.js";
+import type { SimFile, WritebackChunk } from "./File.js";
 import type { PageCache, WriteCallback } from "./PageCache.js";
 
 /** The largest single writeback I/O (Linux caps a writeback chunk near 4 MiB: MAX_WRITEBACK_PAGES). */
@@ -46,10 +46,6 @@ export class Writeback {
     let waiters = this.fsyncWaiters.get(file);
     if (waiters === undefined) this.fsyncWaiters.set(file, (waiters = []));
     waiters.push({ target, done });
-  }
-
-  hasWaiters(file: SimFile): boolean {
-    return this.fsyncWaiters.has(file);
   }
 
   /**
@@ -105,29 +101,34 @@ export class Writeback {
 
   /** Submits [submitted, target) to the device in chunks of at most WRITEBACK_CHUNK_BYTES. */
   submit(file: SimFile, target: number): void {
-    const generation = file.generation;
     for (let from = file.submitted; from < target; ) {
-      const end = Math.min(target, from + WRITEBACK_CHUNK_BYTES);
-      file.device.write(end - from, { fileId: file.id, offset: from }, (err) => this.completeChunk(file, generation, end, err));
-      from = end;
+      const chunk: WritebackChunk = { from, end: Math.min(target, from + WRITEBACK_CHUNK_BYTES), done: false, cancelled: false };
+      file.inflight.push(chunk);
+      file.device.write(chunk.end - from, { fileId: file.id, offset: from }, (err) => this.completeChunk(file, chunk, err));
+      from = chunk.end;
     }
     file.submitted = target;
   }
 
-  private completeChunk(file: SimFile, generation: number, end: number, err: IoError | null): void {
-    if (file.generation !== generation || !this.cache.powered) return;
+  /** The file is durable up to the end of the chunks that completed with every chunk before them. */
+  private completeChunk(file: SimFile, chunk: WritebackChunk, err: IoError | null): void {
+    if (chunk.cancelled || !this.cache.powered) return;
     if (err !== null) {
       // We assume, unlike Linux (which marks the pages clean and reports the error once, through
       // errseq), that the data stays dirty and a later writeback or fsync tries again.
-      file.submitted = file.durable;
+      file.cancelWriteback(file.inflight.indexOf(chunk));
+      file.submitted = chunk.from;
       if (!file.inodeDirty) this.cache.markInodeDirty(file);
       this.resolveWaiters(file, err);
       return;
     }
-    const newDurable = Math.min(end, file.size);
-    if (newDurable > file.durable) {
-      this.cache.dirtyBytes -= newDurable - file.durable;
-      file.durable = newDurable;
+    chunk.done = true;
+    while (file.inflight.length > 0 && file.inflight[0].done) {
+      const end = file.inflight.shift()!.end;
+      if (end > file.durable) {
+        this.cache.dirtyBytes -= end - file.durable;
+        file.durable = end;
+      }
     }
     this.resolveWaiters(file, null);
     this.cache.releaseThrottled();
