@@ -46,6 +46,13 @@ describe("kafkasim CLI", () => {
     expect(kafkasim("frobnicate").code).toBe(2);
   });
 
+  it("--set reads a value as the schema's type: a version stays a string; a wrong type is one located line, exit 2", () => {
+    expect(kafkasim("validate", "steady-state", "--set", "kafka.version=2.8", "--set", "producers[0].config.acks=all").code).toBe(0);
+    const bad = kafkasim("validate", "steady-state", "--set", "cluster.brokers=many");
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim()).toBe('steady-state (built-in): --set cluster.brokers: expected an integer or a list (got "many")');
+  });
+
   it("a check that does not hold exits 1", () => {
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
     const file = join(dir, "s.yaml");

@@ -10,6 +10,16 @@
  */
 import type { BlockDevice } from "./BlockDevice.js";
 
+/** One writeback I/O: [from, end) of the file, on its way to the device. */
+export interface WritebackChunk {
+  from: number;
+  end: number;
+  done: boolean;
+  /** Power loss, a failed earlier chunk, a truncation or an unlink made its completion meaningless. */
+  cancelled: boolean;
+}
+
+
 export class SimFile {
   /** Length as a reader sees it (page cache included). */
   size = 0;
@@ -19,10 +29,18 @@ export class SimFile {
   submitted = 0;
   /** Bytes [residentFrom, size) are in the page cache (the tail: recent writes are hot). */
   residentFrom = 0;
-  /** When the oldest still-dirty byte was written; Infinity when clean. */
-  dirtySinceUs = Infinity;
-  /** Bumped by truncation and power loss so that stale writeback completions are ignored. */
-  generation = 0;
+  /**
+   * The inode's dirty state as the flusher sees it (I_DIRTY in i_state, fs/fs-writeback.c): set
+   * by a write to a clean inode, cleared only when the flusher writes the inode back
+   * (__writeback_single_inode). An fsync leaves it set (ext4 and XFS write the pages through
+   * file_write_and_wait_range, which does not touch i_state), so an inode may be dirty with
+   * nothing left to write.
+   */
+  inodeDirty = false;
+  /** When the inode last went from clean to dirty (inode->dirtied_when); meaningful while dirty. */
+  dirtiedWhenUs = 0;
+  /** Writeback I/Os in flight, in offset order; together they cover [durable, submitted). */
+  readonly inflight: WritebackChunk[] = [];
   /** Last time it was read or written, for eviction order. */
   lastAccessUs = 0;
   /**
@@ -30,6 +48,12 @@ export class SimFile {
    * not keep bytes, but a process must be able to read back what survived (log recovery).
    */
   readonly contents: Array<{ end: number; payload: unknown }> = [];
+
+  /** Forgets the writeback I/Os in flight from that one on (their completions will be ignored). */
+  cancelWriteback(fromIndex = 0): void {
+    for (let i = fromIndex; i < this.inflight.length; i++) this.inflight[i].cancelled = true;
+    this.inflight.length = fromIndex;
+  }
 
   /** Drops the payloads that no longer fit in the file after it shrank. */
   trimContents(): void {

@@ -1,9 +1,11 @@
 /**
  * Linux's page cache for one host: writes land dirty in memory and reach the device later.
  *
- * Writeback follows the kernel's rules (Documentation/admin-guide/sysctl/vm.rst):
+ * Writeback follows the kernel's rules (Documentation/admin-guide/sysctl/vm.rst); the flusher
+ * lives in Writeback.ts:
  * - the flusher wakes every `dirty_writeback_centisecs` (default 500 = 5 s) and writes back
- *   data that has been dirty longer than `dirty_expire_centisecs` (default 3000 = 30 s);
+ *   every file (inode) first dirtied more than `dirty_expire_centisecs` (default 3000 = 30 s)
+ *   ago, whole; the file is then clean and its next write starts a new clock;
  * - when dirty data exceeds `dirty_background_ratio` (default 10%) of dirtyable memory, the
  *   flusher writes back at once, oldest first, until it is below;
  * - when it exceeds `dirty_ratio` (default 20%), writers are throttled: a write waits until
@@ -26,6 +28,7 @@
 import type { Simulation } from "../Simulation.js";
 import type { BlockDevice, IoError } from "./BlockDevice.js";
 import { SimFile } from "./File.js";
+import { Writeback } from "./Writeback.js";
 
 export interface PageCacheConfig {
   memoryBytes: number;
@@ -42,8 +45,6 @@ export const LINUX_DEFAULTS: Omit<PageCacheConfig, "memoryBytes"> = {
   dirtyWritebackCentisecs: 500,
 };
 
-/** The largest single writeback I/O (Linux caps a writeback chunk near 4 MiB: MAX_WRITEBACK_PAGES). */
-const WRITEBACK_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Copying into the page cache runs at memory speed, ~10 GB/s. */
 const MEMCPY_BYTES_PER_US = 10_000;
 
@@ -62,18 +63,22 @@ export class PageCache {
   residentBytes = 0;
   /** Bytes lost to power failures, for metrics and tests. */
   bytesLostToPowerLoss = 0;
+  powered = true;
   private throttled: ThrottledWrite[] = [];
-  private fsyncWaiters = new Map<SimFile, Array<{ target: number; done: WriteCallback }>>();
-  private flusherTimer = -1;
+  private readonly writeback: Writeback;
   private nextFileId = 1;
-  private powered = true;
 
   constructor(
     private readonly sim: Simulation,
     readonly hostName: string,
     readonly config: PageCacheConfig,
   ) {
-    this.scheduleFlusher();
+    this.writeback = new Writeback(sim, this);
+    this.writeback.start();
+  }
+
+  get hasThrottledWriters(): boolean {
+    return this.throttled.length > 0;
   }
 
   get backgroundThresholdBytes(): number {
@@ -129,7 +134,7 @@ export class PageCache {
       // The space is reserved now (delayed allocation), so a throttled write cannot fail later.
       file.device.usedBytes += bytes;
       this.throttled.push({ file, bytes, done, payload });
-      this.startBackgroundWriteback();
+      this.writeback.startBackground();
       return null;
     }
     this.applyAppend(file, bytes, done, payload, false);
@@ -148,10 +153,8 @@ export class PageCache {
       this.sim.schedule(0, done, null);
       return;
     }
-    if (file.submitted < target) this.submitWriteback(file, target);
-    let waiters = this.fsyncWaiters.get(file);
-    if (waiters === undefined) this.fsyncWaiters.set(file, (waiters = []));
-    waiters.push({ target, done });
+    if (file.submitted < target) this.writeback.submit(file, target);
+    this.writeback.waitFor(file, target, done);
   }
 
   /** Reads bytes at offset; done runs when they are in memory (cache hit or device read). */
@@ -176,15 +179,16 @@ export class PageCache {
     if (file.durable > size) file.durable = size;
     if (file.submitted > size) file.submitted = size;
     if (file.residentFrom > size) file.residentFrom = size;
-    file.generation++;
-    // Writeback in flight is forgotten with the old generation: what it covered is dirty again.
-    file.submitted = file.durable;
+    // Linux waits for writeback of the pages it drops (truncate_inode_pages_range) and lets the
+    // writeback of the pages that remain finish: the in-flight I/O below the new size still
+    // counts, what lay beyond it is forgotten, and nothing is dirtied again.
+    const keep = file.inflight.findIndex((c) => c.from >= size);
+    file.cancelWriteback(keep < 0 ? file.inflight.length : keep);
+    for (const c of file.inflight) c.end = Math.min(c.end, size);
     file.trimContents();
     this.dirtyBytes += file.dirtyBytes - dirtyBefore;
     this.residentBytes += file.residentBytes - residentBefore;
-    if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
-    this.resolveWaiters(file, null);
-    if (this.fsyncWaiters.has(file) && file.size > file.submitted) this.submitWriteback(file, file.size);
+    this.writeback.resolveWaiters(file, null);
     this.releaseThrottled();
     return null;
   }
@@ -219,8 +223,8 @@ export class PageCache {
       f.size = f.durable;
       f.submitted = f.durable;
       f.residentFrom = f.durable;
-      f.dirtySinceUs = Infinity;
-      f.generation++;
+      f.inodeDirty = false;
+      f.cancelWriteback();
       f.trimContents();
     }
     if (this.dirtyBytes > 0) this.sim.marks.hit("page cache: dirty data lost to power loss");
@@ -228,15 +232,13 @@ export class PageCache {
     this.residentBytes = 0;
     for (const w of this.throttled) w.file.device.usedBytes -= w.bytes;
     this.throttled = [];
-    if (this.flusherTimer >= 0) this.sim.cancel(this.flusherTimer);
-    this.flusherTimer = -1;
-    this.fsyncWaiters.clear();
+    this.writeback.stop();
   }
 
   powerOn(): void {
     if (this.powered) return;
     this.powered = true;
-    this.scheduleFlusher();
+    this.writeback.start();
   }
 
   // --- internals ---
@@ -264,19 +266,19 @@ export class PageCache {
     file.durable = 0;
     file.submitted = 0;
     file.residentFrom = 0;
-    file.dirtySinceUs = Infinity;
-    file.generation++;
+    file.inodeDirty = false;
+    file.cancelWriteback();
     file.trimContents();
     this.throttled = this.throttled.filter((w) => {
       if (w.file === file) file.device.usedBytes -= w.bytes;
       return w.file !== file;
     });
-    this.resolveWaiters(file, null);
+    this.writeback.resolveWaiters(file, null);
     this.releaseThrottled();
   }
 
   private applyAppend(file: SimFile, bytes: number, done: WriteCallback | undefined, payload: unknown, reserved: boolean): void {
-    if (file.dirtyBytes === 0) file.dirtySinceUs = this.sim.now;
+    if (!file.inodeDirty) this.markInodeDirty(file);
     file.size += bytes;
     if (payload !== undefined) file.contents.push({ end: file.size, payload });
     if (!reserved) file.device.usedBytes += bytes;
@@ -284,90 +286,23 @@ export class PageCache {
     this.dirtyBytes += bytes;
     this.residentBytes += bytes;
     this.evictIfNeeded();
-    if (this.dirtyBytes > this.backgroundThresholdBytes) this.startBackgroundWriteback();
+    if (this.dirtyBytes > this.backgroundThresholdBytes) this.writeback.startBackground();
     if (done !== undefined) this.sim.schedule(Math.ceil(bytes / MEMCPY_BYTES_PER_US), done, null);
   }
 
-  private scheduleFlusher(): void {
-    this.flusherTimer = this.sim.schedule(this.config.dirtyWritebackCentisecs * 10_000, () => this.flusherWake(), undefined);
-  }
-
-  /** The periodic flusher: write back what has been dirty for longer than dirty_expire. */
-  private flusherWake(): void {
-    const expireUs = this.config.dirtyExpireCentisecs * 10_000;
-    for (const f of this.files) {
-      if (f.size > f.submitted && this.sim.now - f.dirtySinceUs >= expireUs) {
-        this.sim.marks.hit("page cache: expired dirty data written back");
-        this.submitWriteback(f, f.size);
-      }
-    }
-    this.startBackgroundWriteback();
-    this.scheduleFlusher();
-  }
-
   /**
-   * Above dirty_background_ratio: write back, oldest dirty file first, until what will still be
-   * dirty once the in-flight writeback lands is below it. With throttled writers, drain all.
+   * A write to a clean inode starts its clock (__mark_inode_dirty: dirtied_when is set only when
+   * the inode was not dirty, so a file written steadily keeps the time of its first write until
+   * the flusher cleans it). The I_SYNC_QUEUED case, a write landing while the flusher holds the
+   * inode, cannot arise here: writeback submission takes no simulated time.
    */
-  private startBackgroundWriteback(): void {
-    const drainAll = this.throttled.length > 0;
-    if (!drainAll && this.dirtyBytes <= this.backgroundThresholdBytes) return;
-    let unsubmitted = 0;
-    for (const f of this.files) unsubmitted += f.size - f.submitted;
-    if (!drainAll && unsubmitted <= this.backgroundThresholdBytes) return;
-    const candidates = this.files.filter((f) => f.size > f.submitted).sort((a, b) => a.dirtySinceUs - b.dirtySinceUs || a.id - b.id);
-    for (const f of candidates) {
-      if (!drainAll && unsubmitted <= this.backgroundThresholdBytes) break;
-      this.sim.marks.hit("page cache: background writeback");
-      unsubmitted -= f.size - f.submitted;
-      this.submitWriteback(f, f.size);
-    }
+  markInodeDirty(file: SimFile): void {
+    file.inodeDirty = true;
+    file.dirtiedWhenUs = this.sim.now;
   }
 
-  /** Submits [submitted, target) to the device in chunks of at most WRITEBACK_CHUNK_BYTES. */
-  private submitWriteback(file: SimFile, target: number): void {
-    const generation = file.generation;
-    for (let from = file.submitted; from < target; ) {
-      const end = Math.min(target, from + WRITEBACK_CHUNK_BYTES);
-      file.device.write(end - from, { fileId: file.id, offset: from }, (err) => this.completeChunk(file, generation, end, err));
-      from = end;
-    }
-    file.submitted = target;
-  }
-
-  private completeChunk(file: SimFile, generation: number, end: number, err: IoError | null): void {
-    if (file.generation !== generation || !this.powered) return;
-    if (err !== null) {
-      // We assume, unlike Linux (which marks the pages clean and reports the error once, through
-      // errseq), that the data stays dirty and a later writeback or fsync tries again.
-      file.submitted = file.durable;
-      this.resolveWaiters(file, err);
-      return;
-    }
-    const newDurable = Math.min(end, file.size);
-    if (newDurable > file.durable) {
-      this.dirtyBytes -= newDurable - file.durable;
-      file.durable = newDurable;
-      if (file.dirtyBytes === 0) file.dirtySinceUs = Infinity;
-    }
-    this.resolveWaiters(file, null);
-    this.releaseThrottled();
-  }
-
-  /** Completes the fsyncs whose range is now durable (all of them, with the error, on failure). */
-  private resolveWaiters(file: SimFile, err: IoError | null): void {
-    const waiters = this.fsyncWaiters.get(file);
-    if (waiters === undefined) return;
-    const remaining = waiters.filter((w) => {
-      if (err === null && Math.min(w.target, file.size) > file.durable) return true;
-      w.done(err);
-      return false;
-    });
-    if (remaining.length === 0) this.fsyncWaiters.delete(file);
-    else this.fsyncWaiters.set(file, remaining);
-  }
-
-  private releaseThrottled(): void {
+  /** Lets throttled writers in, oldest first, while dirty data stays under dirty_ratio. */
+  releaseThrottled(): void {
     while (this.throttled.length > 0) {
       const w = this.throttled[0];
       if (this.dirtyBytes + w.bytes > this.dirtyLimitBytes) break;
