@@ -11,6 +11,13 @@ import { Nic } from "../sim/network/Nic.js";
 import { ACK_WIRE_BYTES, SEGMENT_OVERHEAD_BYTES, TCP_MSS, wireBytesOf } from "../sim/network/Framing.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 import type { LatencyTable } from "../sim/network/Topology.js";
+import { batchBytes, keyBytesOf, recordBytes, sizeOfVarint } from "../sim/nodes/kafka/recordFormat.js";
+import { RecordAccumulator } from "../sim/nodes/kafka/RecordAccumulator.js";
+import { behaviourOf } from "../sim/nodes/kafka/versions.js";
+import { readFileSync } from "node:fs";
+import { loadScenario, formatProblem } from "../scenarios/loader.js";
+import { runScenario } from "../scenarios/runner.js";
+import { logOf } from "../reports/metrics.js";
 
 const NO_JITTER: LatencyTable = {
   sameHost: { baseUs: 5, jitterUs: 0 },
@@ -87,5 +94,84 @@ describe("TCP/IP/Ethernet framing on the NIC", () => {
     const { sender, lastUs } = streamRate("hdd-1gbe", MiB, 10);
     expect(sender.egressBusyUs).toBeCloseTo((10 * 1_113_826) / 125, 6);
     expect(sender.egressBusyUs).toBeLessThan(lastUs);
+  });
+});
+
+describe("records per message format (LegacyRecord v1 before 0.11, DefaultRecord v2 from 0.11)", () => {
+  it("zig-zag varints take 1 byte to ±63, 2 to ±8191, 3 beyond (ByteUtils.sizeOfVarint)", () => {
+    expect([0, 63, -1, -64, 64, 8191, 8192, -8193].map(sizeOfVarint)).toEqual([1, 1, 1, 1, 2, 2, 3, 3]);
+  });
+
+  it("a 1 KiB keyless record costs 1058 bytes in v1 (0.10.2) and 1033 in v2 (0.11+), plus 61 per v2 batch", () => {
+    const r = { keyBytes: -1, valueBytes: 1024, offsetDelta: 0, timestampDeltaMs: 0 };
+    // v1: log overhead 12 (offset, size) + crc 4, magic 1, attributes 1, timestamp 8, key length 4, value length 4.
+    expect(recordBytes(1, r)).toBe(12 + 22 + 1024);
+    // v2: length varint (1031 → 2) + attributes 1, offset delta 1, timestamp delta 1, key length -1 (1),
+    // value length (1024 → 2), value, header count 1.
+    expect(recordBytes(2, r)).toBe(2 + 1 + 1 + 1 + 1 + 2 + 1024 + 1);
+    expect(batchBytes(1, 1, -1, 1024)).toBe(1058);
+    expect(batchBytes(2, 1, -1, 1024)).toBe(61 + 1033);
+    expect(batchBytes(1, 16, -1, 1024)).toBe(16 * 1058);
+    expect(batchBytes(2, 16, -1, 1024)).toBe(61 + 16 * 1033);
+  });
+
+  it("a key adds its bytes (v1) or its bytes and a varint length in place of the null one (v2)", () => {
+    const keyed = { keyBytes: keyBytesOf("key-7"), valueBytes: 1024, offsetDelta: 0, timestampDeltaMs: 0 };
+    expect(keyed.keyBytes).toBe(5);
+    expect(recordBytes(1, keyed)).toBe(1058 + 5);
+    expect(recordBytes(2, keyed)).toBe(1033 + 5);
+  });
+
+  it("v2 records grow a byte once the offset delta passes 63 or the timestamp delta 63 ms", () => {
+    const base = { keyBytes: -1, valueBytes: 10, offsetDelta: 63, timestampDeltaMs: 63 };
+    expect(recordBytes(2, { ...base, offsetDelta: 64 })).toBe(recordBytes(2, base) + 1);
+    expect(recordBytes(2, { ...base, timestampDeltaMs: 64 })).toBe(recordBytes(2, base) + 1);
+    expect(recordBytes(1, { ...base, offsetDelta: 64, timestampDeltaMs: 64 })).toBe(recordBytes(1, base));
+  });
+
+  it("the producer's batches have the release's format: no header and 34 bytes a record in 0.10.2, 61 and varints in 0.11", () => {
+    const v1 = new RecordAccumulator(1, 16_384, 33_554_432, behaviourOf("0.10.2").messageFormat);
+    const v2 = new RecordAccumulator(1, 16_384, 33_554_432, behaviourOf("0.11").messageFormat);
+    for (let i = 0; i < 100; i++) {
+      v1.append(0, 100, 0);
+      v2.append(0, 100, 0);
+    }
+    expect(v1.deques[0].map((b) => [b.count, b.bytes])).toEqual([[100, 100 * 134]]);
+    // v2: 100-byte values are 109 bytes a record (length 2, attributes 1, deltas 1 + 1, null key 1,
+    // value length 2, value 100, headers 1) while the offset delta is below 64, 110 after.
+    expect(v2.deques[0].map((b) => [b.count, b.bytes])).toEqual([[100, 61 + 64 * 109 + 36 * 110]]);
+  });
+
+  it("a batch is full at batch.size by the format's sizes", () => {
+    const v1 = new RecordAccumulator(1, 16_384, 33_554_432, 1);
+    for (let i = 0; i < 20; i++) v1.append(0, 1024, 0);
+    // 15 × 1058 = 15,870 fits 16,384; a 16th would not.
+    expect(v1.deques[0].map((b) => b.count)).toEqual([15, 5]);
+    const v2 = new RecordAccumulator(1, 16_384, 33_554_432, 2);
+    for (let i = 0; i < 20; i++) v2.append(0, 1024, 0);
+    // 61 + 15 × 1033 = 15,556; a 16th record makes 16,589.
+    expect(v2.deques[0].map((b) => b.count)).toEqual([15, 5]);
+    expect(v2.deques[0][0].bytes).toBe(61 + 15 * 1033);
+  });
+
+  it("a broker's log holds what the release's producer wrote: 234 bytes a 200-byte record in 0.10.2, 209 + 61 a batch in 0.11", () => {
+    const logs = (version: string) => {
+      const r = loadScenario(readFileSync("scenarios/steady-state.yaml", "utf8"), "steady-state.yaml", [
+        { key: "kafka.version", value: version },
+        { key: "duration", value: "3s" },
+      ]);
+      if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+      const outcome = runScenario(r.scenario, { seed: 1 });
+      return [0, 1, 2, 3, 4, 5].flatMap((p) => logOf(outcome.world, 1, `orders-${p}`));
+    };
+    const old = logs("0.10.2");
+    const records = old.reduce((s, b) => s + b.count, 0);
+    expect(records).toBeGreaterThan(100);
+    expect(old.reduce((s, b) => s + b.bytes, 0)).toBe(records * 234);
+    const now = logs("0.11");
+    const count = now.reduce((s, b) => s + b.count, 0);
+    expect(count).toBeGreaterThan(100);
+    // At 1,000 records/s over 6 partitions a batch holds a few records within a few ms: 1-byte deltas.
+    expect(now.reduce((s, b) => s + b.bytes, 0)).toBe(now.length * 61 + count * 209);
   });
 });

@@ -20,6 +20,7 @@ import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { KeylessPartitioner, partitionForKey } from "./Partitioner.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
+import { keyBytesOf } from "./recordFormat.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 
 export interface ProducerSpec {
@@ -61,6 +62,7 @@ export class KafkaProducer implements Process {
   private readonly arrivalRng: RandomStream;
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
+  private readonly keyBytes: number[] = [];
   private readonly keyless: KeylessPartitioner;
   private wakeTimer: TimerHandle | null = null;
   private wakeAtUs = Infinity;
@@ -99,7 +101,7 @@ export class KafkaProducer implements Process {
       jitter: spec.behaviour.reconnectBackoffJitter,
       rng: machine.rng("reconnect-backoff"),
     };
-    this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"));
+    this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
     this.leaders = new Array(spec.partitions).fill(-1);
     this.nextSeq = new Array(spec.partitions).fill(0);
     this.lastAckedSeq = new Array(spec.partitions).fill(-1);
@@ -108,6 +110,7 @@ export class KafkaProducer implements Process {
     this.keyRng = machine.rng("keys");
     this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"));
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
+    if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyBytes.push(keyBytesOf(`key-${k}`));
     this.lastDrawnUs = machine.now;
     this.metadataTarget = machine.rng("bootstrap").int(0, spec.brokers.size - 1);
     this.wake(0);
@@ -166,8 +169,9 @@ export class KafkaProducer implements Process {
 
   private addRecord(atUs: number): void {
     const bytes = this.spec.messageBytes;
-    const p = this.spec.keys !== undefined ? this.keyPartitions[this.keyRng.int(0, this.spec.keys - 1)] : this.keyless.next(this.available, this.spec.partitions, bytes);
-    const opened = this.acc.append(p, bytes, atUs);
+    const key = this.spec.keys !== undefined ? this.keyRng.int(0, this.spec.keys - 1) : -1;
+    const p = key >= 0 ? this.keyPartitions[key] : this.keyless.next(this.available, this.spec.partitions, bytes);
+    const opened = this.acc.append(p, bytes, atUs, key >= 0 ? this.keyBytes[key] : -1);
     if (opened === null) {
       // send() blocks up to max.block.ms for buffer space, then throws TimeoutException.
       this.spec.observer.onFail(this.spec.id, this.spec.topic, p, 1, "BUFFER_EXHAUSTED");

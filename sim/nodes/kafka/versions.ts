@@ -21,6 +21,8 @@ export interface Behaviour {
   brokerEpoch: boolean;
   /** KIP-98 (0.11): idempotent producer. */
   idempotence: boolean;
+  /** KIP-98 (0.11, ApiVersion KAFKA_0_11_0_IV2): record batches in message format v2; v1 message sets before. */
+  messageFormat: 1 | 2;
   /** KAFKA-5494 (1.0): idempotence keeps order with up to 5 requests in flight (before: 1). */
   idempotentInFlight5: boolean;
   /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
@@ -93,6 +95,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     fetchLeaderEpoch: at(version, "2.1"),
     brokerEpoch: at(version, "2.4"),
     idempotence: at(version, "0.11"),
+    messageFormat: at(version, "0.11") ? 2 : 1,
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
     keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
