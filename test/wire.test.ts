@@ -14,6 +14,7 @@ import type { LatencyTable } from "../sim/network/Topology.js";
 import { batchBytes, keyBytesOf, recordBytes, sizeOfVarint } from "../sim/nodes/kafka/recordFormat.js";
 import { RecordAccumulator } from "../sim/nodes/kafka/RecordAccumulator.js";
 import { behaviourOf } from "../sim/nodes/kafka/versions.js";
+import { fetchRequestBytes, fetchResponseBytes, fetcherClientId, PRODUCER_CLIENT_ID, produceRequestBytes, produceResponseBytes } from "../sim/nodes/kafka/protocol.js";
 import { readFileSync } from "node:fs";
 import { loadScenario, formatProblem } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
@@ -173,5 +174,45 @@ describe("records per message format (LegacyRecord v1 before 0.11, DefaultRecord
     expect(count).toBeGreaterThan(100);
     // At 1,000 records/s over 6 partitions a batch holds a few records within a few ms: 1-byte deltas.
     expect(now.reduce((s, b) => s + b.bytes, 0)).toBe(now.length * 61 + count * 209);
+  });
+});
+
+describe("Produce and Fetch as their request versions lay them out", () => {
+  const batch = (bytes: number) => ({ baseOffset: -1, count: 1, bytes, leaderEpoch: -1, producerId: -1, baseSequence: -1, producer: "p1", firstIndex: 0 });
+  const six = [0, 1, 2, 3, 4, 5].map((partition) => ({ topic: "orders", partition }));
+
+  it("a produce request is the batch plus 54 bytes in 0.10.2 (v2), 56 in 0.11 (v3: null transactional id), 50 in 3.6 (v9, compact)", () => {
+    // 0.10.2: size 4 + header (2 + 2 + 4 + client id 2 + 10) + acks 2 + timeout 4 + topics 4 + "orders" 2 + 6 + partitions 4 + index 4 + records length 4.
+    const data = [{ topic: "orders", partition: 0, batch: batch(1094) }];
+    expect(produceRequestBytes(behaviourOf("0.10.2"), PRODUCER_CLIENT_ID, data)).toBe(1094 + 54);
+    expect(produceRequestBytes(behaviourOf("0.11"), PRODUCER_CLIENT_ID, data)).toBe(1094 + 56);
+    // 3.6: header + tag buffer 25, transactional id 1, acks + timeout 6, topics 1, name 7, partitions 1,
+    // index 4, records length varint 2, tags 1 + 1 + 1.
+    expect(produceRequestBytes(behaviourOf("3.6"), PRODUCER_CLIENT_ID, data)).toBe(1094 + 50);
+  });
+
+  it("a produce response for one partition is 50 bytes in 0.10.2 (v2) and 57 in 3.6 (v9)", () => {
+    const partitions = [{ topic: "orders", partition: 0, error: "NONE" as const, baseOffset: 0 }];
+    // size 4 + correlation id 4, responses 4, name 8, partitions 4, index 4 + error 2 + base offset 8 + log append time 8, throttle 4.
+    expect(produceResponseBytes(behaviourOf("0.10.2"), partitions)).toBe(50);
+    // + log start offset 8 (v5), record errors and error message (v8), compact lengths and tag buffers.
+    expect(produceResponseBytes(behaviourOf("3.6"), partitions)).toBe(57);
+  });
+
+  it("a follower's fetch of six partitions is 160 bytes in 0.10.2 (v3) and 289 in 3.6 (v15)", () => {
+    const clientId = fetcherClientId(2, 0);
+    expect(clientId).toBe("broker-2-fetcher-0");
+    // size 4 + header 8 + client id 2 + 18, replica id, max wait, min bytes, max bytes 16, topics 4,
+    // name 8, partitions 4, six × (index 4 + fetch offset 8 + max bytes 4).
+    expect(fetchRequestBytes(behaviourOf("0.10.2"), clientId, six)).toBe(160);
+    // header 33, max wait, min and max bytes, isolation, session id and epoch 21, topics 1, topic id 16 +
+    // partitions 1 + tag 1, six × 33, forgotten 1, rack 1, ReplicaState as a tagged field 16.
+    expect(fetchRequestBytes(behaviourOf("3.6"), clientId, six)).toBe(289);
+  });
+
+  it("a fetch response is its batches plus 136 bytes for six partitions in 0.10.2 (v3)", () => {
+    const partitions = six.map((p) => ({ ...p, error: "NONE" as const, highWatermark: 0, logEndOffset: 0, batches: [batch(1000)] }));
+    // size 4 + correlation id 4, throttle 4, topics 4, name 8 + partitions 4, six × (index 4 + error 2 + high watermark 8 + records length 4).
+    expect(fetchResponseBytes(behaviourOf("0.10.2"), partitions)).toBe(6 * 1000 + 136);
   });
 });

@@ -18,7 +18,7 @@ import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { KeylessPartitioner, partitionForKey } from "./Partitioner.js";
-import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
+import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
 import { keyBytesOf } from "./recordFormat.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
@@ -244,7 +244,7 @@ export class KafkaProducer implements Process {
       return { topic: this.spec.topic, partition: b.partition, batch: wire };
     });
     const req: ProduceRequest = { acks: this.acks, timeoutMs: this.requestTimeoutUs / 1000, data };
-    const bytes = HEADER_BYTES + batches.reduce((s, b) => s + b.bytes, 0);
+    const bytes = produceRequestBytes(this.spec.behaviour, PRODUCER_CLIENT_ID, data);
     const c = this.conn(node)!;
     if (this.acks === 0) {
       // acks=0: nothing comes back; the batch is done once written to the socket.

@@ -23,6 +23,13 @@ export interface Behaviour {
   idempotence: boolean;
   /** KIP-98 (0.11, ApiVersion KAFKA_0_11_0_IV2): record batches in message format v2; v1 message sets before. */
   messageFormat: 1 | 2;
+  /**
+   * The newest Produce and Fetch versions of a release, which its clients and brokers use with each
+   * other (validVersions in clients/src/main/resources/common/message/*Request.json from 2.4, the
+   * schema arrays of Protocol.java / ProduceRequest.java / FetchRequest.java before).
+   */
+  produceVersion: number;
+  fetchVersion: number;
   /** KAFKA-5494 (1.0): idempotence keeps order with up to 5 requests in flight (before: 1). */
   idempotentInFlight5: boolean;
   /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
@@ -96,6 +103,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     brokerEpoch: at(version, "2.4"),
     idempotence: at(version, "0.11"),
     messageFormat: at(version, "0.11") ? 2 : 1,
+    produceVersion: at(version, "3.7") ? 10 : at(version, "2.8") ? 9 : at(version, "2.4") ? 8 : at(version, "2.1") ? 7 : at(version, "2.0") ? 6 : at(version, "1.0") ? 5 : at(version, "0.11") ? 3 : 2,
+    fetchVersion: at(version, "3.7") ? 16 : at(version, "3.6") ? 15 : at(version, "2.8") ? 12 : at(version, "2.4") ? 11 : at(version, "2.1") ? 10 : at(version, "2.0") ? 8 : at(version, "1.1") ? 7 : at(version, "1.0") ? 6 : at(version, "0.11") ? 5 : 3,
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
     keylessPartitioner: at(version, "3.6") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
