@@ -9,7 +9,11 @@ import { Host } from "../sim/Host.js";
 import { Network } from "../sim/network/Network.js";
 import { Nic } from "../sim/network/Nic.js";
 import { ACK_WIRE_BYTES, SEGMENT_OVERHEAD_BYTES, TCP_MSS, wireBytesOf } from "../sim/network/Framing.js";
-import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
+import { HARDWARE_PROFILES, NVME_SSD } from "../sim/disk/profiles.js";
+import { BlockDevice } from "../sim/disk/BlockDevice.js";
+import { IO_US_PER_KB, IO_US_PER_REQUEST, NETWORK_US_PER_KB, NETWORK_US_PER_REQUEST, newRequestCpu, RequestPools } from "../sim/nodes/kafka/RequestPools.js";
+import { computeUtilization, formatUtilization } from "../reports/utilization.js";
+import { computeMetrics, logOf } from "../reports/metrics.js";
 import type { LatencyTable } from "../sim/network/Topology.js";
 import { batchBytes, keyBytesOf, recordBytes, sizeOfVarint } from "../sim/nodes/kafka/recordFormat.js";
 import { RecordAccumulator } from "../sim/nodes/kafka/RecordAccumulator.js";
@@ -18,7 +22,6 @@ import { fetchRequestBytes, fetchResponseBytes, fetcherClientId, PRODUCER_CLIENT
 import { readFileSync } from "node:fs";
 import { loadScenario, formatProblem } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
-import { logOf } from "../reports/metrics.js";
 
 const NO_JITTER: LatencyTable = {
   sameHost: { baseUs: 5, jitterUs: 0 },
@@ -215,4 +218,50 @@ describe("Produce and Fetch as their request versions lay them out", () => {
     // size 4 + correlation id 4, throttle 4, topics 4, name 8 + partitions 4, six × (index 4 + error 2 + high watermark 8 + records length 4).
     expect(fetchResponseBytes(behaviourOf("0.10.2"), partitions)).toBe(6 * 1000 + 136);
   });
+});
+
+describe("utilization counters", () => {
+  it("a block device is busy while an operation is in it, overlapping ones counted once (iostat %util)", () => {
+    const sim = new Simulation(1);
+    const ssd = new BlockDevice(sim, "h/disk", NVME_SSD);
+    // Two 1 MB writes submitted together share the bus: 20 µs latency, then 303 µs each at 3.3 GB/s.
+    ssd.write(1_000_000, { fileId: 1, offset: 0 }, () => {});
+    ssd.write(1_000_000, { fileId: 2, offset: 0 }, () => {});
+    sim.run({ untilUs: 10_000 });
+    expect(ssd.busyUs).toBe(20 + 304 + 304);
+    sim.at(20_000, () => ssd.write(1_000_000, { fileId: 1, offset: 1_000_000 }, () => {}), undefined);
+    sim.run({ untilUs: 30_000 });
+    expect(ssd.busyUs).toBe(2 * (20 + 304 + 304) - 304);
+  });
+
+  it("a broker's request pools count busy time per pool, across the processes of a host (restarts)", () => {
+    const cpu = newRequestCpu();
+    new RequestPools(3, 8, cpu).handledAt(0, 1024);
+    expect(cpu).toEqual({ networkThreads: 3, ioThreads: 8, networkBusyUs: Math.ceil(NETWORK_US_PER_REQUEST + NETWORK_US_PER_KB), ioBusyUs: IO_US_PER_REQUEST + IO_US_PER_KB });
+    new RequestPools(3, 8, cpu).handledAt(0, 1024);
+    expect(cpu.ioBusyUs).toBe(2 * (IO_US_PER_REQUEST + IO_US_PER_KB));
+  });
+
+  it("a run names its busiest NIC, disk and request pool: with 1 MB records on 1 GbE it is a broker's ingress, which takes every record once", () => {
+    const r = loadScenario(readFileSync("scenarios/steady-state.yaml", "utf8"), "steady-state.yaml", [
+      { key: "duration", value: "5s" },
+      { key: "cluster.hardware", value: "hdd-1gbe" },
+      { key: "producers.0.rate", value: "50/s" },
+      // A record larger than batch.size gets a batch of its own (RecordAccumulator: max(batch.size, record size)).
+      { key: "producers.0.messageBytes", value: "1000000" },
+    ]);
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+    const outcome = runScenario(r.scenario, { seed: 1 });
+    const u = computeUtilization(outcome);
+    // A leader receives its partitions' records from the producer, a follower the others' from their leaders.
+    expect(u.nic?.name).toMatch(/^broker-\d ingress$/);
+    const nic = outcome.world.network.nics[outcome.world.hostsByName.get(u.nic!.name.split(" ")[0])!.index];
+    expect(nic.bytesIn).toBeGreaterThan(computeMetrics(outcome).acked * 1_000_000);
+    expect(u.nic!.percent).toBeCloseTo((100 * nic.ingressBusyUs) / outcome.simulatedUs, 1);
+    expect(u.nic!.percent).toBeGreaterThan(10);
+    expect(u.nic!.percent).toBeGreaterThan(u.cpu!.percent);
+    expect(u.cpu?.name).toMatch(/^broker-\d (network|io) threads$/);
+    expect(u.disk).not.toBeNull();
+    expect(formatUtilization(u)).toMatch(/^busiest {4}NIC broker-\d ingress [\d.]+%   disk \S+ [\d.]+%   CPU broker-\d \w+ threads [\d.]+%$/);
+  }, 60_000);
 });

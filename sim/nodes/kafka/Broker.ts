@@ -22,7 +22,7 @@ import { LogDirFailureChannel } from "./LogDir.js";
 import { LogManager } from "./LogManager.js";
 import { NodeConnection } from "./NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
-import { RequestPools } from "./RequestPools.js";
+import { RequestPools, type RequestCpu } from "./RequestPools.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
@@ -57,6 +57,8 @@ export interface BrokerSpec {
   expectedBrokers: number;
   hostOf(id: number): Host | undefined;
   observer: KafkaObserver;
+  /** Where the request pools count their busy time, across restarts. */
+  requestCpu?: RequestCpu;
 }
 
 /**
@@ -94,7 +96,7 @@ export class Broker implements Process, RequestHandler {
   ) {
     this.endpoint = new Endpoint(machine, this);
     const c = spec.config;
-    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"));
+    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"), spec.requestCpu);
     const self = this;
     const channel = new LogDirFailureChannel({
       machine,
