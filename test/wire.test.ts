@@ -85,13 +85,14 @@ describe("TCP/IP/Ethernet framing on the NIC", () => {
     expectRate(streamRate("hdd-1gbe", 1000, 10_000).bytesPerSecond, 114_678_899, 1e-4);
   });
 
-  it("the ACKs of a transfer occupy the reverse direction: one 90-byte frame per two segments", () => {
+  it("the ACKs of a transfer occupy the reverse direction: one 90-byte frame per two segments, none for a lone one", () => {
     const { sender, receiver } = streamRate("hdd-1gbe", MiB, 10);
-    // 725 segments a message: 363 ACKs, sent by the receiver, received by the sender.
-    expect(receiver.wireBytesOut).toBe(10 * 363 * 90);
-    expect(sender.wireBytesIn).toBe(10 * 363 * 90);
+    // 725 segments a message: 362 ACKs, sent by the receiver, received by the sender.
+    expect(receiver.wireBytesOut).toBe(10 * 362 * 90);
+    expect(sender.wireBytesIn).toBe(10 * 362 * 90);
     expect(sender.wireBytesOut).toBe(10 * 1_113_826);
     expect(sender.bytesOut).toBe(10 * MiB);
+    expect(streamRate("hdd-1gbe", 1000, 10).receiver.wireBytesOut).toBe(0);
   });
 
   it("the NIC's busy time is its wire bytes at line rate", () => {

@@ -2,13 +2,14 @@
  * What a message of B bytes of TCP payload costs on an Ethernet link: it is cut into
  * ceil(B / MSS) segments, and each segment carries TCP, IPv4 and Ethernet headers and occupies
  * the wire for the preamble and the inter-frame gap too. The receiver answers with pure ACKs in
- * the other direction, one for every second full segment (delayed ACK).
+ * the other direction, one for every second full segment (delayed ACK); the odd segment left over
+ * is acked by the delayed-ACK timer, which in Kafka's request/response traffic mostly finds a
+ * response to ride on, or data behind it to ack together, so it costs no frame of its own.
  *
  * We assume, unrealistically, that every message starts a fresh segment (true with Kafka's
  * TCP_NODELAY when the sender is not window-limited; a window-limited sender would coalesce small
- * messages), that there are no retransmissions, and that each message's own segments are acked
- * on their own (an odd last segment gets its own ACK rather than sharing one with the next
- * message). Everything is arithmetic per message: no packet is an event.
+ * messages) and that there are no retransmissions. Everything is arithmetic per message: no packet
+ * is an event.
  */
 
 /** IEEE 802.3 Ethernet: 1500-byte MTU (the IP packet). */
@@ -51,10 +52,11 @@ export function wireBytesOf(payloadBytes: number): number {
 }
 
 /**
- * Bytes of ACKs the message draws in the reverse direction. Linux acks at once when more than
- * one full-sized segment has arrived unacknowledged (tcp_input.c __tcp_ack_snd_check; RFC 1122
- * 4.2.3.2: at least every second full-sized segment), and the delayed-ACK timer acks a lone one.
+ * Bytes of pure ACKs the message draws in the reverse direction. Linux acks at once when more
+ * than one full-sized segment has arrived unacknowledged (tcp_input.c __tcp_ack_snd_check; RFC
+ * 1122 4.2.3.2: at least every second full-sized segment); a lone segment waits for the
+ * delayed-ACK timer, by when a reply or more data usually carries the ACK.
  */
 export function ackBytesOf(payloadBytes: number): number {
-  return Math.ceil(segmentsOf(payloadBytes) / 2) * ACK_WIRE_BYTES;
+  return Math.floor(segmentsOf(payloadBytes) / 2) * ACK_WIRE_BYTES;
 }
