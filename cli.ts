@@ -18,6 +18,7 @@ import { parseDuration } from "./scenarios/units.js";
 import { formatUs } from "./sim/time.js";
 import { evaluateChecks } from "./reports/checks.js";
 import { formatRunSummary, type RunReport } from "./reports/summary.js";
+import { computeUtilization, formatUtilization } from "./reports/utilization.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -132,7 +133,10 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
     repro,
   };
   if (opts.timeline !== undefined) writeFileSync(opts.timeline, JSON.stringify(buildTimeline(outcome.world)));
-  process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : formatRunSummary(report));
+  const utilization = computeUtilization(outcome);
+  // The busiest-resources line goes just before the traceHash line.
+  const summary = formatRunSummary(report).replace(/^traceHash /m, `${formatUtilization(utilization)}\ntraceHash `);
+  process.stdout.write(opts.json ? JSON.stringify({ ...report, utilization }, null, 2) + "\n" : summary);
   process.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 

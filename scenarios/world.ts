@@ -15,6 +15,7 @@ import { ZkServer } from "../sim/nodes/zookeeper/ZkServer.js";
 import { Broker } from "../sim/nodes/kafka/Broker.js";
 import { KafkaProducer } from "../sim/nodes/kafka/KafkaProducer.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
+import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/RequestPools.js";
 import type { PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
 import { effectiveProducerConfig } from "../sim/nodes/kafka/ProducerConfig.js";
@@ -33,6 +34,8 @@ export interface World {
   brokers: Map<number, Host>;
   brokerConfig: KafkaConfig;
   topicConfig(topic: string): KafkaConfig;
+  /** Per broker id: its request pools' busy time over the run. */
+  requestCpu: Map<number, RequestCpu>;
 }
 
 const STATE_PATH = /^\/brokers\/topics\/([^/]+)\/partitions\/(\d+)\/state$/;
@@ -88,6 +91,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
   const brokerLayouts = scenario.hosts.filter((h) => h.role === "broker");
   const brokers = new Map(brokerLayouts.map((h) => [h.id, hostsByName.get(h.name) as Host]));
   const topics = (doc.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t["replication.factor"] }));
+  const requestCpu = new Map(brokerLayouts.map((h) => [h.id, newRequestCpu()]));
   for (const layout of brokerLayouts) {
     const host = brokers.get(layout.id) as Host;
     host.addListener({ onProcessStart: () => history.onBrokerUp(layout.id), onProcessDown: () => history.onBrokerDown(layout.id) });
@@ -104,6 +108,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
           expectedBrokers: brokerLayouts.length,
           hostOf: (id) => brokers.get(id),
           observer: history,
+          requestCpu: requestCpu.get(layout.id),
         }),
     );
   }
@@ -130,5 +135,5 @@ export function buildWorld(scenario: Scenario, seed: number): World {
         }),
     );
   }
-  return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig };
+  return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig, requestCpu };
 }

@@ -34,25 +34,26 @@ function twoHosts(bytesPerSecond = 125_000_000) {
 }
 
 describe("NIC and network", () => {
-  it("serialization is bytes / bandwidth and messages queue behind each other", () => {
+  it("serialization is wire bytes / bandwidth and messages queue behind each other", () => {
     const nic = new Nic(125_000_000); // 1 GbE: 125 bytes per µs
-    expect(nic.serializationUs(1250)).toBe(10);
-    expect(nic.reserveEgress(0, 1250)).toBe(10);
-    expect(nic.reserveEgress(0, 1250)).toBe(20); // queued behind the first
-    expect(nic.reserveEgress(100, 125)).toBe(101);
+    // 1250 bytes fit one segment: 1250 + 90 bytes of framing = 1340 on the wire, 10.72 µs.
+    expect(nic.serializationUs(1250)).toBe(11);
+    expect(nic.reserveEgress(0, 1250)).toBe(11);
+    expect(nic.reserveEgress(0, 1250)).toBe(22); // queued behind the first: 21.44 µs
+    expect(nic.reserveEgress(100, 125)).toBe(102); // 215 bytes, 1.72 µs
   });
 
   it("a message arrives after egress + propagation + ingress, in order", () => {
     const { sim, a, b, net, received } = twoHosts();
     const s = net.connect(a, b);
-    s.send("m1", 12_500); // 100 µs on the wire at 1 GbE
-    s.send("m2", 125); // 1 µs, but queued behind m1
+    s.send("m1", 12_500); // 9 segments: 12,500 + 9 × 90 = 13,310 wire bytes, 106.48 µs at 1 GbE
+    s.send("m2", 125); // 215 wire bytes, 1.72 µs, but queued behind m1
     sim.run({ untilUs: 10_000 });
-    // m1: egress 0→100, cross-rack 150 → arrives 250, ingress 250→350.
-    // m2: egress 100→101, arrives 251, ingress waits for m1: 350→351.
+    // m1: egress 0→106.48 (107), cross-rack 150 → arrives 257, ingress 257→363.48 (364).
+    // m2: egress 106.48→108.2 (109), arrives 259, ingress waits for m1: 363.48→365.2 (366).
     expect(received).toEqual([
-      { at: 350, msg: "m1" },
-      { at: 351, msg: "m2" },
+      { at: 364, msg: "m1" },
+      { at: 366, msg: "m2" },
     ]);
   });
 

@@ -53,6 +53,9 @@ export class BlockDevice {
   bytesRead = 0;
   bytesWritten = 0;
   operations = 0;
+  /** Time with at least one operation in the device, queued ones included (iostat's %util, io_ticks), µs. */
+  busyUs = 0;
+  private busyUntilUs = 0;
   private channelFreeAtUs: Float64Array;
   private busFreeAtUs = 0;
   private lastStartUs = -Infinity;
@@ -100,6 +103,9 @@ export class BlockDevice {
       this.busFreeAtUs = doneAt;
     }
     this.channelFreeAtUs[channel] = doneAt;
+    // Operations start at a non-decreasing `now`, so extending the busy interval keeps a union.
+    if (doneAt > Math.max(now, this.busyUntilUs)) this.busyUs += doneAt - Math.max(now, this.busyUntilUs);
+    if (doneAt > this.busyUntilUs) this.busyUntilUs = doneAt;
     this.lastFileId = at.fileId;
     this.lastEndOffset = at.offset + bytes;
     if (this.failed) {
@@ -117,5 +123,7 @@ export class BlockDevice {
     this.channelFreeAtUs.fill(this.sim.now);
     this.busFreeAtUs = this.sim.now;
     this.lastFileId = -1;
+    if (this.busyUntilUs > this.sim.now) this.busyUs -= this.busyUntilUs - this.sim.now;
+    this.busyUntilUs = Math.min(this.busyUntilUs, this.sim.now);
   }
 }

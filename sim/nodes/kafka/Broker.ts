@@ -22,10 +22,14 @@ import { LogDirFailureChannel } from "./LogDir.js";
 import { LogManager } from "./LogManager.js";
 import { NodeConnection } from "./NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
-import { RequestPools } from "./RequestPools.js";
+import { RequestPools, type RequestCpu } from "./RequestPools.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
+  fetchResponseBytes,
+  PRODUCER_CLIENT_ID,
+  produceRequestBytes,
+  produceResponseBytes,
   type AlterIsrRequest,
   LOG_DIR_EVENT_PATH,
   type ControlledShutdownRequest,
@@ -53,6 +57,8 @@ export interface BrokerSpec {
   expectedBrokers: number;
   hostOf(id: number): Host | undefined;
   observer: KafkaObserver;
+  /** Where the request pools count their busy time, across restarts. */
+  requestCpu?: RequestCpu;
 }
 
 /**
@@ -90,7 +96,7 @@ export class Broker implements Process, RequestHandler {
   ) {
     this.endpoint = new Endpoint(machine, this);
     const c = spec.config;
-    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"));
+    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"), spec.requestCpu);
     const self = this;
     const channel = new LogDirFailureChannel({
       machine,
@@ -261,7 +267,7 @@ export class Broker implements Process, RequestHandler {
     if (q.busy || q.queue.length === 0) return;
     q.busy = true;
     const req = q.queue.shift()!;
-    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req));
+    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
     this.machine.setTimer(doneAt - this.machine.now, () =>
       this.handle(socket, req, () => {
         q.busy = false;
@@ -288,16 +294,9 @@ export class Broker implements Process, RequestHandler {
     }
     switch (req.api) {
       case "Produce":
-        return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, HEADER_BYTES + 16 * res.partitions.length));
+        return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, produceResponseBytes(this.spec.behaviour, res.partitions)));
       case "Fetch":
-        return this.rm.handleFetch(req.body as FetchRequest, (res) => {
-          let bytes = HEADER_BYTES;
-          for (const p of res.partitions) {
-            bytes += 32;
-            for (const b of p.batches) bytes += b.bytes;
-          }
-          reply(res, bytes);
-        });
+        return this.rm.handleFetch(req.body as FetchRequest, (res) => reply(res, fetchResponseBytes(this.spec.behaviour, res.partitions)));
       case "OffsetsForLeaderEpoch":
         return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
       case "Metadata":
@@ -403,9 +402,7 @@ export class Broker implements Process, RequestHandler {
   }
 }
 
-function requestBytes(req: Request): number {
-  if (req.api !== "Produce") return HEADER_BYTES;
-  let bytes = HEADER_BYTES;
-  for (const d of (req.body as ProduceRequest).data) bytes += d.batch.bytes;
-  return bytes;
+/** What the request pools charge for: a produce request's size as its producer sent it (client id as Kafka's default). */
+function requestBytes(req: Request, behaviour: Behaviour): number {
+  return req.api === "Produce" ? produceRequestBytes(behaviour, PRODUCER_CLIENT_ID, (req.body as ProduceRequest).data) : HEADER_BYTES;
 }

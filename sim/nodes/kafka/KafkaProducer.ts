@@ -19,9 +19,9 @@ import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
-import { BATCH_HEADER_BYTES } from "./Log.js";
-import { HEADER_BYTES, INVALIDATES_METADATA, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
+import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
+import { keyBytesOf } from "./recordFormat.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 
 /**
@@ -72,6 +72,7 @@ export class KafkaProducer implements Process {
   private readonly app: ProducerApplication;
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
+  private readonly keyBytes: number[] = [];
   private readonly keyless: KeylessPartitioner;
   private readonly load: PartitionLoad;
   private readonly availabilityTimeoutUs: number;
@@ -117,7 +118,7 @@ export class KafkaProducer implements Process {
       jitter: spec.behaviour.reconnectBackoffJitter,
       rng: machine.rng("reconnect-backoff"),
     };
-    this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"));
+    this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
     this.leaders = new Array(spec.partitions).fill(-1);
     this.nextSeq = new Array(spec.partitions).fill(0);
     this.lastAckedSeq = new Array(spec.partitions).fill(-1);
@@ -137,6 +138,7 @@ export class KafkaProducer implements Process {
       },
     };
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
+    if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyBytes.push(keyBytesOf(`key-${k}`));
     this.metadataTarget = machine.rng("bootstrap").int(0, spec.brokers.size - 1);
     this.wake(0);
   }
@@ -178,17 +180,20 @@ export class KafkaProducer implements Process {
 
   private addRecord(atUs: number): SendOutcome {
     const bytes = this.spec.messageBytes;
-    const keyed = this.spec.keys !== undefined;
-    let p = keyed ? this.keyPartitions[this.keyRng.int(0, this.spec.keys! - 1)] : this.keyless.next(this.available, this.spec.partitions, this.load);
+    const key = this.spec.keys !== undefined ? this.keyRng.int(0, this.spec.keys - 1) : -1;
+    const keyed = key >= 0;
+    let p = keyed ? this.keyPartitions[key] : this.keyless.next(this.available, this.spec.partitions, this.load);
     if (!keyed && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
       // KIP-480 (KafkaProducer.doSend, append with abortOnNewBatch): the record that would open a
       // new batch moves the sticky partition (StickyPartitionCache.nextPartition) and goes there.
       this.keyless.onNewBatch(p, this.available, this.spec.partitions);
       p = this.keyless.next(this.available, this.spec.partitions, this.load);
     }
-    const opened = this.acc.append(p, bytes, atUs);
+    const buffered = this.acc.bufferedBytes;
+    const opened = this.acc.append(p, bytes, atUs, keyed ? this.keyBytes[key] : -1);
     if (opened === null) return "no-memory";
-    if (!keyed) this.keyless.onAppended(p, this.acc.recordBytes(bytes) + (opened ? BATCH_HEADER_BYTES : 0), this.available, this.spec.partitions, this.load);
+    // BuiltInPartitioner counts the batch's estimated growth: the header when the record opened it.
+    if (!keyed) this.keyless.onAppended(p, this.acc.bufferedBytes - buffered + (opened ? this.acc.batchHeaderBytes : 0), this.available, this.spec.partitions, this.load);
     return "appended";
   }
 
@@ -288,7 +293,7 @@ export class KafkaProducer implements Process {
       return { topic: this.spec.topic, partition: b.partition, batch: wire };
     });
     const req: ProduceRequest = { acks: this.acks, timeoutMs: this.requestTimeoutUs / 1000, data };
-    const bytes = HEADER_BYTES + batches.reduce((s, b) => s + b.bytes, 0);
+    const bytes = produceRequestBytes(this.spec.behaviour, PRODUCER_CLIENT_ID, data);
     const c = this.conn(node)!;
     if (this.acks === 0) {
       // acks=0: nothing comes back; the batch is done once written to the socket.

@@ -29,6 +29,7 @@ export { readSegments } from "./LogLoader.js";
 export interface RecordBatch {
   baseOffset: number;
   count: number;
+  /** Its size on the wire and on disk, in the message format of the release (recordFormat.ts). */
   bytes: number;
   leaderEpoch: number;
   /** -1 for a producer without idempotence. */
@@ -38,10 +39,6 @@ export interface RecordBatch {
   producer: string;
   firstIndex: number;
 }
-
-/** Bytes of a batch header (RecordBatch v2: 61 bytes) plus per-record overhead. */
-export const BATCH_HEADER_BYTES = 61;
-export const RECORD_OVERHEAD_BYTES = 8;
 
 interface ProducerEntry {
   lastSeq: number;

@@ -3,7 +3,7 @@
  * batch while it has room under batch.size; a batch is ready to send when it is full, has waited
  * linger.ms, or is a retry whose retry.backoff.ms has passed. buffer.memory bounds the bytes held.
  */
-import { BATCH_HEADER_BYTES, RECORD_OVERHEAD_BYTES } from "./Log.js";
+import { batchOverheadBytes, recordBytes, type MessageFormat } from "./recordFormat.js";
 
 export interface ProducerBatch {
   partition: number;
@@ -25,35 +25,46 @@ export class RecordAccumulator {
   readonly deques: ProducerBatch[][];
   private readonly nextIndex: number[];
   bufferedBytes = 0;
+  readonly batchHeaderBytes: number;
+  /** The key size of the last record, to size the next one before it exists. */
+  private lastKeyBytes = -1;
 
   constructor(
     partitions: number,
     readonly batchSize: number,
     private readonly bufferMemory: number,
+    private readonly format: MessageFormat = 2,
   ) {
+    this.batchHeaderBytes = batchOverheadBytes(format);
     this.deques = Array.from({ length: partitions }, () => []);
     this.nextIndex = new Array(partitions).fill(0);
   }
 
-  recordBytes(valueBytes: number): number {
-    return valueBytes + RECORD_OVERHEAD_BYTES;
+  /** A record's bytes in the batch (recordFormat.ts); v2 sizes depend on the deltas from the batch's first record. */
+  recordBytes(valueBytes: number, keyBytes = this.lastKeyBytes, offsetDelta = 0, timestampDeltaMs = 0): number {
+    return recordBytes(this.format, { keyBytes, valueBytes, offsetDelta, timestampDeltaMs });
   }
 
-  /** Appends a record; returns null when buffer.memory is exhausted, else whether a new batch was opened. */
-  append(partition: number, valueBytes: number, nowUs: number): boolean | null {
-    const size = this.recordBytes(valueBytes);
-    if (this.bufferedBytes + size > this.bufferMemory) return null;
-    this.bufferedBytes += size;
+  /** Appends a record (keyBytes -1: no key); returns null when buffer.memory is exhausted, else whether a new batch was opened. */
+  append(partition: number, valueBytes: number, nowUs: number, keyBytes = -1): boolean | null {
+    this.lastKeyBytes = keyBytes;
     const dq = this.deques[partition];
     const last = dq[dq.length - 1];
+    const open = last !== undefined && !last.sentOnce && last.attempts === 0;
+    // MemoryRecordsBuilder.hasRoomFor (0.11+): the next offset delta and the timestamp (ms) delta from the batch's first record.
+    const joined = open ? this.recordBytes(valueBytes, keyBytes, last.count, Math.floor(nowUs / 1000) - Math.floor(last.arrivals[0] / 1000)) : 0;
+    const joins = open && last.bytes + joined <= this.batchSize;
+    const size = joins ? joined : this.recordBytes(valueBytes, keyBytes);
+    if (this.bufferedBytes + size > this.bufferMemory) return null;
+    this.bufferedBytes += size;
     const index = this.nextIndex[partition]++;
-    if (last !== undefined && !last.sentOnce && last.attempts === 0 && last.bytes + size <= this.batchSize) {
+    if (joins) {
       last.count++;
       last.bytes += size;
       last.arrivals.push(nowUs);
       return false;
     }
-    dq.push({ partition, firstIndex: index, count: 1, bytes: BATCH_HEADER_BYTES + size, arrivals: [nowUs], createdUs: nowUs, attempts: 0, retryAtUs: 0, baseSequence: -1, producerId: -1, sentOnce: false });
+    dq.push({ partition, firstIndex: index, count: 1, bytes: this.batchHeaderBytes + size, arrivals: [nowUs], createdUs: nowUs, attempts: 0, retryAtUs: 0, baseSequence: -1, producerId: -1, sentOnce: false });
     return true;
   }
 
@@ -81,7 +92,7 @@ export class RecordAccumulator {
     const dq = this.deques[partition];
     const last = dq[dq.length - 1];
     const size = this.recordBytes(valueBytes);
-    if (last === undefined || last.sentOnce) return Math.max(1, Math.floor((this.batchSize - BATCH_HEADER_BYTES) / size));
+    if (last === undefined || last.sentOnce) return Math.max(1, Math.floor((this.batchSize - this.batchHeaderBytes) / size));
     return Math.max(1, Math.floor((this.batchSize - last.bytes) / size) + 1);
   }
 
@@ -90,7 +101,7 @@ export class RecordAccumulator {
     const first = this.deques[partition][0];
     if (first === undefined) return Infinity;
     if (first.attempts > 0) return first.retryAtUs;
-    const full = this.deques[partition].length > 1 || first.bytes + this.recordBytes(valueBytes) > this.batchSize;
+    const full = this.deques[partition].length > 1 || first.bytes + this.recordBytes(valueBytes, this.lastKeyBytes, first.count) > this.batchSize;
     return full ? 0 : first.createdUs + lingerUs;
   }
 
@@ -107,6 +118,6 @@ export class RecordAccumulator {
   }
 
   release(b: ProducerBatch): void {
-    this.bufferedBytes -= b.bytes - BATCH_HEADER_BYTES;
+    this.bufferedBytes -= b.bytes - this.batchHeaderBytes;
   }
 }

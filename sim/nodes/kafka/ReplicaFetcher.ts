@@ -20,6 +20,8 @@ import type { Partition } from "./Partition.js";
 import type { Behaviour } from "./versions.js";
 import {
   HEADER_BYTES,
+  fetchRequestBytes,
+  fetcherClientId,
   UNDEFINED_EPOCH,
   UNDEFINED_OFFSET,
   type EpochEndOffset,
@@ -58,6 +60,8 @@ export class ReplicaFetcher {
   private readonly conn: NodeConnection;
   private busy = false;
   private stopped = false;
+  /** The fetcher's index only changes a digit of the id: number it 0. */
+  private readonly clientId: string;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -67,6 +71,7 @@ export class ReplicaFetcher {
     private readonly host: FetcherHost,
   ) {
     this.conn = new NodeConnection(endpoint, leaderHost, s.socketTimeoutUs);
+    this.clientId = fetcherClientId(s.brokerId, 0);
   }
 
   get size(): number {
@@ -174,7 +179,7 @@ export class ReplicaFetcher {
         currentLeaderEpoch: this.s.behaviour.fetchLeaderEpoch ? t.partition.leaderEpoch : -1,
       })),
     };
-    this.conn.send<FetchResponse>("Fetch", req, HEADER_BYTES + 32 * parts.length, (res) => {
+    this.conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(this.s.behaviour, this.clientId, req.partitions), (res) => {
       if (res === null) return this.done(true);
       const apply = (i: number, backoff: boolean): void => {
         if (this.stopped || !this.endpoint.machine.host.alive) return;

@@ -1,9 +1,14 @@
 /**
  * Kafka's requests and responses, by their API names and error codes (org.apache.kafka.common
- * .protocol.ApiKeys / Errors). Only the fields the simulation acts on are carried; sizes are
- * estimated from the records plus a fixed header, since the wire format is not simulated.
+ * .protocol.ApiKeys / Errors). Only the fields the simulation acts on are carried. Produce and
+ * Fetch, which carry the data, are sized field by field as the release's request version lays them
+ * out; the control-plane requests by a fixed estimate plus a figure per entry.
+ *
+ * We assume, unrealistically, that every follower fetch is a full one: from Fetch v7 (1.1, KIP-227)
+ * an incremental fetch session leaves out the partitions whose state did not change.
  */
 import type { RecordBatch } from "./Log.js";
+import type { Behaviour } from "./versions.js";
 
 export type ApiKey =
   | "Produce"
@@ -59,8 +64,154 @@ export const RETRIABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 /** Errors after which the producer refreshes its metadata. */
 export const INVALIDATES_METADATA: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_OR_PARTITION", "LEADER_NOT_AVAILABLE", "NETWORK_EXCEPTION", "KAFKA_STORAGE_ERROR"]);
 
+/** Control-plane requests and responses (not Produce or Fetch): header and fixed fields, a rough estimate. */
 export const HEADER_BYTES = 64;
 export const PARTITION_STATE_BYTES = 48;
+
+/** The int32 size that frames every request and response on the socket (NetworkSend / NetworkReceive). */
+export const SIZE_PREFIX_BYTES = 4;
+/** ProducerConfig: a producer without client.id is "producer-<n>", n counting from 1 in its JVM. */
+export const PRODUCER_CLIENT_ID = "producer-1";
+
+/** ReplicaFetcherThread (2.4): the fetcher's NetworkClient is `broker-<id>-fetcher-<n>`. */
+export function fetcherClientId(brokerId: number, fetcherId: number): string {
+  return `broker-${brokerId}-fetcher-${fetcherId}`;
+}
+
+/** Produce is flexible (KIP-482 compact encodings, tagged fields) from v9, Fetch from v12. */
+const PRODUCE_FLEXIBLE = 9;
+const FETCH_FLEXIBLE = 12;
+
+/** The size prefix plus RequestHeader v1 (api key 2, version 2, correlation id 4, client id int16 + bytes), v2 adds a tag buffer. */
+function requestHeaderBytes(clientId: string, flexible: boolean): number {
+  return SIZE_PREFIX_BYTES + 2 + 2 + 4 + 2 + asciiBytes(clientId) + (flexible ? 1 : 0);
+}
+
+/** The size prefix plus ResponseHeader v0 (correlation id 4); v1 adds a tag buffer. */
+function responseHeaderBytes(flexible: boolean): number {
+  return SIZE_PREFIX_BYTES + 4 + (flexible ? 1 : 0);
+}
+
+/** Topic names, client ids and the like here are ASCII. */
+function asciiBytes(s: string): number {
+  return s.length;
+}
+
+/** ByteUtils.sizeOfUnsignedVarint, for compact lengths (length + 1) and tag counts. */
+function uvarint(n: number): number {
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+}
+
+/** Array or bytes length: int32, or a compact unsigned varint of length + 1. */
+function lengthBytes(n: number, flexible: boolean): number {
+  return flexible ? uvarint(n + 1) : 4;
+}
+
+/** A non-null string: int16 length, or a compact varint of length + 1. */
+function stringBytes(s: string, flexible: boolean): number {
+  return (flexible ? uvarint(s.length + 1) : 2) + asciiBytes(s);
+}
+
+/** An empty tag buffer in a flexible version: one varint 0. */
+function tags(flexible: boolean): number {
+  return flexible ? 1 : 0;
+}
+
+/**
+ * Topics a partition list spans, counted by runs of one name (requests group partitions by topic
+ * and the simulation lists them that way), with the bytes of the topics' names or ids.
+ */
+function topicsOf(items: ReadonlyArray<{ topic: string }>, topicIds: boolean, flexible: boolean): { topics: number; nameBytes: number } {
+  let topics = 0;
+  let nameBytes = 0;
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0 && items[i].topic === items[i - 1].topic) continue;
+    topics++;
+    // Fetch v13 (3.1, KIP-516) names a topic by its 16-byte UUID; its partition array's length follows.
+    nameBytes += (topicIds ? 16 : stringBytes(items[i].topic, flexible)) + lengthBytes(0, flexible) + tags(flexible);
+  }
+  return { topics, nameBytes };
+}
+
+/** Bytes of a batch list as a `records` field: its length, then the batches. */
+function recordsBytes(batches: readonly RecordBatch[], flexible: boolean): number {
+  let bytes = 0;
+  for (const b of batches) bytes += b.bytes;
+  return lengthBytes(bytes, flexible) + bytes;
+}
+
+/**
+ * ProduceRequest (ProduceRequest.json; Protocol.java before 0.11): transactional id (v3+, null),
+ * acks int16, timeout int32, then per topic its name and per partition its index and records.
+ */
+export function produceRequestBytes(b: Behaviour, clientId: string, data: readonly ProducePartitionData[]): number {
+  const v = b.produceVersion;
+  const flex = v >= PRODUCE_FLEXIBLE;
+  const topics = topicsOf(data, false, flex);
+  let bytes = requestHeaderBytes(clientId, flex) + (v >= 3 ? (flex ? 1 : 2) : 0) + 2 + 4 + lengthBytes(topics.topics, flex) + topics.nameBytes;
+  for (const d of data) bytes += 4 + lengthBytes(d.batch.bytes, flex) + d.batch.bytes + tags(flex);
+  return bytes + tags(flex);
+}
+
+/**
+ * ProduceResponse: per partition index int32, error int16, base offset int64, log append time
+ * int64 (v2+), log start offset int64 (v5+), record errors (empty) and error message (null) (v8+);
+ * throttle time int32 (v1+).
+ */
+export function produceResponseBytes(b: Behaviour, partitions: readonly ProducePartitionResponse[]): number {
+  const v = b.produceVersion;
+  const flex = v >= PRODUCE_FLEXIBLE;
+  const topics = topicsOf(partitions, false, flex);
+  const perPartition = 4 + 2 + 8 + (v >= 2 ? 8 : 0) + (v >= 5 ? 8 : 0) + (v >= 8 ? lengthBytes(0, flex) + (flex ? 1 : 2) : 0) + tags(flex);
+  return responseHeaderBytes(flex) + lengthBytes(topics.topics, flex) + topics.nameBytes + perPartition * partitions.length + (v >= 1 ? 4 : 0) + tags(flex);
+}
+
+/**
+ * FetchRequest: replica id int32 (to v14; a tagged ReplicaState of id and epoch from v15, KIP-903),
+ * max wait, min bytes int32, max bytes int32 (v3+), isolation level int8 (v4+), session id and
+ * epoch int32 (v7+); per partition index int32, current leader epoch int32 (v9+), fetch offset
+ * int64, last fetched epoch int32 (v12+), log start offset int64 (v5+), max bytes int32; forgotten
+ * topics (v7+, empty), rack id (v11+, empty).
+ */
+export function fetchRequestBytes(b: Behaviour, clientId: string, partitions: ReadonlyArray<{ topic: string }>): number {
+  const v = b.fetchVersion;
+  const flex = v >= FETCH_FLEXIBLE;
+  const topics = topicsOf(partitions, v >= 13, flex);
+  const perPartition = 4 + (v >= 9 ? 4 : 0) + 8 + (v >= 12 ? 4 : 0) + (v >= 5 ? 8 : 0) + 4 + tags(flex);
+  // ReplicaState as a tagged field: count, tag, size, then id int32 + epoch int64 + its own tag buffer.
+  const topLevelTags = !flex ? 0 : v >= 15 ? 1 + 1 + 1 + 4 + 8 + 1 : 1;
+  return (
+    requestHeaderBytes(clientId, flex) +
+    (v <= 14 ? 4 : 0) +
+    4 +
+    4 +
+    (v >= 3 ? 4 : 0) +
+    (v >= 4 ? 1 : 0) +
+    (v >= 7 ? 8 : 0) +
+    lengthBytes(topics.topics, flex) +
+    topics.nameBytes +
+    perPartition * partitions.length +
+    (v >= 7 ? lengthBytes(0, flex) : 0) +
+    (v >= 11 ? stringBytes("", flex) : 0) +
+    topLevelTags
+  );
+}
+
+/**
+ * FetchResponse: throttle time int32 (v1+), error int16 and session id int32 (v7+); per partition
+ * index int32, error int16, high watermark int64, last stable offset int64 (v4+), log start offset
+ * int64 (v5+), aborted transactions (v4+, null for a follower), preferred read replica int32
+ * (v11+), then the records.
+ */
+export function fetchResponseBytes(b: Behaviour, partitions: readonly FetchPartitionResponse[]): number {
+  const v = b.fetchVersion;
+  const flex = v >= FETCH_FLEXIBLE;
+  const topics = topicsOf(partitions, v >= 13, flex);
+  let bytes = responseHeaderBytes(flex) + (v >= 1 ? 4 : 0) + (v >= 7 ? 6 : 0) + lengthBytes(topics.topics, flex) + topics.nameBytes + tags(flex);
+  const perPartition = 4 + 2 + 8 + (v >= 4 ? 8 : 0) + (v >= 5 ? 8 : 0) + (v >= 4 ? (flex ? 1 : 4) : 0) + (v >= 11 ? 4 : 0) + tags(flex);
+  for (const p of partitions) bytes += perPartition + recordsBytes(p.batches, flex);
+  return bytes;
+}
 
 export interface Request<B = unknown> {
   api: ApiKey;

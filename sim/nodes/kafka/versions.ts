@@ -26,6 +26,11 @@ export interface Behaviour {
   brokerEpoch: boolean;
   /** KIP-98 (0.11): idempotent producer. */
   idempotence: boolean;
+  /** KIP-98 (0.11, ApiVersion KAFKA_0_11_0_IV2): record batches in message format v2; v1 message sets before. */
+  messageFormat: 1 | 2;
+  /** The Produce and Fetch versions a release's clients and brokers use with each other: the newest they have. */
+  produceVersion: number;
+  fetchVersion: number;
   /** KAFKA-5494 (1.0): idempotence keeps order with up to 5 requests in flight (before: 1). */
   idempotentInFlight5: boolean;
   /**
@@ -104,6 +109,26 @@ export interface Behaviour {
   cleanShutdownMarkerDeletedFirst: boolean;
 }
 
+/**
+ * The newest Produce and Fetch versions from each release on (validVersions in
+ * clients/src/main/resources/common/message/*Request.json from 2.2; the schema arrays of
+ * Protocol.java before 1.0, of ProduceRequest.java / FetchRequest.java in 1.0 - 2.1), checked at
+ * every x.y.0 tag. Keyed by release number so that releases added to the table fall in place.
+ */
+const PRODUCE_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.7", 10], ["2.8", 9], ["2.4", 8], ["2.1", 7], ["2.0", 6], ["1.0", 5], ["0.11", 3], ["0.10", 2]];
+const FETCH_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.7", 16], ["3.5", 15], ["3.1", 13], ["2.7", 12], ["2.3", 11], ["2.1", 10], ["2.0", 8], ["1.1", 7], ["1.0", 6], ["0.11", 5], ["0.10", 3]];
+
+/** "0.10.2" -> 10, "2.4" -> 204: major and minor, enough to order releases. */
+function releaseNumber(version: string): number {
+  const [major, minor] = version.split(".").map(Number);
+  return major * 100 + minor;
+}
+
+function newestApiVersion(table: ReadonlyArray<readonly [string, number]>, version: string): number {
+  for (const [since, v] of table) if (releaseNumber(version) >= releaseNumber(since)) return v;
+  return table[table.length - 1][1];
+}
+
 export function behaviourOf(version: KafkaVersion): Behaviour {
   return {
     leaderEpochTruncation: at(version, "0.11"),
@@ -111,6 +136,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     fetchLeaderEpoch: at(version, "2.1"),
     brokerEpoch: at(version, "2.2"),
     idempotence: at(version, "0.11"),
+    messageFormat: at(version, "0.11") ? 2 : 1,
+    produceVersion: newestApiVersion(PRODUCE_VERSIONS, version),
+    fetchVersion: newestApiVersion(FETCH_VERSIONS, version),
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
     idempotentEpochBump: at(version, "2.5"),
