@@ -63,7 +63,7 @@ export function formatRunSummary(r: RunReport): string {
   if (Object.keys(m.errors).length > 0) lines.push(`errors     ${Object.entries(m.errors).map(([k, v]) => `${k} ${n(v)}`).join("   ")}`);
   for (const v of r.violations) lines.push(`VIOLATION  ${v}`);
   for (const c of r.checks) {
-    const status = c.note !== undefined ? "skip" : c.ok ? "pass" : "FAIL";
+    const status = c.ok ? "pass" : "FAIL";
     lines.push(`check      ${status}  ${c.name} ${c.expected}${c.actual === null ? "" : ` (actual ${c.actual})`}${c.note ? ` — ${c.note}` : ""}`);
   }
   lines.push(`traceHash  ${r.traceHash}`, `repro      ${r.repro}`, r.ok ? "result     ok" : "result     FAILED: an expect check did not hold");
