@@ -185,12 +185,12 @@ describe("produceStallMs", () => {
 
   it("runs to the end of the run for records never finished, and counts acks=0 writes as progress", () => {
     const { h, at } = history();
-    at(1_000);
-    h.onSentWithoutAck("p1", "t", 0, 0, 1, 10, [0]);
     at(2_000);
-    h.onSend("p1", "t", 0, 1, 1, 10);
+    h.onSend("p1", "t", 0, 1, 1, 10); // never finished
+    at(5_000);
+    h.onSentWithoutAck("p1", "t", 0, 0, 1, 10, [0]); // waiting since 0: progress at 5 ms
     const s = produceStalls(h, 50_000).get("p1/t-0")!;
-    expect([s.fromUs, s.toUs, s.ms]).toEqual([2_000, 50_000, 48]);
+    expect([s.fromUs, s.toUs, s.ms]).toEqual([5_000, 50_000, 45]);
   });
 
   it("of a leader crash: from the crash until a new leader acknowledges", () => {
