@@ -27,7 +27,7 @@ const perSec = (x: number | null, unit: string): string => (x === null ? `- ${un
 function readLine(p: Metrics["partitions"][number]): string {
   const r = p.readFrom;
   const who = r.broker < 0 ? "no replica" : `broker-${r.broker}`;
-  return `  ${p.key.padEnd(12)} ${who} (${r.basis}${p.finalLeader >= 0 && r.basis !== "final leader" ? `; final leader ${p.finalLeader} is down` : ""}) below offset ${n(r.readableEnd)}`;
+  return `  ${p.key.padEnd(12)} ${who} (${r.basis}${p.finalLeader >= 0 ? `; final leader ${p.finalLeader} is down` : "; no leader at the end"}) below offset ${n(r.readableEnd)}`;
 }
 
 function partitionLine(p: Metrics["partitions"][number]): string {
