@@ -19,7 +19,8 @@
  * first send and no later than any newer record of the same partition (records get their index
  * in creation order, RecordAccumulator.append), else at its end: so when records failed, the
  * stall is a lower bound, and `inferredStarts` says how many records' starts were bounded.
- * BUFFER_EXHAUSTED failures never entered the accumulator (send() threw) and do not wait.
+ * Records whose send() threw (BUFFER_EXHAUSTED, or after blocking max.block.ms; no partition)
+ * never entered the accumulator and do not wait here.
  */
 import type { BatchEvent, KafkaHistory } from "../sim/nodes/kafka/History.js";
 
@@ -42,7 +43,8 @@ interface PerKey {
   fails: BatchEvent[];
 }
 
-const NO_INDEX_ERRORS = new Set(["BUFFER_EXHAUSTED"]);
+/** Failures of records that never joined the accumulator: send() threw (buffer.memory exhausted, max.block.ms). */
+const NO_INDEX_ERRORS = new Set(["BUFFER_EXHAUSTED", "TIMEOUT (max.block.ms)"]);
 
 /** The longest stall of each (producer, partition) pair, keyed `producer/topic-partition`. */
 export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, ProduceStall> {
@@ -56,7 +58,7 @@ export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, Pr
   for (const a of h.acks) of(a.producer, a.topic, a.partition).done.push(a);
   for (const w of h.writtenWithoutAck) of(w.producer, w.topic, w.partition).done.push(w);
   for (const s of h.sends) of(s.producer, s.topic, s.partition).sends.push(s);
-  for (const f of h.fails) if (!NO_INDEX_ERRORS.has(f.error ?? "")) of(f.producer, f.topic, f.partition).fails.push(f);
+  for (const f of h.fails) if (f.partition >= 0 && !NO_INDEX_ERRORS.has(f.error ?? "")) of(f.producer, f.topic, f.partition).fails.push(f);
   const out = new Map<string, ProduceStall>();
   for (const k of [...keys.keys()].sort()) out.set(k, stallOf(keys.get(k)!, runEndUs));
   return out;

@@ -179,6 +179,7 @@ describe("produceStallMs", () => {
     h.onFail("p1", "t", 0, 1, "TIMEOUT (delivery.timeout.ms)");
     at(9_000_000);
     h.onFail("p1", "t", 0, 1, "BUFFER_EXHAUSTED"); // never entered the accumulator
+    h.onFail("p1", "t", -1, 1, "TIMEOUT (max.block.ms)"); // nor did this one (no partition yet)
     const s = produceStalls(h, 20_000_000).get("p1/t-0")!;
     expect([s.fromUs, s.toUs, s.ms, s.inferredStarts]).toEqual([1_000_000, 7_000_000, 6000, 2]);
   });
