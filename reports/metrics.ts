@@ -1,31 +1,55 @@
 /**
  * Metrics of a finished run, read from the history and from what each broker's disk and page
  * cache hold after the settle period. The names are the ones `expect:` and `--json` use.
+ * A metric the run could not measure is null and named in `unmeasured` with the reason, so
+ * that an `expect:` on it fails instead of passing on a zero.
  */
 import type { RunOutcome } from "../scenarios/runner.js";
 import type { World } from "../scenarios/world.js";
 import { readSegments, type RecordBatch } from "../sim/nodes/kafka/Log.js";
 import type { Broker } from "../sim/nodes/kafka/Broker.js";
 import { partitionSummaries, type PartitionSummary } from "./availability.js";
+import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/CheckpointFile.js";
+import { HW_CHECKPOINT } from "../sim/nodes/kafka/HighWatermarkCheckpoints.js";
+import { offlineElection } from "../sim/nodes/kafka/leaderElection.js";
+import { produceStalls, type ProduceStall } from "./stall.js";
 
+/** Produce latency of the records created after the warm-up; null when none was acknowledged. */
 export interface LatencySummary {
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
+  p50: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+  /** Records in the histogram. */
+  records: number;
+  warmupMs: number;
+}
+
+export interface PartitionMetrics extends PartitionSummary {
+  /** The replica lostAcked and duplicates read, and why that one. */
+  readFrom: ReadFrom;
+  /** The longest produce stall of any producer on this partition. */
+  produceStallMs: number;
 }
 
 export interface Metrics {
   sent: number;
   acked: number;
   failed: number;
+  /** acks=0 records written to a socket: never acknowledged, so never in acked or lostAcked. */
+  sentWithoutAck: number;
+  /** Acknowledged records a consumer could not read at the end (see readFrom). */
   lostAcked: number;
   duplicates: number;
   reordered: number;
   divergence: number;
   unavailableMs: number;
+  /** The longest produce stall (reports/stall.ts); null when no producer sent anything. */
+  produceStallMs: number | null;
+  produceStall: ProduceStall | null;
   produceLatencyMs: LatencySummary;
-  throughput: { recordsPerSec: number; bytesPerSec: number };
+  /** Acknowledged records and bytes per second over [fromUs, toUs]: first acknowledgement to the end of the duration. */
+  throughput: { recordsPerSec: number | null; bytesPerSec: number | null; fromUs: number | null; toUs: number; records: number };
   leaderChanges: number;
   isrChanges: number;
   truncatedRecords: number;
@@ -43,7 +67,9 @@ export interface Metrics {
   /** Each halt: broker, when, why. */
   halts: Array<{ broker: number; atUs: number; reason: string }>;
   errors: Record<string, number>;
-  partitions: PartitionSummary[];
+  partitions: PartitionMetrics[];
+  /** Metric name to why this run did not measure it; an `expect:` on one of them fails. */
+  unmeasured: Record<string, string>;
 }
 
 /** The batches a broker's disks and page cache hold for a partition (in the first log dir that has any). */
@@ -58,43 +84,98 @@ export function logOf(world: World, brokerId: number, key: string): RecordBatch[
   return [];
 }
 
-function brokerView(world: World, brokerId: number, key: string): { highWatermark: number; logEndOffset: number } | undefined {
-  const proc = world.brokers.get(brokerId)?.process;
+function brokerView(world: World, brokerId: number, key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
+  const host = world.brokers.get(brokerId);
+  const proc = host?.alive === true ? host.process : null;
   return proc?.kind === "broker" ? (proc as Broker).partitionView(key) : undefined;
 }
 
-/** Where a partition's data ends up: its last leader's log (or, with no leader, the longest replica). */
-function finalReplica(world: World, key: string, replicas: number[], leader: number): number {
-  if (leader >= 0) return leader;
-  let best = replicas[0] ?? -1;
-  let bestLen = -1;
-  for (const r of replicas) {
-    const batches = logOf(world, r, key);
-    const len = batches.length === 0 ? 0 : batches[batches.length - 1].baseOffset + batches[batches.length - 1].count;
-    if (len > bestLen) [best, bestLen] = [r, len];
+function logEnd(batches: readonly RecordBatch[]): number {
+  const last = batches[batches.length - 1];
+  return last === undefined ? 0 : last.baseOffset + last.count;
+}
+
+/** The high watermark a stopped broker starts with: min(its checkpointed value or 0, its log end). */
+function checkpointedHighWatermark(world: World, brokerId: number, key: string, logEndOffset: number): number {
+  const host = world.brokers.get(brokerId);
+  if (host === undefined) return 0;
+  const m = world.machines.get(host.name)!;
+  for (const disk of m.disks) {
+    if (readSegments(m.filesOn(disk), key).every((seg) => seg.batches.length === 0)) continue;
+    const hw = new CheckpointFile<Map<string, number>>(m, disk, HW_CHECKPOINT, offsetCheckpointBytes).read()?.get(key) ?? 0;
+    return Math.min(hw, logEndOffset);
   }
-  return best;
+  return 0;
+}
+
+/**
+ * The replica a consumer reads a partition from at the end of the run, and up to which offset.
+ *
+ * - The final leader (the last leader written to the partition's state znode), when its
+ *   process is up: a consumer reads below its high watermark (UnifiedLog.read bounds a
+ *   consumer's fetch, FetchIsolation.HIGH_WATERMARK, by fetchHighWatermarkMetadata).
+ * - Else the replica the controller would elect: PartitionStateMachine
+ *   .PartitionLeaderElectionAlgorithms.offlinePartitionLeaderElection (Kafka 3.6; the same rule
+ *   since 0.10): the first replica in assignment order that is live and in the ISR, else, with
+ *   unclean.leader.election.enable, the first live replica. Election.leaderForOffline makes the
+ *   new ISR the live ISR members (or the unclean leader alone); they truncate to the new
+ *   leader's log and catch up, so its high watermark reaches its log end: a consumer can read
+ *   its whole log.
+ * - With no live candidate, the ISR the controller kept (ReplicaStateMachine
+ *   .doRemoveReplicasFromIsr never empties it) names who leads once it is back: the first ISR
+ *   member in assignment order, with the log its recovery finds on disk.
+ */
+export interface ReadFrom {
+  /** -1 when no replica holds the partition. */
+  broker: number;
+  basis: "final leader" | "controller would elect" | "controller would elect (unclean)" | "last ISR member, once back" | "none";
+  /** A consumer could read the offsets below this. */
+  readableEnd: number;
+  /** The replica's high watermark (a stopped one: as it would start), for divergence. */
+  highWatermark: number;
+}
+
+export function readFrom(world: World, s: PartitionSummary): ReadFrom {
+  const view = (id: number) => brokerView(world, id, s.key);
+  if (s.finalLeader >= 0) {
+    const v = view(s.finalLeader);
+    if (v !== undefined) return { broker: s.finalLeader, basis: "final leader", readableEnd: v.highWatermark, highWatermark: v.highWatermark };
+  }
+  const unclean = world.topicConfig(s.topic).bool("unclean.leader.election.enable");
+  const elected = offlineElection(s.replicas, s.finalIsr, (id) => view(id) !== undefined, unclean);
+  if (elected !== null) {
+    const end = logEnd(logOf(world, elected.leader, s.key));
+    return { broker: elected.leader, basis: elected.unclean ? "controller would elect (unclean)" : "controller would elect", readableEnd: end, highWatermark: view(elected.leader)!.highWatermark };
+  }
+  const back = s.replicas.find((r) => s.finalIsr.includes(r));
+  if (back === undefined) return { broker: -1, basis: "none", readableEnd: 0, highWatermark: 0 };
+  const end = logEnd(logOf(world, back, s.key));
+  return { broker: back, basis: "last ISR member, once back", readableEnd: end, highWatermark: checkpointedHighWatermark(world, back, s.key, end) };
 }
 
 export function computeMetrics(outcome: RunOutcome): Metrics {
   const { world } = outcome;
   const h = world.history;
+  const durationUs = world.scenario.durationUs;
+  const stalls = produceStalls(h, world.sim.now);
   const summaries = partitionSummaries(world);
-  // Occurrences of each (producer, partition, record index) in the final logs.
+  // Occurrences of each (producer, partition, record index) in what a consumer could read.
   const counts = new Map<string, Uint16Array>();
   const sizeOf = new Map<string, number>();
   for (const a of h.acks) sizeOf.set(`${a.producer}/${a.topic}-${a.partition}`, Math.max(sizeOf.get(`${a.producer}/${a.topic}-${a.partition}`) ?? 0, a.firstIndex + a.count));
   let duplicates = 0;
   let reordered = 0;
   let divergence = 0;
+  const partitions: PartitionMetrics[] = [];
   for (const s of summaries) {
-    const leader = finalReplica(world, s.key, s.replicas, s.finalLeader);
-    const log = logOf(world, leader, s.key);
+    const from = readFrom(world, s);
+    const log = from.broker < 0 ? [] : logOf(world, from.broker, s.key);
     const maxSeen = new Map<string, number>();
     for (const b of log) {
+      if (b.baseOffset >= from.readableEnd) break;
       const k = `${b.producer}/${s.key}`;
       let c = counts.get(k);
-      const need = b.firstIndex + b.count;
+      const need = b.firstIndex + Math.min(b.count, from.readableEnd - b.baseOffset);
       if (c === undefined || c.length < need) {
         const bigger = new Uint16Array(Math.max(need, sizeOf.get(k) ?? 0, (c?.length ?? 0) * 2));
         if (c !== undefined) bigger.set(c);
@@ -108,16 +189,23 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
       }
       if (need - 1 > seen) maxSeen.set(k, need - 1);
     }
-    // Replicas that disagree with the final leader below the high watermark.
-    const hw = brokerView(world, leader, s.key)?.highWatermark ?? 0;
+    // ISR members must hold what the read replica holds below its high watermark (Kafka's
+    // guarantee for the committed log); count the records on which one differs or that it lacks.
+    const hw = from.highWatermark;
     const byOffset = new Map(log.map((b) => [b.baseOffset, b]));
-    for (const r of s.replicas) {
-      if (r === leader) continue;
-      for (const b of logOf(world, r, s.key)) {
+    for (const r of s.finalIsr) {
+      if (r === from.broker || from.broker < 0) continue;
+      const theirs = logOf(world, r, s.key);
+      for (const b of theirs) {
         if (b.baseOffset >= hw) break;
-        if (byOffset.get(b.baseOffset) !== b) divergence += Math.min(b.count, hw - b.baseOffset);
+        const mine = byOffset.get(b.baseOffset);
+        if (mine === undefined || mine.count !== b.count || mine.producer !== b.producer || mine.firstIndex !== b.firstIndex || mine.leaderEpoch !== b.leaderEpoch) divergence += Math.min(b.count, hw - b.baseOffset);
       }
+      divergence += Math.max(0, hw - Math.max(logEnd(theirs), theirs[0]?.baseOffset ?? 0));
     }
+    let stall = 0;
+    for (const st of stalls.values()) if (st.partition === s.key) stall = Math.max(stall, st.ms);
+    partitions.push({ ...s, readFrom: from, produceStallMs: stall });
   }
   let lostAcked = 0;
   for (const a of h.acks) {
@@ -127,29 +215,61 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   let sent = 0;
   let acked = 0;
   let failed = 0;
-  let ackedBytes = 0;
+  let sentWithoutAck = 0;
   for (const t of h.producers.values()) {
     sent += t.sent;
     acked += t.acked;
     failed += t.failed;
-    ackedBytes += t.ackedBytes;
+    sentWithoutAck += t.sentWithoutAck;
   }
-  const seconds = world.scenario.durationUs / 1e6;
+  const unmeasured: Record<string, string> = {};
+  // Throughput over [first acknowledgement, end of duration]: the start-up before the first
+  // acknowledgement and the settle period's drain of late acknowledgements are left out.
+  const firstAckUs = h.acks.length > 0 ? h.acks[0].atUs : null;
+  let windowRecords = 0;
+  let windowBytes = 0;
+  for (const a of h.acks) {
+    if (a.atUs > durationUs) break;
+    windowRecords += a.count;
+    windowBytes += a.bytes;
+  }
+  const windowUs = firstAckUs === null ? 0 : durationUs - firstAckUs;
+  if (windowUs <= 0) {
+    const why = firstAckUs === null ? (sentWithoutAck > 0 ? "no record was acknowledged (acks=0 sends are never acknowledged)" : "no record was acknowledged") : "the first acknowledgement came after the end of the duration";
+    unmeasured["throughput.recordsPerSec"] = unmeasured["throughput.bytesPerSec"] = why;
+  }
   const ms = (us: number): number => Math.round(us) / 1000;
   const lat = h.latencyUs;
+  if (lat.totalCount === 0) {
+    const why = h.latencyWarmupUs > 0 ? `no record created after the latency warm-up (${ms(h.latencyWarmupUs)} ms) was acknowledged` : "no record was acknowledged";
+    for (const p of ["p50", "p99", "p999", "max"]) unmeasured[`produceLatencyMs.${p}`] = why;
+  }
+  unmeasured["rebalances"] = unmeasured["consumerLag"] = "consumers are not simulated yet";
+  let worstStall: ProduceStall | null = null;
+  for (const st of stalls.values()) if (worstStall === null || st.ms > worstStall.ms) worstStall = st;
+  if (worstStall === null) unmeasured["produceStallMs"] = "no producer sent a record";
   let bytesLost = 0;
   for (const m of world.machines.values()) bytesLost += m.pageCache.bytesLostToPowerLoss;
   return {
     sent,
     acked,
     failed,
+    sentWithoutAck,
     lostAcked,
     duplicates,
     reordered,
     divergence,
     unavailableMs: Math.max(0, ...summaries.map((s) => s.unavailableMs)),
-    produceLatencyMs: lat.totalCount === 0 ? { p50: 0, p99: 0, p999: 0, max: 0 } : { p50: ms(lat.getValueAtPercentile(50)), p99: ms(lat.getValueAtPercentile(99)), p999: ms(lat.getValueAtPercentile(99.9)), max: ms(lat.maxValue) },
-    throughput: { recordsPerSec: Math.round(acked / seconds), bytesPerSec: Math.round(ackedBytes / seconds) },
+    produceStallMs: worstStall?.ms ?? null,
+    produceStall: worstStall,
+    produceLatencyMs:
+      lat.totalCount === 0
+        ? { p50: null, p99: null, p999: null, max: null, records: 0, warmupMs: ms(h.latencyWarmupUs) }
+        : { p50: ms(lat.getValueAtPercentile(50)), p99: ms(lat.getValueAtPercentile(99)), p999: ms(lat.getValueAtPercentile(99.9)), max: ms(lat.maxValue), records: lat.totalCount, warmupMs: ms(h.latencyWarmupUs) },
+    throughput:
+      windowUs <= 0
+        ? { recordsPerSec: null, bytesPerSec: null, fromUs: firstAckUs, toUs: durationUs, records: 0 }
+        : { recordsPerSec: Math.round(windowRecords / (windowUs / 1e6)), bytesPerSec: Math.round(windowBytes / (windowUs / 1e6)), fromUs: firstAckUs, toUs: durationUs, records: windowRecords },
     leaderChanges: summaries.reduce((n, s) => n + s.leaderChanges, 0),
     isrChanges: summaries.reduce((n, s) => n + s.isrChanges, 0),
     truncatedRecords: h.truncations.reduce((n, t) => n + t.records, 0),
@@ -163,11 +283,12 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     brokerHalts: h.halts.length,
     halts: h.halts.map((x) => ({ broker: x.broker, atUs: x.atUs, reason: x.reason })),
     errors: Object.fromEntries([...h.errors].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
-    partitions: summaries,
+    partitions,
+    unmeasured,
   };
 }
 
-/** A metric by its dotted name (`produceLatencyMs.p99`), or undefined when not measured. */
+/** A metric by its dotted name (`produceLatencyMs.p99`), or undefined when not measured (null or absent). */
 export function metricValue(metrics: Metrics, name: string): number | undefined {
   let v: unknown = metrics;
   for (const part of name.split(".")) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[part] : undefined;

@@ -1,16 +1,19 @@
 /**
  * The metrics a run reports, by the names `expect:` and `--json` use. Consumer metrics are
- * measured once consumers land; a check on them is reported as not measured.
+ * measured once consumers land; a check on them, or on any metric a run could not measure
+ * (throughput with no acknowledgement, latency with none after the warm-up), fails and says why.
  */
 export const MEASURED_NOW = [
   "sent",
   "acked",
   "failed",
+  "sentWithoutAck",
   "lostAcked",
   "duplicates",
   "reordered",
   "divergence",
   "unavailableMs",
+  "produceStallMs",
   "throughput.recordsPerSec",
   "throughput.bytesPerSec",
   "leaderChanges",

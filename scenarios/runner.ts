@@ -7,6 +7,7 @@ import type { TraceSink } from "../sim/Trace.js";
 import type { Scenario } from "./model.js";
 import { scheduleFaults } from "./faults.js";
 import { buildWorld, type World } from "./world.js";
+import { parseDuration } from "./units.js";
 
 export interface RunOptions {
   seed: number;
@@ -26,6 +27,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   if (options.traceSink !== undefined) world.sim.trace.sink = options.traceSink;
   // Report every violation rather than stopping at the first: the run's story matters.
   world.sim.stopOnViolation = false;
+  if (scenario.doc.latencyWarmup !== undefined) world.history.latencyWarmupUs = parseDuration(scenario.doc.latencyWarmup) ?? 0;
   scheduleFaults(world);
   const endUs = options.untilUs ?? scenario.durationUs + scenario.settleUs;
   const stopReason = world.sim.run({ untilUs: endUs });

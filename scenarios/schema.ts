@@ -155,6 +155,8 @@ export const scenarioSchema = z
     duration,
     /** After `duration`, faults are healed and the cluster given this long to settle. */
     settle: duration.optional(),
+    /** produceLatencyMs leaves out records created before this time (warm-up). */
+    latencyWarmup: duration.optional(),
     seed: z.int().min(0).optional(),
     kafka: z.strictObject({ version: z.enum(KAFKA_VERSIONS) }).optional(),
     cluster: clusterSpec,

@@ -17,7 +17,7 @@ describe("kafkasim CLI", () => {
     expect(a.code).toBe(0);
     const ra = JSON.parse(a.out);
     for (const k of ["scenario", "seed", "traceHash", "events", "simulatedUs", "wallMs", "ok", "checks", "metrics", "repro"]) expect(ra).toHaveProperty(k);
-    for (const k of ["lostAcked", "duplicates", "reordered", "divergence", "unavailableMs", "produceLatencyMs.p50", "produceLatencyMs.p99", "produceLatencyMs.p999", "produceLatencyMs.max", "throughput.recordsPerSec", "throughput.bytesPerSec"]) {
+    for (const k of ["lostAcked", "duplicates", "reordered", "divergence", "unavailableMs", "produceLatencyMs.p50", "produceLatencyMs.p99", "produceLatencyMs.p999", "produceLatencyMs.max", "throughput.recordsPerSec", "throughput.bytesPerSec", "throughput.fromUs", "throughput.toUs", "produceStallMs"]) {
       expect(typeof k.split(".").reduce((o: Record<string, unknown>, p) => o[p] as Record<string, unknown>, ra.metrics)).toBe("number");
     }
     expect(ra.repro).toBe("npx kafkasim run steady-state --seed 7");

@@ -1,7 +1,8 @@
 /**
  * The run's history, written as it happens and read by the checkers afterwards: every batch
- * sent, acknowledged (partition, offset) or failed, produce errors, produce latency (an HDR
- * histogram of each record's time from creation to acknowledgement), every leader and ISR
+ * sent, acknowledged (partition, offset) or failed, acks=0 batches written without an
+ * acknowledgement, produce errors, produce latency (an HDR histogram of each record's time from
+ * creation to acknowledgement, after the latency warm-up), every leader and ISR
  * change (as written to ZooKeeper), broker process up/down times. It also checks the
  * replication invariants where the state they guard changes.
  */
@@ -17,7 +18,25 @@ export interface AckRecord {
   firstIndex: number;
   count: number;
   offset: number;
+  bytes: number;
+  /** When the batch's first record was created (the application's send()). */
+  firstArrivalUs: number;
   atUs: number;
+}
+
+/** A batch's first send, or its end without an acknowledgement (failed, or written with acks=0). */
+export interface BatchEvent {
+  producer: string;
+  topic: string;
+  partition: number;
+  /** -1 when the producer did not say (a failure reported without its batch). */
+  firstIndex: number;
+  count: number;
+  bytes: number;
+  /** First record's creation time, when known (-1 otherwise). */
+  firstArrivalUs: number;
+  atUs: number;
+  error?: string;
 }
 
 export interface StateChange {
@@ -32,6 +51,8 @@ export interface ProducerTotals {
   acked: number;
   failed: number;
   ackedBytes: number;
+  /** acks=0 records written to a socket: done for the client, never acknowledged. */
+  sentWithoutAck: number;
 }
 
 export interface InFlightSlice {
@@ -46,6 +67,12 @@ const MAX_SLICES = 20_000;
 
 export class KafkaHistory implements KafkaObserver {
   readonly acks: AckRecord[] = [];
+  /** First sends, failures and acks=0 writes, in the order they happened. */
+  readonly sends: BatchEvent[] = [];
+  readonly fails: BatchEvent[] = [];
+  readonly writtenWithoutAck: BatchEvent[] = [];
+  /** Records created before this time are left out of the latency histogram (the warm-up). */
+  latencyWarmupUs = 0;
   readonly producers = new Map<string, ProducerTotals>();
   readonly errors = new Map<string, number>();
   readonly latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
@@ -67,14 +94,15 @@ export class KafkaHistory implements KafkaObserver {
 
   private totals(producer: string): ProducerTotals {
     let t = this.producers.get(producer);
-    if (t === undefined) this.producers.set(producer, (t = { sent: 0, acked: 0, failed: 0, ackedBytes: 0 }));
+    if (t === undefined) this.producers.set(producer, (t = { sent: 0, acked: 0, failed: 0, ackedBytes: 0, sentWithoutAck: 0 }));
     return t;
   }
 
   // --- producers ---
 
-  onSend(producer: string, _topic: string, _partition: number, _firstIndex: number, count: number): void {
+  onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void {
     this.totals(producer).sent += count;
+    this.sends.push({ producer, topic, partition, firstIndex, count, bytes, firstArrivalUs: -1, atUs: this.sim.now });
   }
 
   onAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, arrivalsUs: readonly number[]): void {
@@ -82,14 +110,21 @@ export class KafkaHistory implements KafkaObserver {
     const t = this.totals(producer);
     t.acked += count;
     t.ackedBytes += bytes;
-    this.acks.push({ producer, topic, partition, firstIndex, count, offset, atUs: now });
-    for (const a of arrivalsUs) this.latencyUs.recordValue(Math.max(1, now - a));
+    this.acks.push({ producer, topic, partition, firstIndex, count, offset, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
+    for (const a of arrivalsUs) if (a >= this.latencyWarmupUs) this.latencyUs.recordValue(Math.max(1, now - a));
     if (this.slices.length < MAX_SLICES) this.slices.push({ producer, partition, startUs: arrivalsUs[0], endUs: now });
   }
 
-  onFail(producer: string, _topic: string, _partition: number, count: number, error: string): void {
+  onSentWithoutAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, arrivalsUs: readonly number[]): void {
+    const now = this.sim.now;
+    this.totals(producer).sentWithoutAck += count;
+    this.writtenWithoutAck.push({ producer, topic, partition, firstIndex, count, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
+  }
+
+  onFail(producer: string, topic: string, partition: number, count: number, error: string, firstIndex = -1, arrivalsUs?: readonly number[]): void {
     this.totals(producer).failed += count;
     this.errors.set(`failed: ${error}`, (this.errors.get(`failed: ${error}`) ?? 0) + count);
+    this.fails.push({ producer, topic, partition, firstIndex, count, bytes: 0, firstArrivalUs: arrivalsUs?.[0] ?? -1, atUs: this.sim.now, error });
   }
 
   onProduceError(_producer: string, _topic: string, _partition: number, error: string): void {

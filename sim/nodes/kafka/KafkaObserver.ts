@@ -19,8 +19,16 @@ export interface KafkaObserver {
   onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void;
   /** A batch was acknowledged; arrivalsUs are its records' creation times. */
   onAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, arrivalsUs: readonly number[]): void;
-  /** A batch failed for good (its records are not acknowledged). */
-  onFail(producer: string, topic: string, partition: number, count: number, error: string): void;
+  /**
+   * An acks=0 batch was written to the socket: the producer's callback reports success, but no
+   * broker acknowledged anything, so its records never count as acknowledged.
+   */
+  onSentWithoutAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, arrivalsUs: readonly number[]): void;
+  /**
+   * A batch failed for good (its records are not acknowledged). firstIndex and arrivalsUs, when
+   * the producer passes them, make the history's produce-stall measure exact for failed records.
+   */
+  onFail(producer: string, topic: string, partition: number, count: number, error: string, firstIndex?: number, arrivalsUs?: readonly number[]): void;
   /** A produce attempt got an error (retried or not). */
   onProduceError(producer: string, topic: string, partition: number, error: string): void;
 }

@@ -296,9 +296,14 @@ export class KafkaProducer implements Process {
     const bytes = produceRequestBytes(this.spec.behaviour, PRODUCER_CLIENT_ID, data);
     const c = this.conn(node)!;
     if (this.acks === 0) {
-      // acks=0: nothing comes back; the batch is done once written to the socket.
+      // acks=0: nothing comes back; the batch is done once written to the socket. The callback
+      // gets offset -1 and no broker acknowledged it, so it is reported apart from acknowledgements.
       c.send("Produce", req, bytes, () => undefined, false);
-      for (const b of batches) this.complete(b, "NONE", -1, now);
+      for (const b of batches) {
+        this.inFlightPerPartition[b.partition]--;
+        this.acc.release(b);
+        this.spec.observer.onSentWithoutAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, b.arrivals);
+      }
       return;
     }
     c.send<ProduceResponse>("Produce", req, bytes, (res, error) => {
