@@ -358,7 +358,7 @@ export class KafkaProducer implements Process {
 
   private fail(b: ProducerBatch, error: string): void {
     this.acc.release(b);
-    this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error);
+    this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error, b.firstIndex, b.arrivals);
     // A lost sequence leaves a gap the broker would refuse: start over with a new producer id.
     if (this.idempotent) this.resetProducerId();
   }
