@@ -18,8 +18,9 @@ import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
+import { ProducerMetadata } from "./ProducerMetadata.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
-import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type MetadataResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
+import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
 import { keyBytesOf } from "./recordFormat.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
@@ -56,14 +57,9 @@ export class KafkaProducer implements Process {
   private readonly endpoint: Endpoint;
   private readonly acc: RecordAccumulator;
   private readonly conns = new Map<number, NodeConnection>();
-  private leaders: number[];
+  private readonly metadata: ProducerMetadata;
+  private readonly leaders: number[];
   private available: number[] = [];
-  private metadataInFlight = false;
-  private needMetadata = true;
-  private lastMetadataUs = -Infinity;
-  /** Metadata.lastRefreshMs: the last answer, good or failed; the next request waits retry.backoff.ms after it. */
-  private lastMetadataAttemptUs = -Infinity;
-  private metadataTarget = 0;
   private producerId = -1;
   private initInFlight = false;
   private readonly nextSeq: number[];
@@ -92,7 +88,6 @@ export class KafkaProducer implements Process {
   private readonly retryBackoffUs: number;
   private readonly requestTimeoutUs: number;
   private readonly deliveryTimeoutUs: number;
-  private readonly metadataMaxAgeUs: number;
   private readonly reconnect: ReconnectBackoff;
 
   constructor(
@@ -110,7 +105,6 @@ export class KafkaProducer implements Process {
     this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
     this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
     this.deliveryTimeoutUs = c.num("delivery.timeout.ms") * 1000;
-    this.metadataMaxAgeUs = c.num("metadata.max.age.ms") * 1000;
     this.reconnect = {
       baseUs: c.num("reconnect.backoff.ms") * 1000,
       maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
@@ -119,7 +113,6 @@ export class KafkaProducer implements Process {
       rng: machine.rng("reconnect-backoff"),
     };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
-    this.leaders = new Array(spec.partitions).fill(-1);
     this.nextSeq = new Array(spec.partitions).fill(0);
     this.lastAckedSeq = new Array(spec.partitions).fill(-1);
     this.inFlightPerPartition = new Array(spec.partitions).fill(0);
@@ -139,7 +132,22 @@ export class KafkaProducer implements Process {
     };
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyBytes.push(keyBytesOf(`key-${k}`));
-    this.metadataTarget = machine.rng("bootstrap").int(0, spec.brokers.size - 1);
+    this.metadata = new ProducerMetadata(
+      {
+        machine,
+        topic: spec.topic,
+        partitions: spec.partitions,
+        brokerIds: [...spec.brokers.keys()].sort((a, b) => a - b),
+        behaviour: spec.behaviour,
+        retryBackoffUs: this.retryBackoffUs,
+        maxAgeUs: c.num("metadata.max.age.ms") * 1000,
+        conn: (id) => this.conn(id)!,
+        onUpdate: () => this.runOnce(),
+        wake: (delayUs) => this.wake(delayUs),
+      },
+      machine.rng("bootstrap").int(0, spec.brokers.size - 1),
+    );
+    this.leaders = this.metadata.leaders;
     this.wake(0);
   }
 
@@ -149,7 +157,7 @@ export class KafkaProducer implements Process {
     const now = this.machine.now;
     this.generate(now);
     this.expire(now);
-    if (this.metadataDueUs() <= now) this.requestMetadata();
+    this.metadata.maybeUpdate(now);
     if (this.idempotent && this.producerId < 0) this.initProducerId();
     else this.sendReady(now);
     this.scheduleNextWake(now);
@@ -171,7 +179,7 @@ export class KafkaProducer implements Process {
 
   private generate(now: number): void {
     // The application starts sending once the producer first has metadata for its topic.
-    if (this.lastMetadataUs === -Infinity) {
+    if (!this.metadata.known) {
       this.app.restartAt(now);
       return;
     }
@@ -182,18 +190,18 @@ export class KafkaProducer implements Process {
     const bytes = this.spec.messageBytes;
     const key = this.spec.keys !== undefined ? this.keyRng.int(0, this.spec.keys - 1) : -1;
     const keyed = key >= 0;
-    let p = keyed ? this.keyPartitions[key] : this.keyless.next(this.available, this.spec.partitions, this.load);
+    let p = keyed ? this.keyPartitions[key] : this.keyless.next(this.metadata.available, this.spec.partitions, this.load);
     if (!keyed && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
       // KIP-480 (KafkaProducer.doSend, append with abortOnNewBatch): the record that would open a
       // new batch moves the sticky partition (StickyPartitionCache.nextPartition) and goes there.
-      this.keyless.onNewBatch(p, this.available, this.spec.partitions);
-      p = this.keyless.next(this.available, this.spec.partitions, this.load);
+      this.keyless.onNewBatch(p, this.metadata.available, this.spec.partitions);
+      p = this.keyless.next(this.metadata.available, this.spec.partitions, this.load);
     }
     const buffered = this.acc.bufferedBytes;
     const opened = this.acc.append(p, bytes, atUs, keyed ? this.keyBytes[key] : -1);
     if (opened === null) return "no-memory";
     // BuiltInPartitioner counts the batch's estimated growth: the header when the record opened it.
-    if (!keyed) this.keyless.onAppended(p, this.acc.bufferedBytes - buffered + (opened ? this.acc.batchHeaderBytes : 0), this.available, this.spec.partitions, this.load);
+    if (!keyed) this.keyless.onAppended(p, this.acc.bufferedBytes - buffered + (opened ? this.acc.batchHeaderBytes : 0), this.metadata.available, this.spec.partitions, this.load);
     return "appended";
   }
 
@@ -212,17 +220,11 @@ export class KafkaProducer implements Process {
       this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect)));
       // handleServerDisconnect: any disconnect asks for a metadata update (with acks=0 it is the only signal).
       c.onServerDisconnect = () => {
-        this.needMetadata = true;
+        this.metadata.requestUpdate();
         this.wake(0);
       };
     }
     return c;
-  }
-
-  /** NetworkClient.ready: connected, or allowed to connect again (the reconnect backoff has passed). */
-  private ready(broker: number, now: number): boolean {
-    const c = this.conn(broker);
-    return c !== undefined && c.readyAtUs <= now;
   }
 
   private sendable(p: number): boolean {
@@ -309,7 +311,7 @@ export class KafkaProducer implements Process {
     c.send<ProduceResponse>("Produce", req, bytes, (res, error) => {
       const t = this.machine.now;
       // NetworkClient: a disconnect or a request timeout asks for a metadata update (handleServerDisconnect).
-      if (res === null) this.needMetadata = true;
+      if (res === null) this.metadata.requestUpdate();
       batches.forEach((b, i) => this.complete(b, res === null ? error : res.partitions[i].error, res === null ? -1 : res.partitions[i].baseOffset, t));
       this.runOnce();
     });
@@ -326,7 +328,7 @@ export class KafkaProducer implements Process {
       return;
     }
     o.onProduceError(this.spec.id, this.spec.topic, b.partition, error);
-    if (INVALIDATES_METADATA.has(error)) this.needMetadata = true;
+    if (INVALIDATES_METADATA.has(error)) this.metadata.requestUpdate();
     const sequenceError = error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID";
     const gap = sequenceError && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1;
     const behaviour = this.spec.behaviour;
@@ -411,8 +413,8 @@ export class KafkaProducer implements Process {
       anyCapacity = true;
       consider(this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes));
     }
-    if (this.lastMetadataUs > -Infinity && this.app.blocked) consider(this.app.nextWakeUs());
-    else if (this.lastMetadataUs > -Infinity && this.app.nextWakeUs() < Infinity) {
+    if (this.metadata.known && this.app.blocked) consider(this.app.nextWakeUs());
+    else if (this.metadata.known && this.app.nextWakeUs() < Infinity) {
       if (this.lingerUs === 0 && anyCapacity) consider(this.app.nextWakeUs());
       else if (anyCapacity) {
         // Wake when the open batch would fill, or when a batch opened by the next record would linger out.
@@ -422,60 +424,16 @@ export class KafkaProducer implements Process {
         consider(this.app.callAtUs(0) + this.lingerUs);
       }
     }
-    consider(this.metadataDueUs());
+    consider(this.metadata.dueUs());
     if (next < Infinity) this.wake(next - now);
   }
 
-  /**
-   * Metadata.timeToNextUpdate: at once when an update was requested, else when metadata.max.age.ms
-   * has passed; never sooner than retry.backoff.ms (refreshBackoffMs) after the last attempt.
-   */
-  private metadataDueUs(): number {
-    const expires = this.needMetadata ? -Infinity : this.lastMetadataUs + this.metadataMaxAgeUs;
-    return Math.max(expires, this.lastMetadataAttemptUs + this.retryBackoffUs);
-  }
-
-  // --- metadata and producer id ---
-
-  private requestMetadata(): void {
-    if (this.metadataInFlight) return;
-    const ids = [...this.spec.brokers.keys()].sort((a, b) => a - b);
-    // NetworkClient.leastLoadedNode, simplified: the next broker (from a seeded start) that is
-    // connected or may connect; none: wait for the first reconnect backoff to pass.
-    const now = this.machine.now;
-    let target = -1;
-    for (let i = 0; i < ids.length && target < 0; i++) if (this.ready(ids[(this.metadataTarget + i) % ids.length], now)) target = ids[(this.metadataTarget + i) % ids.length];
-    if (target < 0) {
-      let at = Infinity;
-      for (const id of ids) at = Math.min(at, this.conn(id)!.readyAtUs);
-      this.wake(Math.max(1, at - now));
-      return;
-    }
-    this.metadataInFlight = true;
-    this.machine.mark("producer: metadata request");
-    this.conn(target)!.send<MetadataResponse>("Metadata", { topics: [this.spec.topic] }, HEADER_BYTES, (res) => {
-      this.metadataInFlight = false;
-      // Before 2.5 (KAFKA-8933) a request lost to a disconnect only frees the slot: the next may go at once.
-      if (res !== null || this.spec.behaviour.metadataBackoffAfterDisconnect) this.lastMetadataAttemptUs = this.machine.now;
-      if (res === null || res.partitions.every((p) => p.topic !== this.spec.topic)) {
-        // Metadata.failedUpdate: try another node after retry.backoff.ms.
-        this.metadataTarget++;
-        this.runOnce();
-        return;
-      }
-      this.needMetadata = false;
-      this.lastMetadataUs = this.machine.now;
-      for (const p of res.partitions) if (p.topic === this.spec.topic && p.partition < this.spec.partitions) this.leaders[p.partition] = p.leader;
-      this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
-      if (this.leaders.some((l) => l < 0)) this.needMetadata = true;
-      this.runOnce();
-    });
-  }
+  // --- producer id ---
 
   private initProducerId(): void {
-    if (this.initInFlight || this.available.length === 0) return;
+    if (this.initInFlight || this.metadata.available.length === 0) return;
     this.initInFlight = true;
-    const target = this.leaders[this.available[0]];
+    const target = this.leaders[this.metadata.available[0]];
     this.conn(target)!.send<InitProducerIdResponse>("InitProducerId", {}, HEADER_BYTES, (res) => {
       this.initInFlight = false;
       if (res !== null && res.error === "NONE") {
@@ -483,7 +441,7 @@ export class KafkaProducer implements Process {
         this.machine.trace("producer-id", { producerId: res.producerId });
         this.runOnce();
       } else {
-        this.needMetadata = true;
+        this.metadata.requestUpdate();
         this.machine.setTimer(this.retryBackoffUs, () => this.runOnce());
       }
     });
