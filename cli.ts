@@ -19,6 +19,7 @@ import { formatUs } from "./sim/time.js";
 import { evaluateChecks } from "./reports/checks.js";
 import { formatRunSummary, type RunReport } from "./reports/summary.js";
 import { computeUtilization, formatUtilization } from "./reports/utilization.js";
+import { formatPerfTest, perfTestSummaries } from "./reports/perfTest.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -134,9 +135,11 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
   };
   if (opts.timeline !== undefined) writeFileSync(opts.timeline, JSON.stringify(buildTimeline(outcome.world)));
   const utilization = computeUtilization(outcome);
-  // The busiest-resources line goes just before the traceHash line.
-  const summary = formatRunSummary(report).replace(/^traceHash /m, `${formatUtilization(utilization)}\ntraceHash `);
-  process.stdout.write(opts.json ? JSON.stringify({ ...report, utilization }, null, 2) + "\n" : summary);
+  const perfTest = perfTestSummaries(outcome);
+  // The perf-test lines and the busiest-resources line go just before the traceHash line.
+  const extra = [...perfTest.map(formatPerfTest), formatUtilization(utilization)].join("\n");
+  const summary = formatRunSummary(report).replace(/^traceHash /m, `${extra}\ntraceHash `);
+  process.stdout.write(opts.json ? JSON.stringify({ ...report, utilization, perfTest }, null, 2) + "\n" : summary);
   process.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 

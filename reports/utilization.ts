@@ -2,12 +2,13 @@
  * What a run kept busy, so a reader can tell what limited throughput: each NIC direction (time on
  * the wire, framing and ACKs included), each block device (time with an operation in it, as
  * iostat's %util), and each broker's request pools (num.network.threads and num.io.threads,
- * busy time over thread time). The busiest of each kind, as a percentage of the run.
+ * busy time over thread time) and each producer's application and Sender threads. The busiest of
+ * each kind, as a percentage of the scenario's duration.
  *
  * A device with parallel channels (SSD/NVMe) can be 100% busy and still take more work, as
  * iostat warns; the request pools' CPU costs are the rough figures of RequestPools.ts.
  */
-import type { RunOutcome } from "../scenarios/runner.js";
+import { busyCounters, type RunOutcome } from "../scenarios/runner.js";
 
 export interface Busiest {
   /** Host, device or broker, and which part (egress, ingress, network, io). */
@@ -30,22 +31,19 @@ function busiest(items: Busiest[]): Busiest | null {
   return best;
 }
 
+/**
+ * Over the scenario's duration (busy time when it ended, over its length), so the settle drain
+ * does not dilute the load; over the whole run when the run stopped before the duration ended.
+ */
 export function computeUtilization(outcome: RunOutcome): Utilization {
-  const { world, simulatedUs } = outcome;
-  const nics: Busiest[] = [];
-  const disks: Busiest[] = [];
-  for (const h of world.hosts) {
-    const nic = world.network.nics[h.index];
-    nics.push({ name: `${h.name} egress`, percent: pct(nic.egressBusyUs, simulatedUs) });
-    nics.push({ name: `${h.name} ingress`, percent: pct(nic.ingressBusyUs, simulatedUs) });
-    for (const d of world.machines.get(h.name)?.disks ?? []) disks.push({ name: d.name, percent: pct(d.busyUs, simulatedUs) });
+  const counters = outcome.busyAtDurationEnd ?? busyCounters(outcome.world);
+  const windowUs = outcome.busyAtDurationEnd !== null ? outcome.world.scenario.durationUs : outcome.simulatedUs;
+  const groups: Record<string, Busiest[]> = { nic: [], disk: [], cpu: [] };
+  for (const [key, busyUs] of counters) {
+    const space = key.indexOf(" ");
+    groups[key.slice(0, space)].push({ name: key.slice(space + 1), percent: pct(busyUs, windowUs) });
   }
-  const cpus: Busiest[] = [];
-  for (const [broker, c] of [...world.requestCpu].sort(([a], [b]) => a - b)) {
-    cpus.push({ name: `broker-${broker} network threads`, percent: pct(c.networkBusyUs, c.networkThreads * simulatedUs) });
-    cpus.push({ name: `broker-${broker} io threads`, percent: pct(c.ioBusyUs, c.ioThreads * simulatedUs) });
-  }
-  return { nic: busiest(nics), disk: busiest(disks), cpu: busiest(cpus) };
+  return { nic: busiest(groups.nic), disk: busiest(groups.disk), cpu: busiest(groups.cpu) };
 }
 
 /** One summary line: `busiest     NIC broker-1 egress 12.34%   disk broker-2/disk 4.5%   CPU broker-1 io threads 0.81%`. */

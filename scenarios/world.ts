@@ -19,6 +19,7 @@ import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/RequestPools.
 import type { PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
 import { effectiveProducerConfig } from "../sim/nodes/kafka/ProducerConfig.js";
+import type { ClientCpu } from "../sim/nodes/kafka/KafkaProducer.js";
 import { rateOf, type Scenario } from "./model.js";
 
 export interface World {
@@ -36,6 +37,8 @@ export interface World {
   topicConfig(topic: string): KafkaConfig;
   /** Per broker id: its request pools' busy time over the run. */
   requestCpu: Map<number, RequestCpu>;
+  /** Per producer id: busy time of its application thread (send()) and its Sender thread. */
+  clientCpu: Map<string, ClientCpu>;
 }
 
 const STATE_PATH = /^\/brokers\/topics\/([^/]+)\/partitions\/(\d+)\/state$/;
@@ -92,6 +95,7 @@ export function buildWorld(scenario: Scenario, seed: number): World {
   const brokers = new Map(brokerLayouts.map((h) => [h.id, hostsByName.get(h.name) as Host]));
   const topics = (doc.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t["replication.factor"] }));
   const requestCpu = new Map(brokerLayouts.map((h) => [h.id, newRequestCpu()]));
+  const clientCpu = new Map((doc.producers ?? []).map((p) => [p.id, { applicationBusyUs: 0, senderBusyUs: 0 }]));
   for (const layout of brokerLayouts) {
     const host = brokers.get(layout.id) as Host;
     host.addListener({ onProcessStart: () => history.onBrokerUp(layout.id), onProcessDown: () => history.onBrokerDown(layout.id) });
@@ -132,8 +136,9 @@ export function buildWorld(scenario: Scenario, seed: number): World {
           brokers,
           stopAtUs: scenario.durationUs,
           observer: history,
+          cpu: clientCpu.get(p.id),
         }),
     );
   }
-  return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig, requestCpu };
+  return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig, requestCpu, clientCpu };
 }

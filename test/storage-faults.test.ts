@@ -72,7 +72,7 @@ describe("a full disk under a partition leader", () => {
     const base = scenario({ version: "3.6" });
     const leader = leaderAt10s(base);
     const world = run(scenario({ version: "3.6", faults: `faults:\n  - { at: 10s, fullDisk: broker-${leader} }` }), 1, 15 * S);
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(world.history.errors.get("KAFKA_STORAGE_ERROR")).toBeGreaterThan(0);
     expect(m.brokerHalts).toBe(1);
     expect(m.halts[0]).toMatchObject({ broker: leader });
@@ -89,7 +89,7 @@ describe("a full disk under a partition leader", () => {
     const leader = leaderAt10s(text(""));
     // Each broker got orders-0 in its first log dir and orders-1 in its second (nextLogDirs).
     const world = run(text(`faults:\n  - { at: 10s, fullDisk: broker-${leader}, disk: 0 }`), 1, 15 * S);
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(m.brokerHalts).toBe(0);
     expect(m.logDirFailures).toBe(1);
     expect(world.brokers.get(leader)!.state).toBe("running");
@@ -124,7 +124,7 @@ describe("a full disk under a partition leader", () => {
     const text = (faults: string) => scenario({ version, disks: 2, partitions: 2, faults });
     const leader = leaderAt10s(text(""));
     const world = run(text(`faults:\n  - { at: 10s, fullDisk: broker-${leader}, disk: 0 }`), 1, 15 * S);
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(m.brokerHalts).toBe(halts ? 1 : 0);
     expect(logDirEvents(world)).toBe(events);
     if (halts) {
@@ -138,7 +138,7 @@ describe("a full disk under a partition leader", () => {
     const base = scenario({ version: "3.6" });
     const leader = leaderAt10s(base);
     const world = run(scenario({ version: "3.6", faults: `faults:\n  - { at: 10s, fullDisk: broker-${leader} }` }));
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(world.brokers.get(leader)!.state).toBe("running");
     expect(m.lostAcked).toBe(0);
     expect(world.sim.marks.count("broker: unclean shutdown, log recovery")).toBeGreaterThan(0);
@@ -151,7 +151,7 @@ describe("a failed disk", () => {
     const leader = leaderAt10s(base);
     const follower = [1, 2, 3].find((b) => b !== leader)!;
     const world = run(scenario({ version: "3.6", faults: `faults:\n  - { at: 10s, failDisk: broker-${follower} }` }), 1, 15 * S);
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(m.halts.map((h) => h.broker)).toEqual([follower]);
     expect(world.sim.marks.count("storage: follower append EIO takes a log dir offline") + world.sim.marks.count("storage: high-watermark checkpoint EIO takes a log dir offline")).toBe(1);
     expect(m.lostAcked).toBe(0);
@@ -164,7 +164,7 @@ describe("a failed disk", () => {
     // No producer: the checkpoint (every 5 s) is the only write to the failed disk.
     const text = scenario({ version, disks: 2, rf: 1, noProducer: true, faults: "faults:\n  - { at: 10s, failDisk: [broker-1, broker-2, broker-3], disk: 0 }" });
     const world = run(text, 1, 20 * S);
-    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now });
+    const m = computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null });
     expect(m.brokerHalts).toBe(halts);
     expect(m.logDirFailures).toBe(offline);
     if (halts > 0) expect(m.halts[0].reason).toMatch(/EIO in high-watermark checkpoint/);
@@ -230,7 +230,7 @@ describe("log.flush.interval.messages", () => {
       const faults = "faults:\n  - { at: 0s, slowDisk: [broker-1, broker-2], factor: 1000 }";
       const text = scenario({ version: "3.6", brokers: 2, rf: 2, config: `log.flush.interval.messages: ${flush}`, producer: "acks: 1, linger.ms: 5", duration: "10s", faults });
       const world = run(text, 1, 12 * S);
-      return computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now }).produceLatencyMs.p50;
+      return computeMetrics({ world, stopReason: "time", simulatedUs: world.sim.now, busyAtDurationEnd: null }).produceLatencyMs.p50;
     };
     expect(latency(Number.MAX_SAFE_INTEGER)).toBeLessThan(10);
     expect(latency(1)).toBeGreaterThan(60);

@@ -35,6 +35,12 @@ import type { Behaviour, KafkaConfig } from "./versions.js";
 export const SENDER_US_PER_REQUEST = 20;
 export const SENDER_US_PER_KB = 0.2;
 
+/** Busy time of a producer's two threads, kept by the world across restarts (for utilization). */
+export interface ClientCpu {
+  applicationBusyUs: number;
+  senderBusyUs: number;
+}
+
 export interface ProducerSpec {
   id: string;
   topic: string;
@@ -50,6 +56,7 @@ export interface ProducerSpec {
   brokers: ReadonlyMap<number, Host>;
   stopAtUs: number;
   observer: KafkaObserver;
+  cpu?: ClientCpu;
 }
 
 export class KafkaProducer implements Process {
@@ -183,7 +190,8 @@ export class KafkaProducer implements Process {
       this.app.restartAt(now);
       return;
     }
-    this.app.run(now, (atUs) => this.addRecord(atUs), (atUs) => this.failBlockedSend(atUs));
+    const calls = this.app.run(now, (atUs) => this.addRecord(atUs), (atUs) => this.failBlockedSend(atUs));
+    if (this.spec.cpu !== undefined) this.spec.cpu.applicationBusyUs += calls * this.app.sendCpuUs;
   }
 
   private addRecord(atUs: number): SendOutcome {
@@ -269,7 +277,9 @@ export class KafkaProducer implements Process {
       if (byNode.size === 0) return;
       for (const [node, batches] of byNode) {
         this.sendProduce(node, batches, now);
-        this.senderFreeAtUs = Math.max(this.senderFreeAtUs, now) + SENDER_US_PER_REQUEST + batches.reduce((s, b) => s + b.bytes, 0) / 1024 * SENDER_US_PER_KB;
+        const cost = SENDER_US_PER_REQUEST + (batches.reduce((s, b) => s + b.bytes, 0) / 1024) * SENDER_US_PER_KB;
+        this.senderFreeAtUs = Math.max(this.senderFreeAtUs, now) + cost;
+        if (this.spec.cpu !== undefined) this.spec.cpu.senderBusyUs += cost;
       }
       if (this.senderFreeAtUs > now) {
         this.wake(Math.ceil(this.senderFreeAtUs - now));
