@@ -66,7 +66,7 @@ const producerSpec = z.strictObject({
   topic: name,
   /** Records per second (open loop), or "max": send() again as soon as it returns (closed loop). */
   rate: z.string().refine((s) => s === "max" || parseRate(s) !== null, { message: `expected ${RATE_HINT}, or max` }),
-  /** Constant spacing, or Poisson arrivals. */
+  /** Poisson arrivals (the default: seeds vary the timing), or constant spacing. */
   arrivals: z.enum(["constant", "poisson"]).optional(),
   messageBytes: z.int().min(1).max(100_000_000),
   /** Distinct keys (murmur2-partitioned), or absent for keyless records. */
