@@ -45,30 +45,37 @@ describe("NIC and network", () => {
   it("a message arrives after egress + propagation + ingress, in order", () => {
     const { sim, a, b, net, received } = twoHosts();
     const s = net.connect(a, b);
+    sim.run({ untilUs: 1_000 }); // the handshake: one cross-rack round trip, 300 µs
+    expect(s.established).toBe(true);
     s.send("m1", 12_500); // 100 µs on the wire at 1 GbE
     s.send("m2", 125); // 1 µs, but queued behind m1
     sim.run({ untilUs: 10_000 });
-    // m1: egress 0→100, cross-rack 150 → arrives 250, ingress 250→350.
-    // m2: egress 100→101, arrives 251, ingress waits for m1: 350→351.
+    // m1: egress 1000→1100, cross-rack 150 → arrives 1250, ingress 1250→1350.
+    // m2: egress 1100→1101, arrives 1251, ingress waits for m1: 1350→1351.
     expect(received).toEqual([
-      { at: 350, msg: "m1" },
-      { at: 351, msg: "m2" },
+      { at: 1_350, msg: "m1" },
+      { at: 1_351, msg: "m2" },
     ]);
   });
 
-  it("a partition drops messages and breaks connections; a heal lets new connections through", () => {
-    const { sim, a, b, net, received } = twoHosts();
+  it("a partition delays a connection's messages until a retransmission after the heal; it does not break it", () => {
+    const { sim, a, b, net, received, disconnects } = twoHosts();
     const s = net.connect(a, b);
+    sim.run({ untilUs: 1_000 });
     const id = net.partition([[a], [b]]);
-    s.send("lost", 100);
-    expect(net.connect(a, b).open).toBe(true); // a silent break: the client does not know
-    sim.run({ untilUs: 10_000 });
+    s.send("held", 100);
+    sim.run({ untilUs: 100_000 });
     expect(received).toEqual([]);
     net.heal(id);
-    s.send("old connection stays broken", 100);
-    net.connect(a, b).send("new", 100);
-    sim.run({ untilUs: 20_000 });
-    expect(received.map((r) => r.msg)).toEqual(["new"]);
+    s.send("behind it", 100);
+    sim.run({ untilUs: 2_000_000 });
+    // RTO = 200 ms + the 300 µs round trip, from the send at 1 ms: the retransmission at 201.3 ms,
+    // then 1 µs egress + 150 µs + 1 µs ingress each, the second behind the first.
+    expect(received.map((r) => [r.msg, r.at])).toEqual([
+      ["held", 201_452],
+      ["behind it", 201_453],
+    ]);
+    expect({ open: s.open, disconnects }).toEqual({ open: true, disconnects: [] });
   });
 
   it("a one-way partition blocks only one direction's new connections", () => {
@@ -82,7 +89,7 @@ describe("NIC and network", () => {
     const { sim, a, b, net, disconnects } = twoHosts();
     net.connect(a, b);
     sim.run({ untilUs: 1_000 });
-    b.crash();
+    b.crash(); // FIN from b's kernel: one propagation delay
     sim.run({ untilUs: 2_000 });
     expect(disconnects).toEqual([1_150]);
     b.start();
