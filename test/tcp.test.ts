@@ -199,6 +199,20 @@ describe("connection set-up (SYN)", () => {
     expect(at("a", "disconnect")).toEqual([]);
   });
 
+  it("a server that dies during the handshake resets the client; one that loses power leaves it retrying SYN", () => {
+    const crashed = world();
+    crashed.net.connect(crashed.a, crashed.b);
+    crashed.b.crash();
+    crashed.sim.run({ untilUs: 10 * S });
+    expect(crashed.at("a", "disconnect")).toEqual([300]);
+    const unpowered = world();
+    unpowered.net.connect(unpowered.a, unpowered.b);
+    unpowered.b.powerOff();
+    unpowered.sim.run({ untilUs: 10 * S });
+    expect(unpowered.at("a", "disconnect")).toEqual([]);
+    expect(unpowered.sim.marks.count("network: SYN retransmitted")).toBe(3);
+  });
+
   it("a host whose process is down refuses with RST one round trip later", () => {
     const { sim, a, b, net, at } = world();
     b.crash();

@@ -195,6 +195,10 @@ export class Network implements HostListener {
 
   onEstablished(conn: Connection): void {
     if (conn.phase[0] !== "syn") return;
+    // The server lost power meanwhile: no answer came, and the SYN timer goes on.
+    if (!conn.server.powered || this.boots[conn.server.index] !== conn.boots[1]) return;
+    // The listener died after answering SYN: its kernel resets what sat in the accept queue (inet_csk_listen_stop).
+    if (conn.phase[1] === "gone" || !this.listening(conn.server) || conn.server.incarnation !== conn.incarnations[1]) return this.onRefused(conn);
     this.cancelSynTimer(conn);
     conn.phase[0] = "open";
     conn.phase[1] = "open";

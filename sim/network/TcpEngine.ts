@@ -242,7 +242,10 @@ export class TcpEngine {
     const to = conn.hostOf(r);
     const h = net.handlers[to.index];
     if (h === null || h.incarnation !== conn.incarnations[r] || to.incarnation !== conn.incarnations[r]) {
+      // No process holds it any more (its kernel should have closed it): reset, as for a closed socket.
       net.messagesDropped++;
+      this.sendRst(conn, r);
+      this.forget(conn, r);
       return;
     }
     net.messagesDelivered++;
@@ -273,6 +276,8 @@ export class TcpEngine {
       this.armRto(flow, seg);
       return;
     }
+    // The common case: nothing outstanding, nothing to clear.
+    if (flow.stampUs < 0 && flow.rtoTimer === null && !flow.finDelivered) return;
     flow.ackLost = false;
     if (flow.finDelivered) flow.finAcked = true;
     if (flow.backlog === null) {
