@@ -217,12 +217,13 @@ describe("connection set-up (SYN)", () => {
     expect(unpowered.sim.marks.count("network: SYN retransmitted")).toBe(3);
   });
 
-  it("a host whose process is down refuses with RST one round trip later", () => {
+  it("a host whose process is down refuses with RST one round trip later; the failed attempt leaves nothing behind", () => {
     const { sim, a, b, net, at } = world();
     b.crash();
-    net.connect(a, b);
+    const s = net.connect(a, b);
     sim.run({ untilUs: 10 * S });
     expect(at("a", "disconnect")).toEqual([300]);
+    expect(s.connection.phase).toEqual(["gone", "gone"]);
   });
 });
 

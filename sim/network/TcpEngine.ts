@@ -72,6 +72,8 @@ export class TcpEngine {
   forget(conn: Connection, side: 0 | 1): void {
     conn.phase[side] = "gone";
     if (side === 0) this.net.cancelSynTimer(conn);
+    // A connect that never completed left no socket at the server either.
+    if (side === 0 && conn.establishedUs < 0) conn.phase[1] = "gone";
     const flow = conn.flows[side];
     this.cancelRto(flow);
     if (flow.backlog !== null) this.net.messagesDropped += flow.backlog.length;
@@ -212,7 +214,8 @@ export class TcpEngine {
         this.accept(flow, next);
       }
     }
-    if (!gone(conn, r)) this.ack(flow, seg);
+    // An end that the peer's FIN has just finished still ACKs it (TIME_WAIT); a reset one does not.
+    if (!gone(conn, r) || flow.finDelivered) this.ack(flow, seg);
   }
 
   private accept(flow: Flow, seg: Segment): void {
