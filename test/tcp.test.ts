@@ -309,6 +309,17 @@ describe("an application close during a partition", () => {
     expect(seen.a).toEqual([{ at: 300, what: "connect" }]);
   });
 
+  it("after FIN both ways and their ACKs both kernels are done with it, whichever end closed", () => {
+    for (const closer of ["client", "server crash"] as const) {
+      const { sim, b, open } = world();
+      const s = open();
+      if (closer === "client") s.close();
+      else b.crash();
+      sim.run({ untilUs: sim.now + S });
+      expect(s.connection.phase).toEqual(["gone", "gone"]);
+    }
+  });
+
   it("an orphan gives up after tcp_orphan_retries (~102 s): a longer partition and the peer never hears", () => {
     const { sim, a, b, net, open, seen } = world();
     const s = open();
