@@ -14,9 +14,12 @@
  *   it waits too. A lost ACK keeps the sender retransmitting. The connection breaks (ETIMEDOUT,
  *   the sender's process is told, the peer is not) only when retransmits_timed_out says so:
  *   ~924.6 s for tcp_retries2 = 15.
- * - a killed process's kernel closes its sockets: what it wrote is still sent, then FIN; with
- *   unread data in its receive queue, RST at once (tcp_close). Data that reaches a closed socket
- *   is answered with RST.
+ * - a killed process's kernel closes its sockets (tcp_close). With nothing unread, what it
+ *   wrote is still sent (retransmitted if need be, for tcp_orphan_retries, ~102 s), then FIN:
+ *   the peer process gets every message, then onDisconnect. With unread data (messages that
+ *   reached it while paused, or held beyond a gap), RST at once: the peer gets what was already
+ *   on the wire, then onDisconnect; what still waited in the dead end's kernel is dropped.
+ *   Either way, data the peer sends to the closed socket is answered with RST.
  * - a host without power answers nothing; once back, its kernel has forgotten its connections
  *   and answers their segments with RST.
  * Loss on a link is retransmission too: the segment arrives one RTO late, blocking those behind.
