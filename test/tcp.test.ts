@@ -391,3 +391,22 @@ describe("scenario short-partition: a 5 s partition between a leader and its fol
     expect(marks.count("network: retransmitted segment delivered")).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe("property: acks=all, min.insync.replicas=2, idempotent, under partitions that TCP carries", () => {
+  it("loses, duplicates and reorders nothing when partitions cut the leader, the controller or the producer for up to a minute", () => {
+    const base = readFileSync("scenarios/acks-all-leader-crash.yaml", "utf8").replace(/faults:\n(  - .*\n)+/, "");
+    const groups = ['[["leader:orders-0"], ["followers:orders-0"]]', '[["leader:orders-0"], [broker-1, broker-2, broker-3, zk-1]]', '[["producer-p1"], ["leader:orders-0"]]', '[["controller"], [broker-1, broker-2, broker-3, zk-1]]'];
+    const fault = fc.record({ at: fc.integer({ min: 5, max: 90 }), len: fc.integer({ min: 1, max: 60 }), g: fc.integer({ min: 0, max: groups.length - 1 }) });
+    fc.assert(
+      fc.property(fc.array(fault, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 1000 }), fc.constantFrom("2.8", "3.6"), (faults, seed, version) => {
+        const yaml = base.replace("expect:", `faults:\n${faults.map((f) => `  - { at: ${f.at}s, partition: ${groups[f.g]}, for: ${f.len}s }`).join("\n")}\nexpect:`);
+        const r = loadScenario(yaml, "property.yaml", [{ key: "kafka.version", value: version }]);
+        if (!r.ok) throw new Error("the property's scenario does not load");
+        const outcome = runScenario(r.scenario, { seed });
+        const m = computeMetrics(outcome);
+        expect({ lost: m.lostAcked, duplicates: m.duplicates, reordered: m.reordered, violations: outcome.world.sim.violations }).toEqual({ lost: 0, duplicates: 0, reordered: 0, violations: [] });
+      }),
+      { numRuns: 8, seed: 11 },
+    );
+  }, 300_000);
+});
