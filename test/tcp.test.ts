@@ -134,11 +134,12 @@ describe("a partition delays segments; the connection breaks only when retries r
     const { sim, a, b, net, open, msgs, at } = world();
     const s = open();
     const t0 = sim.now;
-    // 100 kB takes 800 µs at 1 GbE: arrivals at t0 + 950, 1750, 2550.
+    // 100 kB takes 800 µs at 1 GbE (a little more with framing): arrivals at about t0 + 950
+    // (lost), 1750 and 2550 (after the heal, beyond the gap).
     for (const m of ["m1", "m2", "m3"]) s.send(m, 100_000);
     sim.run({ untilUs: t0 + 900 });
     const id = net.partition([[a], [b]]);
-    sim.run({ untilUs: t0 + 1_000 });
+    sim.run({ untilUs: t0 + 1_500 });
     net.heal(id);
     sim.run({ untilUs: t0 + S });
     expect(msgs("b")).toEqual(["m1", "m2", "m3"]);
@@ -154,7 +155,8 @@ describe("a partition delays segments; the connection breaks only when retries r
     const t0 = sim.now;
     s.send("m1", 100);
     sim.run({ untilUs: t0 + S });
-    expect(at("b", "msg")[0] - t0).toBe(RTO + 152);
+    const wireUs = net.nics[0].serializationUs(100);
+    expect(at("b", "msg")[0] - t0).toBe(RTO + wireUs + 150 + wireUs);
   });
 });
 
@@ -167,7 +169,8 @@ describe("connection set-up (SYN)", () => {
     sim.run({ untilUs: 10_000 });
     expect(at("a", "connect")).toEqual([300]);
     expect(msgs("b")).toEqual(["early"]);
-    expect(at("b", "msg")).toEqual([452]);
+    const wireUs = net.nics[0].serializationUs(100);
+    expect(at("b", "msg")).toEqual([300 + wireUs + 150 + wireUs]);
   });
 
   it("across a blocked path SYN is retransmitted at 1, 3, 7, 15, 31, 63 s and connect fails at 127 s (ETIMEDOUT)", () => {
@@ -229,7 +232,7 @@ describe("connection set-up (SYN)", () => {
 
 describe("a host that lost power", () => {
   it("answers nothing while off (the sender keeps retransmitting) and RST once back: the sender hears of it a round trip after its next retransmission", () => {
-    const { sim, a, b, open, at } = world();
+    const { sim, a, b, net, open, at } = world();
     const s = open();
     const t0 = sim.now;
     b.powerOff();
@@ -239,7 +242,8 @@ describe("a host that lost power", () => {
     b.powerOn();
     sim.run({ untilUs: t0 + 10 * S });
     // Retransmissions at RTO × 1, 3, 7, 15: the one at 3.0045 s meets the rebooted kernel.
-    expect(at("a", "disconnect")).toEqual([t0 + 15 * RTO + 1 + 150 + 1 + 150]);
+    const wireUs = net.nics[0].serializationUs(100);
+    expect(at("a", "disconnect")).toEqual([t0 + 15 * RTO + wireUs + 150 + wireUs + 150]);
     expect(sim.marks.count("network: a rebooted host answers an old connection with RST")).toBe(1);
   });
 });
