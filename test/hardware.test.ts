@@ -46,30 +46,37 @@ describe("NIC and network", () => {
   it("a message arrives after egress + propagation + ingress, in order", () => {
     const { sim, a, b, net, received } = twoHosts();
     const s = net.connect(a, b);
+    sim.run({ untilUs: 1_000 }); // the handshake: one cross-rack round trip, 300 µs
+    expect(s.established).toBe(true);
     s.send("m1", 12_500); // 9 segments: 12,500 + 9 × 90 = 13,310 wire bytes, 106.48 µs at 1 GbE
     s.send("m2", 125); // 215 wire bytes, 1.72 µs, but queued behind m1
     sim.run({ untilUs: 10_000 });
-    // m1: egress 0→106.48 (107), cross-rack 150 → arrives 257, ingress 257→363.48 (364).
-    // m2: egress 106.48→108.2 (109), arrives 259, ingress waits for m1: 363.48→365.2 (366).
+    // m1: egress 1000→1106.48 (1107), cross-rack 150 → arrives 1257, ingress 1257→1363.48 (1364).
+    // m2: egress 1106.48→1108.2 (1109), arrives 1259, ingress waits for m1: 1363.48→1365.2 (1366).
     expect(received).toEqual([
-      { at: 364, msg: "m1" },
-      { at: 366, msg: "m2" },
+      { at: 1_364, msg: "m1" },
+      { at: 1_366, msg: "m2" },
     ]);
   });
 
-  it("a partition drops messages and breaks connections; a heal lets new connections through", () => {
-    const { sim, a, b, net, received } = twoHosts();
+  it("a partition delays a connection's messages until a retransmission after the heal; it does not break it", () => {
+    const { sim, a, b, net, received, disconnects } = twoHosts();
     const s = net.connect(a, b);
+    sim.run({ untilUs: 1_000 });
     const id = net.partition([[a], [b]]);
-    s.send("lost", 100);
-    expect(net.connect(a, b).open).toBe(true); // a silent break: the client does not know
-    sim.run({ untilUs: 10_000 });
+    s.send("held", 100);
+    sim.run({ untilUs: 100_000 });
     expect(received).toEqual([]);
     net.heal(id);
-    s.send("old connection stays broken", 100);
-    net.connect(a, b).send("new", 100);
-    sim.run({ untilUs: 20_000 });
-    expect(received.map((r) => r.msg)).toEqual(["new"]);
+    s.send("behind it", 100);
+    sim.run({ untilUs: 2_000_000 });
+    // RTO = 200 ms + the 300 µs round trip, from the send at 1 ms: the retransmission at 201.3 ms,
+    // then egress + 150 µs + ingress each, the second behind the first.
+    const wireUs = net.nics[0].serializationUs(100);
+    expect(received.map((r) => r.msg)).toEqual(["held", "behind it"]);
+    expect(received[0].at).toBe(201_300 + wireUs + 150 + wireUs);
+    expect(received[1].at - received[0].at).toBeLessThanOrEqual(wireUs);
+    expect({ open: s.open, disconnects }).toEqual({ open: true, disconnects: [] });
   });
 
   it("a one-way partition blocks only one direction's new connections", () => {
@@ -83,9 +90,9 @@ describe("NIC and network", () => {
     const { sim, a, b, net, disconnects } = twoHosts();
     net.connect(a, b);
     sim.run({ untilUs: 1_000 });
-    b.crash();
+    b.crash(); // FIN from b's kernel: one propagation delay
     sim.run({ untilUs: 2_000 });
-    expect(disconnects).toEqual([1_150]);
+    expect(disconnects).toEqual([1_152]);
     b.start();
     sim.run({ untilUs: 3_000 }); // let b's new incarnation come up
     net.connect(a, b);

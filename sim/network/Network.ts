@@ -1,97 +1,47 @@
 /**
- * Processes talk over ordered, reliable connections (TCP-like) between hosts.
+ * Processes talk over TCP connections between hosts, as Linux runs them.
  *
  * A message leaves the sender's NIC egress queue at line rate, crosses the topology (latency
  * class + jitter + any added latency), waits in the receiver's NIC ingress queue, and is handed
- * to the receiving process. Per connection and direction, delivery is in send order.
+ * to the receiving process. Per connection and direction, delivery is in send order, exactly once.
  *
- * Breaks, as TCP would see them:
- * - a process crash or stop closes its connections; the OS sends FIN/RST, so a live peer learns
- *   of it one propagation delay later (onDisconnect);
- * - a power loss closes them silently: the peer learns nothing and must time out;
- * - a partition silently breaks the connections that cross it: nothing more is delivered on
- *   them, and each end finds out only through its own timeouts. After a heal, new connections
- *   work; the broken ones stay broken.
- * Loss on a link is TCP loss: the message is not dropped but retransmitted, arriving one
- * retransmission timeout late (Linux TCP_RTO_MIN = 200 ms), and blocking the messages behind it.
- *
- * We assume, unrealistically, that connection set-up is instant when the path is open.
+ * What TCP does with faults (the segment machinery is in TcpEngine.ts):
+ * - connect() sends SYN; the client is established one round trip later (onConnect). Across a
+ *   blocked path the SYN is retransmitted from TCP_TIMEOUT_INIT (1 s), doubling, and the connect
+ *   fails with ETIMEDOUT after tcp_syn_retries (127 s); a host whose process is down answers RST.
+ * - a partition delays segments instead of breaking connections: a segment that meets it waits
+ *   for the sender's retransmission timer (200 ms + RTT, doubling to 120 s), and everything behind
+ *   it waits too. A lost ACK keeps the sender retransmitting. The connection breaks (ETIMEDOUT,
+ *   the sender's process is told, the peer is not) only when retransmits_timed_out says so:
+ *   ~924.6 s for tcp_retries2 = 15.
+ * - a killed process's kernel closes its sockets (tcp_close). With nothing unread, what it
+ *   wrote is still sent (retransmitted if need be, for tcp_orphan_retries, ~102 s), then FIN:
+ *   the peer process gets every message, then onDisconnect. With unread data (messages that
+ *   reached it while paused, or held beyond a gap), RST at once: the peer gets what was already
+ *   on the wire, then onDisconnect; what still waited in the dead end's kernel is dropped.
+ *   Either way, data the peer sends to the closed socket is answered with RST.
+ * - a host without power answers nothing; once back, its kernel has forgotten its connections
+ *   and answers their segments with RST.
+ * Loss on a link is retransmission too: the segment arrives one RTO late, blocking those behind.
  */
 import type { Host, HostListener, DownReason } from "../Host.js";
 import type { RandomStream } from "../Random.js";
 import type { Simulation } from "../Simulation.js";
+import { Connection, other, type Socket } from "./Connection.js";
 import { Nic } from "./Nic.js";
 import { NetworkFaults } from "./NetworkFaults.js";
+import { LINUX_TCP_DEFAULTS, TCP_TIMEOUT_INIT_US, backedOffRtoUs, initialRtoUs, type TcpSysctls } from "./Tcp.js";
+import { TcpEngine } from "./TcpEngine.js";
 import { DEFAULT_LATENCY, latencyClass, type LatencyTable } from "./Topology.js";
 
-/** Linux's minimum retransmission timeout (include/net/tcp.h, TCP_RTO_MIN = HZ/5). */
-export const TCP_RTO_MIN_US = 200_000;
-/** A FIN reaches the peer just after the last data segment sent before it. */
-const FIN_AFTER_DATA_US = 100;
+export { Connection, Socket } from "./Connection.js";
+export { TCP_RTO_MIN_US } from "./Tcp.js";
 
 export interface MessageHandler {
   onMessage(socket: Socket, message: unknown): void;
   onDisconnect?(socket: Socket): void;
-}
-
-/** One end of a connection, as the process holding it sees it. */
-export class Socket {
-  constructor(
-    readonly connection: Connection,
-    readonly side: 0 | 1,
-  ) {}
-
-  get local(): Host {
-    return this.side === 0 ? this.connection.client : this.connection.server;
-  }
-
-  get peer(): Host {
-    return this.side === 0 ? this.connection.server : this.connection.client;
-  }
-
-  /** True until this end learns that the connection closed (a silent break is not seen). */
-  get open(): boolean {
-    return !this.connection.closedFor[this.side];
-  }
-
-  send(message: unknown, bytes: number): void {
-    this.connection.network.send(this, message, bytes);
-  }
-
-  close(): void {
-    this.connection.network.close(this);
-  }
-}
-
-export class Connection {
-  /** Broken for delivery: nothing more gets through, whether or not the ends know it. */
-  broken = false;
-  /** Per side: whether that end has been told (or closed it itself). */
-  readonly closedFor: [boolean, boolean] = [false, false];
-  readonly sockets: [Socket, Socket];
-  /** Per direction: the latest arrival time scheduled, so arrivals keep send order. */
-  readonly lastArrivalUs: [number, number] = [0, 0];
-
-  constructor(
-    readonly network: Network,
-    readonly id: number,
-    readonly client: Host,
-    readonly server: Host,
-    readonly incarnations: [number, number],
-  ) {
-    this.sockets = [new Socket(this, 0), new Socket(this, 1)];
-  }
-
-  hostOf(side: 0 | 1): Host {
-    return side === 0 ? this.client : this.server;
-  }
-}
-
-interface InFlight {
-  connection: Connection;
-  to: 0 | 1;
-  message: unknown;
-  bytes: number;
+  /** The client end's handshake completed: connect() would have returned now. */
+  onConnect?(socket: Socket): void;
 }
 
 export interface NetworkOptions {
@@ -99,15 +49,21 @@ export interface NetworkOptions {
   /** NIC line rate per host, bytes per second, indexed like hosts. */
   nicBytesPerSecond: readonly number[];
   latency?: LatencyTable;
+  tcp?: Partial<TcpSysctls>;
 }
 
 export class Network implements HostListener {
   readonly faults: NetworkFaults;
   readonly nics: Nic[];
+  readonly tcp: TcpSysctls;
+  readonly engine: TcpEngine;
   private readonly hosts: readonly Host[];
   private readonly latency: LatencyTable;
   private readonly rng: RandomStream;
-  private readonly handlers: Array<{ incarnation: number; handler: MessageHandler } | null>;
+  /** Per host: the listening process, if any. */
+  readonly handlers: Array<{ incarnation: number; handler: MessageHandler } | null>;
+  /** Per host: how many times its kernel has booted; a connection remembers the boot it was made in. */
+  readonly boots: number[];
   private readonly connectionsByHost: Array<Set<Connection>>;
   private nextConnectionId = 1;
   /** Counters for metrics. */
@@ -115,16 +71,19 @@ export class Network implements HostListener {
   messagesDropped = 0;
 
   constructor(
-    private readonly sim: Simulation,
+    readonly sim: Simulation,
     options: NetworkOptions,
   ) {
     this.hosts = options.hosts;
     this.latency = options.latency ?? DEFAULT_LATENCY;
+    this.tcp = { ...LINUX_TCP_DEFAULTS, ...options.tcp };
     this.nics = options.nicBytesPerSecond.map((bps) => new Nic(bps));
     this.faults = new NetworkFaults(this.hosts.length);
     this.rng = sim.rng.stream("network");
     this.handlers = this.hosts.map(() => null);
+    this.boots = this.hosts.map(() => 0);
     this.connectionsByHost = this.hosts.map(() => new Set());
+    this.engine = new TcpEngine(this);
     for (const h of this.hosts) h.addListener(this);
   }
 
@@ -134,91 +93,55 @@ export class Network implements HostListener {
   }
 
   /**
-   * Opens a connection from the process on `from` to the one on `to`. It is always returned;
-   * if the peer cannot be reached it is broken from the start (silently when there is no
-   * answer; with a disconnect one round trip later when the peer host refuses).
+   * Opens a connection from the process on `from` to the one on `to` and returns the client's
+   * socket at once, as a non-blocking connect(2) does. It is established one round trip later
+   * (onConnect) if SYN and SYN-ACK get through; what is sent before waits and goes then.
    */
   connect(from: Host, to: Host): Socket {
-    const conn = new Connection(this, this.nextConnectionId++, from, to, [from.incarnation, to.incarnation]);
+    const conn = new Connection(this, this.nextConnectionId++, from, to, [from.incarnation, to.incarnation], [this.boots[from.index], this.boots[to.index]]);
     this.connectionsByHost[from.index].add(conn);
     this.connectionsByHost[to.index].add(conn);
-    const reachable = from === to || (!this.faults.isBlocked(from, to) && !this.faults.isBlocked(to, from));
-    if (!reachable || !to.powered) {
-      conn.broken = true;
-      this.sim.marks.hit("network: connect to an unreachable host");
-    } else if (!to.alive || this.handlers[to.index]?.incarnation !== to.incarnation) {
-      // Connection refused: the OS answers with RST.
-      conn.broken = true;
-      this.notifyClosed(conn, 0, 2 * this.propagationUs(from, to));
-    }
-    this.sim.trace.record(this.sim.now, from.name, "net-connect", { conn: conn.id, to: to.name, ok: !conn.broken });
+    conn.synRtoUs = TCP_TIMEOUT_INIT_US;
+    this.sim.trace.record(this.sim.now, from.name, "net-connect", { conn: conn.id, to: to.name });
+    this.sendSyn(conn);
     return conn.sockets[0];
   }
 
   send(socket: Socket, message: unknown, bytes: number): void {
     const conn = socket.connection;
-    const fromSide = socket.side;
-    const from = conn.hostOf(fromSide);
-    if (conn.broken || conn.closedFor[fromSide] || conn.incarnations[fromSide] !== from.incarnation || !from.alive) {
+    const side = socket.side;
+    const from = conn.hostOf(side);
+    if (conn.closedFor[side] || conn.incarnations[side] !== from.incarnation || !from.alive) {
       this.messagesDropped++;
       return;
     }
-    const toSide: 0 | 1 = fromSide === 0 ? 1 : 0;
-    const to = conn.hostOf(toSide);
-    const now = this.sim.now;
-    let arrival: number;
-    if (from === to) {
-      arrival = now + this.propagationUs(from, to);
-    } else {
-      const departed = this.nics[from.index].reserveEgress(now, bytes);
-      arrival = departed + this.propagationUs(from, to);
-      const loss = this.faults.loss(from, to);
-      if (loss > 0 && this.rng.bernoulli(loss)) {
-        arrival += TCP_RTO_MIN_US;
-        this.sim.marks.hit("network: retransmission after loss");
-      }
-    }
-    if (arrival < conn.lastArrivalUs[toSide]) arrival = conn.lastArrivalUs[toSide];
-    conn.lastArrivalUs[toSide] = arrival;
-    const flight: InFlight = { connection: conn, to: toSide, message, bytes };
-    this.sim.at(arrival, from === to ? deliver : arriveAtNic, flight);
+    this.engine.write(conn.flows[side], false, message, bytes);
   }
 
   /**
-   * Closes a connection from one end (graceful). Like a TCP FIN, the close follows the data
-   * already sent: messages in flight are still delivered, and the peer learns of the close
-   * after the last of them.
+   * The process closes its end (close(2)): it hears nothing more of it. The kernel still sends
+   * what was written, then FIN, which the peer sees after that data; with unread data, RST.
    */
   close(socket: Socket): void {
     const conn = socket.connection;
     if (conn.closedFor[socket.side]) return;
     conn.closedFor[socket.side] = true;
-    const peerSide: 0 | 1 = socket.side === 0 ? 1 : 0;
     this.sim.trace.record(this.sim.now, socket.local.name, "net-close", { conn: conn.id });
-    if (conn.broken) return;
-    const finUs = Math.max(this.propagationUs(socket.local, socket.peer), conn.lastArrivalUs[peerSide] - this.sim.now + FIN_AFTER_DATA_US);
-    this.sim.schedule(finUs, () => {
-      if (conn.broken) return;
-      conn.broken = true;
-      this.notifyClosed(conn, peerSide, 0);
-    }, undefined);
+    this.engine.closeEnd(conn, socket.side);
   }
 
   // --- faults ---
 
+  /** Blocks the paths between groups; connections across them stall and retransmit, they do not break. */
   partition(groups: Host[][]): number {
-    const id = this.faults.add({ kind: "partition", groups });
-    this.breakBlockedConnections();
-    return id;
+    return this.faults.add({ kind: "partition", groups });
   }
 
   partitionOneWay(from: Host[], to: Host[]): number {
-    const id = this.faults.add({ kind: "oneWay", from, to });
-    this.breakBlockedConnections();
-    return id;
+    return this.faults.add({ kind: "oneWay", from, to });
   }
 
-  /** Heals one rule by id, or every partition when id is undefined. */
+  /** Heals one rule by id, or every partition when id is undefined. Stalled data goes at the next retransmission. */
   heal(id?: number): void {
     this.faults.remove(id, id === undefined ? ["partition", "oneWay"] : undefined);
   }
@@ -227,26 +150,126 @@ export class Network implements HostListener {
 
   onProcessDown(host: Host, reason: DownReason): void {
     this.handlers[host.index] = null;
-    for (const conn of this.connectionsByHost[host.index]) {
-      const side: 0 | 1 = conn.client === host ? 0 : 1;
-      const peerSide: 0 | 1 = side === 0 ? 1 : 0;
-      const wasBroken = conn.broken;
-      conn.broken = true;
-      conn.closedFor[side] = true;
-      // The OS closes the sockets of a dead process (FIN/RST); a host without power says nothing.
-      if (reason !== "powerOff" && !wasBroken) {
-        this.notifyClosed(conn, peerSide, this.propagationUs(host, conn.hostOf(peerSide)));
+    // Power loss: the kernel dies too and says nothing (onPowerOff).
+    if (reason === "powerOff") return;
+    // The kernel closes the dead process's sockets (exit(2) closes every descriptor: tcp_close).
+    for (const conn of [...this.connectionsByHost[host.index]]) {
+      for (const side of SIDES) {
+        if (conn.hostOf(side) !== host || conn.closedFor[side] || conn.incarnations[side] !== host.incarnation) continue;
+        conn.closedFor[side] = true;
+        this.sim.marks.hit("network: a dead process's socket closed by its kernel");
+        this.engine.closeEnd(conn, side);
       }
-      this.connectionsByHost[conn.hostOf(peerSide).index].delete(conn);
     }
-    this.connectionsByHost[host.index].clear();
   }
 
   onPowerOff(host: Host): void {
     this.nics[host.index].reset(this.sim.now);
+    this.boots[host.index]++;
+    for (const conn of [...this.connectionsByHost[host.index]]) {
+      for (const side of SIDES) {
+        if (conn.hostOf(side) !== host) continue;
+        conn.closedFor[side] = true;
+        this.engine.forget(conn, side);
+      }
+      this.connectionsByHost[host.index].delete(conn);
+    }
   }
 
-  // --- internals ---
+  // --- connection set-up ---
+
+  /** tcp_v4_connect / tcp_retransmit_timer in SYN_SENT: one SYN, and the timer for the next. */
+  private sendSyn(conn: Connection): void {
+    const from = conn.client;
+    const to = conn.server;
+    if (this.reachable(from, to) && to.powered) {
+      const rttUs = this.propagationUs(from, to) + this.propagationUs(to, from);
+      if (!this.listening(to)) {
+        // No listener: the kernel answers RST (tcp_v4_send_reset), ECONNREFUSED one round trip later.
+        if (this.reachable(to, from)) this.sim.schedule(rttUs, refused, conn);
+      } else if (this.reachable(to, from)) {
+        conn.incarnations[1] = to.incarnation;
+        conn.boots[1] = this.boots[to.index];
+        this.sim.schedule(rttUs, established, conn);
+      }
+    }
+    conn.synTimer = this.sim.schedule(conn.synRtoUs, synTimeout, conn);
+  }
+
+  onEstablished(conn: Connection): void {
+    if (conn.phase[0] !== "syn") return;
+    // The server lost power meanwhile: no answer came, and the SYN timer goes on.
+    if (!conn.server.powered || this.boots[conn.server.index] !== conn.boots[1]) return;
+    // The listener died after answering SYN: its kernel resets what sat in the accept queue (inet_csk_listen_stop).
+    if (conn.phase[1] === "gone" || !this.listening(conn.server) || conn.server.incarnation !== conn.incarnations[1]) return this.onRefused(conn);
+    this.cancelSynTimer(conn);
+    conn.phase[0] = "open";
+    conn.phase[1] = "open";
+    conn.establishedUs = this.sim.now;
+    this.sim.trace.record(this.sim.now, conn.client.name, "net-established", { conn: conn.id });
+    const h = this.handlers[conn.client.index];
+    if (h !== null && h.incarnation === conn.incarnations[0]) {
+      conn.client.deliver(conn.incarnations[0], () => h.handler.onConnect?.(conn.sockets[0]));
+    }
+    this.engine.flush(conn.flows[0]);
+  }
+
+  onRefused(conn: Connection): void {
+    if (conn.phase[0] !== "syn") return;
+    this.sim.marks.hit("network: connection refused (RST)");
+    this.engine.forget(conn, 0);
+    this.tellProcess(conn, 0);
+  }
+
+  /** tcp_write_timeout in SYN_SENT: give up after tcp_syn_retries retransmissions (plus the linear ones of 6.5+). */
+  onSynTimeout(conn: Connection): void {
+    conn.synTimer = null;
+    if (conn.phase[0] !== "syn") return;
+    if (conn.synRetransmits >= this.tcp.synRetries + this.tcp.synLinearTimeouts) {
+      this.sim.marks.hit("network: connect timed out (ETIMEDOUT)");
+      this.engine.forget(conn, 0);
+      this.tellProcess(conn, 0);
+      return;
+    }
+    conn.synRetransmits++;
+    // tcp_retransmit_timer: the SYN RTO stays at 1 s for tcp_syn_linear_timeouts, then doubles.
+    if (conn.synRetransmits > this.tcp.synLinearTimeouts) conn.synRtoUs = backedOffRtoUs(conn.synRtoUs);
+    this.sim.marks.hit("network: SYN retransmitted");
+    this.sendSyn(conn);
+  }
+
+  cancelSynTimer(conn: Connection): void {
+    if (conn.synTimer !== null) this.sim.cancel(conn.synTimer);
+    conn.synTimer = null;
+  }
+
+  // --- shared with the engine ---
+
+  /** The process holding this end is told the connection is gone (once; not after it closed it itself). */
+  tellProcess(conn: Connection, side: 0 | 1): void {
+    if (conn.closedFor[side]) return;
+    conn.closedFor[side] = true;
+    const host = conn.hostOf(side);
+    const incarnation = conn.incarnations[side];
+    const h = this.handlers[host.index];
+    if (h === null || h.incarnation !== incarnation) return;
+    this.sim.trace.record(this.sim.now, host.name, "net-disconnected", { conn: conn.id, peer: conn.hostOf(other(side)).name });
+    host.deliver(incarnation, () => h.handler.onDisconnect?.(conn.sockets[side]));
+  }
+
+  /** Both kernels are done with it: nothing will be sent or answered on it again. */
+  forgetConnection(conn: Connection): void {
+    this.connectionsByHost[conn.client.index].delete(conn);
+    this.connectionsByHost[conn.server.index].delete(conn);
+  }
+
+  reachable(from: Host, to: Host): boolean {
+    return !this.faults.blocking || !this.faults.isBlocked(from, to);
+  }
+
+  listening(host: Host): boolean {
+    return host.alive && this.handlers[host.index]?.incarnation === host.incarnation;
+  }
 
   propagationUs(from: Host, to: Host): number {
     const spec = this.latency[latencyClass(from, to)];
@@ -255,59 +278,34 @@ export class Network implements HostListener {
     return this.rng.delayUs(sample);
   }
 
-  /** Called at the time the last byte reaches the receiver's NIC. */
-  ingress(flight: InFlight): void {
-    const to = flight.connection.hostOf(flight.to);
-    const done = this.nics[to.index].reserveIngress(this.sim.now, flight.bytes);
-    this.sim.at(done, deliver, flight);
+  /** The path's RTO before any backoff: 200 ms plus its mean round trip (no random draw). */
+  baseRtoUs(from: Host, to: Host): number {
+    const spec = this.latency[latencyClass(from, to)];
+    const oneWay = spec.baseUs + this.faults.addedLatency(from, to) + (spec.jitterUs + this.faults.addedJitter(from, to)) / 2;
+    return initialRtoUs(Math.round(2 * oneWay));
   }
 
-  /** Hands a message to the receiving process if the connection and both ends still stand. */
-  deliverNow(flight: InFlight): void {
-    const conn = flight.connection;
-    const to = conn.hostOf(flight.to);
-    const h = this.handlers[to.index];
-    if (conn.broken || h === null || conn.incarnations[flight.to] !== to.incarnation || h.incarnation !== to.incarnation) {
-      this.messagesDropped++;
-      return;
+  /** A lost segment's extra delay: it goes again one RTO later. */
+  lossDelayUs(from: Host, to: Host): number {
+    const loss = this.faults.loss(from, to);
+    if (loss > 0 && this.rng.bernoulli(loss)) {
+      this.sim.marks.hit("network: retransmission after loss");
+      return this.baseRtoUs(from, to);
     }
-    this.messagesDelivered++;
-    this.sim.trace.recordPair(this.sim.now, to.name, "recv", "conn", conn.id, "bytes", flight.bytes);
-    const socket = conn.sockets[flight.to];
-    if (to.state === "running") h.handler.onMessage(socket, flight.message);
-    else to.deliver(to.incarnation, () => h.handler.onMessage(socket, flight.message));
-  }
-
-  private notifyClosed(conn: Connection, side: 0 | 1, afterUs: number): void {
-    const host = conn.hostOf(side);
-    const incarnation = conn.incarnations[side];
-    this.sim.schedule(afterUs, () => {
-      if (conn.closedFor[side]) return;
-      conn.closedFor[side] = true;
-      const h = this.handlers[host.index];
-      if (h === null || h.incarnation !== incarnation) return;
-      this.sim.trace.record(this.sim.now, host.name, "net-disconnected", { conn: conn.id, peer: conn.hostOf(side === 0 ? 1 : 0).name });
-      host.deliver(incarnation, () => h.handler.onDisconnect?.(conn.sockets[side]));
-    }, undefined);
-  }
-
-  private breakBlockedConnections(): void {
-    for (const set of this.connectionsByHost) {
-      for (const conn of set) {
-        if (conn.broken) continue;
-        if (this.faults.isBlocked(conn.client, conn.server) || this.faults.isBlocked(conn.server, conn.client)) {
-          conn.broken = true;
-          this.sim.marks.hit("network: connection cut by a partition");
-        }
-      }
-    }
+    return 0;
   }
 }
 
-function arriveAtNic(flight: InFlight): void {
-  flight.connection.network.ingress(flight);
+const SIDES: ReadonlyArray<0 | 1> = [0, 1];
+
+function established(conn: Connection): void {
+  conn.network.onEstablished(conn);
 }
 
-function deliver(flight: InFlight): void {
-  flight.connection.network.deliverNow(flight);
+function refused(conn: Connection): void {
+  conn.network.onRefused(conn);
+}
+
+function synTimeout(conn: Connection): void {
+  conn.network.onSynTimeout(conn);
 }

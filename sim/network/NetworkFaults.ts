@@ -20,6 +20,8 @@ export class NetworkFaults {
   private addedLatencyUs: Float64Array;
   private addedJitterUs: Float64Array;
   private lossProbability: Float64Array;
+  /** True while any pair is blocked: the one check a send makes when no partition is in force. */
+  blocking = false;
 
   constructor(private readonly hostCount: number) {
     const n = hostCount * hostCount;
@@ -94,5 +96,6 @@ export class NetworkFaults {
           assertNever(rule);
       }
     }
+    this.blocking = this.blocked.includes(1);
   }
 }

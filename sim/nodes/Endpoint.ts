@@ -10,6 +10,11 @@ import type { Machine } from "./Machine.js";
 export interface ConnectionOwner {
   onMessage(message: unknown): void;
   onDisconnect(): void;
+  /**
+   * The handshake completed (socket.established is now true). Until then messages sent on the
+   * socket wait in it; a connect that fails ends in onDisconnect instead.
+   */
+  onConnect?(): void;
 }
 
 export interface RequestHandler {
@@ -43,6 +48,10 @@ export class Endpoint implements MessageHandler {
   onMessage(socket: Socket, message: unknown): void {
     if (socket.side === 1) this.server?.onRequest(socket, message);
     else this.owners.get(socket.connection.id)?.onMessage(message);
+  }
+
+  onConnect(socket: Socket): void {
+    if (socket.side === 0) this.owners.get(socket.connection.id)?.onConnect?.();
   }
 
   onDisconnect(socket: Socket): void {
