@@ -207,7 +207,7 @@ describe("produceStallMs", () => {
 });
 
 describe("throughput and latency windows", () => {
-  const STEADY = scenario({ duration: "10s", settle: "5s", producer: "rate: 1000/s, config: { acks: all, linger.ms: 5 }" });
+  const STEADY = scenario({ duration: "10s", settle: "5s", producer: "rate: 1000/s, arrivals: constant, config: { acks: all, linger.ms: 5 }" });
 
   it("throughput counts acknowledgements from the first one to the end of the duration", () => {
     const { world, metrics } = run(STEADY);

@@ -237,3 +237,68 @@ describe("KIP-360 (2.5): an idempotent producer survives lost producer state", (
     expect(modern.get("failed: OUT_OF_ORDER_SEQUENCE_NUMBER")).toBeUndefined();
   }, 60_000);
 });
+
+describe("connection set-up (NetworkClient, ClusterConnectionStates)", () => {
+  const cutOff = (version: string) => `
+name: cut
+duration: 80s
+settle: 10s
+kafka: { version: "${version}" }
+cluster: { brokers: 1 }
+topics: [{ name: t, partitions: 1, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 100/s, messageBytes: 100, config: { acks: "1" } }
+faults:
+  - { at: 5s, partition: [[producer-p1], [broker-1]], for: 60s }
+`;
+  it("KIP-601 (2.7): a connect that gets no answer is closed after socket.connection.setup.timeout.ms; before, only the OS's SYN retries (127 s) end it", () => {
+    const modern = runText(cutOff("3.6")).sim.marks;
+    const old = runText(cutOff("2.6")).sim.marks;
+    // The request timeout (30 s) closes the stalled connection; the new connects then hang on SYNs.
+    expect(modern.count("client: connection setup timed out (KIP-601)")).toBeGreaterThanOrEqual(1);
+    expect(old.count("client: connection setup timed out (KIP-601)")).toBe(0);
+  }, 30_000);
+
+  it("requests go only on a ready connection: none is sent into a handshake, so none times out unanswered after the heal", () => {
+    const world = runText(cutOff("3.6"));
+    // Only the requests in flight when the partition began time out (one connection, one timeout).
+    expect(world.sim.marks.count("client: request timed out, connection closed")).toBe(1);
+    expect(world.history.producers.get("p1")!.acked).toBeGreaterThan(7000);
+  }, 30_000);
+});
+
+describe("NetworkClient.leastLoadedNode", () => {
+  it("from 2.3 picks a ready node with the fewest in flight, else a connecting one, else the one tried longest ago (2.7); before 2.3, the fewest in flight, connected or not", async () => {
+    const { ProducerMetadata } = await import("../sim/nodes/kafka/ProducerMetadata.js");
+    const { behaviourOf } = await import("../sim/nodes/kafka/versions.js");
+    type Fake = { state: string; inFlight: number; readyAtUs: number; lastConnectAttemptUs: number };
+    const pick = (version: string, conns: Record<number, Fake>, offset = 0) => {
+      const m = new ProducerMetadata({
+        machine: { now: 10 } as never,
+        topic: "t",
+        partitions: 1,
+        brokerIds: Object.keys(conns).map(Number),
+        behaviour: behaviourOf(version as never),
+        retryBackoffUs: 0,
+        maxAgeUs: 0,
+        maxInFlight: 5,
+        rng: { int: () => offset } as never,
+        conn: (id: number) => conns[id] as never,
+        onUpdate: () => undefined,
+        wake: () => undefined,
+      });
+      return m.leastLoadedNode(10);
+    };
+    const ready = (inFlight: number): Fake => ({ state: "ready", inFlight, readyAtUs: -Infinity, lastConnectAttemptUs: 0 });
+    const down = (lastTry: number, readyAt = 0): Fake => ({ state: "disconnected", inFlight: 0, readyAtUs: readyAt, lastConnectAttemptUs: lastTry });
+    const connecting: Fake = { state: "connecting", inFlight: 0, readyAtUs: Infinity, lastConnectAttemptUs: 5 };
+    // A busy ready node beats an idle disconnected one from 2.3; before, the idle one wins.
+    expect(pick("3.6", { 1: down(0), 2: ready(3) })).toBe(2);
+    expect(pick("2.2", { 1: down(0), 2: ready(3) })).toBe(1);
+    // No ready node: a connecting one, then one that may connect (the one tried longest ago from 2.7).
+    expect(pick("3.6", { 1: down(8), 2: connecting, 3: down(2) })).toBe(2);
+    expect(pick("3.6", { 1: down(8), 2: down(2), 3: down(1, 50) })).toBe(2);
+    // In reconnect backoff everywhere: none.
+    expect(pick("3.6", { 1: down(8, 50), 2: down(2, 50) })).toBe(-1);
+  });
+});

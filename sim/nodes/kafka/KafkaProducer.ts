@@ -16,7 +16,7 @@ import { Endpoint } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { RecordBatch } from "./Log.js";
-import { NodeConnection, type ReconnectBackoff } from "./NodeConnection.js";
+import { NodeConnection, type ReconnectBackoff, type SetupTimeout } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
 import { ProducerMetadata } from "./ProducerMetadata.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
@@ -96,6 +96,7 @@ export class KafkaProducer implements Process {
   private readonly requestTimeoutUs: number;
   private readonly deliveryTimeoutUs: number;
   private readonly reconnect: ReconnectBackoff;
+  private readonly setupTimeout: SetupTimeout | null;
 
   constructor(
     private readonly machine: Machine,
@@ -112,6 +113,8 @@ export class KafkaProducer implements Process {
     this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
     this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
     this.deliveryTimeoutUs = c.num("delivery.timeout.ms") * 1000;
+    const s = spec.behaviour.connectionSetupTimeout;
+    this.setupTimeout = s ? { baseUs: c.num("socket.connection.setup.timeout.ms") * 1000, maxUs: c.num("socket.connection.setup.timeout.max.ms") * 1000, rng: machine.rng("connection-setup") } : null;
     this.reconnect = {
       baseUs: c.num("reconnect.backoff.ms") * 1000,
       maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
@@ -148,11 +151,12 @@ export class KafkaProducer implements Process {
         behaviour: spec.behaviour,
         retryBackoffUs: this.retryBackoffUs,
         maxAgeUs: c.num("metadata.max.age.ms") * 1000,
+        maxInFlight: this.maxInFlight,
+        rng: machine.rng("least-loaded-node"),
         conn: (id) => this.conn(id)!,
         onUpdate: () => this.runOnce(),
         wake: (delayUs) => this.wake(delayUs),
       },
-      machine.rng("bootstrap").int(0, spec.brokers.size - 1),
     );
     this.leaders = this.metadata.leaders;
     this.wake(0);
@@ -225,12 +229,14 @@ export class KafkaProducer implements Process {
     let c = this.conns.get(broker);
     const host = this.spec.brokers.get(broker);
     if (c === undefined && host !== undefined) {
-      this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect)));
-      // handleServerDisconnect: any disconnect asks for a metadata update (with acks=0 it is the only signal).
+      this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect, { setupTimeout: this.setupTimeout })));
       c.onServerDisconnect = () => {
-        this.metadata.requestUpdate();
+        // handleServerDisconnect: from 2.5 (KAFKA-8933) any disconnect asks for a metadata update
+        // (with acks=0 it is the only signal); before, only a timed-out or failed request does.
+        if (this.spec.behaviour.metadataBackoffAfterDisconnect) this.metadata.requestUpdate();
         this.wake(0);
       };
+      c.onReady = () => this.wake(0);
     }
     return c;
   }
@@ -258,6 +264,9 @@ export class KafkaProducer implements Process {
         const leader = this.leaders[p];
         if (leader < 0 || this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now) continue;
         this.nodeReadyUs.set(leader, now);
+        // NetworkClient.ready: a node that is not connected is connected to (initiateConnect) when its backoff allows.
+        const c = this.conn(leader);
+        if (c !== undefined && c.state === "disconnected") c.connect();
         if (this.sendable(p)) readyNodes.add(leader);
       }
       // RecordAccumulator.drain (drainBatchesForOneNode): the first batch of every partition a ready
@@ -442,9 +451,14 @@ export class KafkaProducer implements Process {
 
   private initProducerId(): void {
     if (this.initInFlight || this.metadata.available.length === 0) return;
+    // TransactionManager: InitProducerId goes to the least-loaded node (Sender.maybeWaitForProducerId).
+    const target = this.metadata.leastLoadedNode(this.machine.now);
+    if (target < 0) return;
+    const c = this.conn(target)!;
+    if (c.state === "disconnected") c.connect();
+    if (c.state !== "ready") return;
     this.initInFlight = true;
-    const target = this.leaders[this.metadata.available[0]];
-    this.conn(target)!.send<InitProducerIdResponse>("InitProducerId", {}, HEADER_BYTES, (res) => {
+    c.send<InitProducerIdResponse>("InitProducerId", {}, HEADER_BYTES, (res) => {
       this.initInFlight = false;
       if (res !== null && res.error === "NONE") {
         this.producerId = res.producerId;

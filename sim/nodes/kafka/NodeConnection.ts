@@ -25,6 +25,18 @@ export interface ReconnectBackoff {
   rng: RandomStream;
 }
 
+/**
+ * KIP-601 (2.7): socket.connection.setup.timeout.ms, doubling per failed attempt up to
+ * socket.connection.setup.timeout.max.ms with ±20% jitter (ClusterConnectionStates
+ * .updateConnectionSetupTimeout); a connect still pending then is closed
+ * (NetworkClient.handleTimedOutConnections). Before 2.7 only the OS ends it (tcp_syn_retries, ~127 s).
+ */
+export interface SetupTimeout {
+  baseUs: number;
+  maxUs: number;
+  rng: RandomStream;
+}
+
 export type ResponseCallback<R> = (body: R | null, error: ErrorCode) => void;
 
 interface Pending {
@@ -41,6 +53,12 @@ export class NodeConnection {
 
   /** Called when the other side or the network ends the connection (NetworkClient.handleServerDisconnect). */
   onServerDisconnect: (() => void) | null = null;
+  /** Called when a connection becomes ready (the client may send on it). */
+  onReady: (() => void) | null = null;
+  /** The handshake is under way (ConnectionState.CONNECTING). */
+  private connecting = false;
+  private setupTimer: TimerHandle | null = null;
+  private failedSetups = 0;
   private failedAttempts = 0;
   private lastAttemptUs = -Infinity;
   private backoffUs = 0;
@@ -50,15 +68,41 @@ export class NodeConnection {
     readonly to: Host,
     private readonly requestTimeoutUs: number,
     private readonly reconnect?: ReconnectBackoff,
+    /**
+     * The producer's NetworkClient: requests go only on a ready connection (their timeout runs
+     * from then), and KIP-601 bounds the handshake when given. Without it (brokers' blocking
+     * clients, NetworkClientUtils.awaitReady), a request's one timeout covers connect and answer.
+     */
+    private readonly client?: { setupTimeout: SetupTimeout | null },
   ) {}
+
+  /** ClusterConnectionStates.lastConnectAttemptMs: when a connection to it was last tried (-Infinity: never). */
+  get lastConnectAttemptUs(): number {
+    return this.lastAttemptUs;
+  }
+
+  /** ConnectionState: connected and ready, handshake under way, or neither. */
+  get state(): "ready" | "connecting" | "disconnected" {
+    return this.socket === null ? "disconnected" : this.connecting ? "connecting" : "ready";
+  }
+
+  /** NetworkClient.initiateConnect, when allowed (not connected, reconnect backoff over). */
+  connect(): void {
+    if (this.socket !== null || this.readyAtUs > this.endpoint.machine.now) return;
+    this.open();
+  }
 
   get inFlight(): number {
     return this.pending.size;
   }
 
-  /** When a request may go out: now if connected, else once the reconnect backoff has passed. */
+  /**
+   * When a request may go out: now if connected, else once the reconnect backoff has passed (and,
+   * for the producer's client, the handshake that starts then has completed).
+   */
   get readyAtUs(): number {
-    return this.socket !== null ? -Infinity : this.lastAttemptUs + this.backoffUs;
+    if (this.socket !== null) return this.connecting ? Infinity : -Infinity;
+    return this.lastAttemptUs + this.backoffUs;
   }
 
   /** ClusterConnectionStates.disconnected: the backoff runs from the failure (updateReconnectBackoff). */
@@ -76,23 +120,63 @@ export class NodeConnection {
     this.failedAttempts++;
   }
 
+  private open(): void {
+    const m = this.endpoint.machine;
+    this.lastAttemptUs = m.now;
+    if (this.reconnect !== undefined) m.mark("client: connection attempt");
+    this.connecting = this.client !== undefined;
+    this.socket = this.endpoint.connect(this.to, {
+      onMessage: (msg) => this.onResponse(msg as Response),
+      onConnect: () => this.onEstablished(),
+      onDisconnect: () => {
+        this.clearSetupTimer();
+        if (this.connecting) this.failedSetups++;
+        this.connecting = false;
+        this.onConnectionFailed();
+        this.fail("NETWORK_EXCEPTION");
+        this.onServerDisconnect?.();
+      },
+    });
+    const t = this.client?.setupTimeout;
+    if (this.connecting && t !== undefined && t !== null) {
+      const maxExp = Math.log(t.maxUs / Math.max(t.baseUs, 1)) / Math.log(2);
+      const timeoutUs = Math.round(t.baseUs * Math.pow(2, Math.min(this.failedSetups, maxExp)) * t.rng.uniform(0.8, 1.2));
+      this.setupTimer = m.setTimer(timeoutUs, () => this.onSetupTimeout());
+    }
+  }
+
+  private onEstablished(): void {
+    if (!this.connecting) return;
+    this.connecting = false;
+    this.clearSetupTimer();
+    this.failedSetups = 0;
+    this.onReady?.();
+  }
+
+  /** NetworkClient.handleTimedOutConnections: close it; a disconnect like any other. */
+  private onSetupTimeout(): void {
+    this.setupTimer = null;
+    if (!this.connecting || this.socket === null) return;
+    this.endpoint.machine.mark("client: connection setup timed out (KIP-601)");
+    this.failedSetups++;
+    this.connecting = false;
+    this.endpoint.close(this.socket);
+    this.onConnectionFailed();
+    this.fail("NETWORK_EXCEPTION");
+    this.onServerDisconnect?.();
+  }
+
+  private clearSetupTimer(): void {
+    if (this.setupTimer !== null) this.endpoint.machine.cancelTimer(this.setupTimer);
+    this.setupTimer = null;
+  }
+
   send<R>(api: ApiKey, body: unknown, bytes: number, cb: ResponseCallback<R>, expectResponse = true): void {
     const m = this.endpoint.machine;
-    if (this.socket === null) {
-      this.lastAttemptUs = m.now;
-      if (this.reconnect !== undefined) m.mark("client: connection attempt");
-      this.socket = this.endpoint.connect(this.to, {
-        onMessage: (msg) => this.onResponse(msg as Response),
-        onDisconnect: () => {
-          this.onConnectionFailed();
-          this.fail("NETWORK_EXCEPTION");
-          this.onServerDisconnect?.();
-        },
-      });
-    }
+    if (this.socket === null) this.open();
     const cid = this.nextCid++;
     const req: Request = { api, cid, body };
-    this.socket.send(req, bytes);
+    this.socket!.send(req, bytes);
     if (!expectResponse) return;
     this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + this.requestTimeoutUs });
     if (this.timer === null) this.armTimer(this.requestTimeoutUs);
@@ -106,6 +190,8 @@ export class NodeConnection {
   }
 
   close(): void {
+    this.clearSetupTimer();
+    this.connecting = false;
     if (this.socket !== null) this.endpoint.close(this.socket);
     this.fail("NETWORK_EXCEPTION");
   }

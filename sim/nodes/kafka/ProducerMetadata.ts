@@ -3,6 +3,7 @@
  * DefaultMetadataUpdater): the leader of each partition of its topic, when the next update is
  * due (Metadata.timeToNextUpdate) and which broker is asked (NetworkClient.leastLoadedNode).
  */
+import type { RandomStream } from "../../Random.js";
 import type { Machine } from "../Machine.js";
 import type { NodeConnection } from "./NodeConnection.js";
 import { HEADER_BYTES, type MetadataResponse } from "./protocol.js";
@@ -16,6 +17,9 @@ export interface ProducerMetadataDeps {
   behaviour: Behaviour;
   retryBackoffUs: number;
   maxAgeUs: number;
+  maxInFlight: number;
+  /** The random offset leastLoadedNode starts from. */
+  rng: RandomStream;
   /** The connection to a broker (created on first use). */
   conn(broker: number): NodeConnection;
   /** An update arrived or failed: the sender should run. */
@@ -34,14 +38,9 @@ export class ProducerMetadata {
   /** Metadata.lastRefreshMs: the last answer, good or failed; the next request waits retry.backoff.ms after it. */
   private lastAttemptUs = -Infinity;
   private inFlight = false;
-  private target: number;
 
-  constructor(
-    private readonly d: ProducerMetadataDeps,
-    startTarget: number,
-  ) {
+  constructor(private readonly d: ProducerMetadataDeps) {
     this.leaders = new Array(d.partitions).fill(-1);
-    this.target = startTarget;
   }
 
   /** Whether the producer ever had metadata for its topic (send() waits for it). */
@@ -63,23 +62,60 @@ export class ProducerMetadata {
     return Math.max(expires, this.lastAttemptUs + this.d.retryBackoffUs);
   }
 
-  /** Sends a Metadata request if one is due and none is in flight. */
+  /**
+   * DefaultMetadataUpdater.maybeUpdate: sends a Metadata request if one is due and none is in
+   * flight, to the least-loaded node if it can take it; if that node is connecting, waits for it;
+   * else starts a connection to it; with no node at all, waits out the reconnect backoff.
+   */
   maybeUpdate(now: number): void {
     if (this.inFlight || this.dueUs() > now) return;
-    const ids = this.d.brokerIds;
-    // NetworkClient.leastLoadedNode, simplified: the next broker (from a seeded start) that is
-    // connected or may connect; none: wait for the first reconnect backoff to pass.
-    let target = -1;
-    for (let i = 0; i < ids.length && target < 0; i++) if (this.d.conn(ids[(this.target + i) % ids.length]).readyAtUs <= now) target = ids[(this.target + i) % ids.length];
+    const target = this.leastLoadedNode(now);
     if (target < 0) {
       let at = Infinity;
-      for (const id of ids) at = Math.min(at, this.d.conn(id).readyAtUs);
-      this.d.wake(Math.max(1, at - now));
+      for (const id of this.d.brokerIds) at = Math.min(at, this.d.conn(id).readyAtUs);
+      if (at < Infinity) this.d.wake(Math.max(1, Math.ceil(at - now)));
       return;
     }
+    const c = this.d.conn(target);
+    if (c.state === "disconnected") c.connect();
+    if (c.state !== "ready") return;
     this.inFlight = true;
     this.d.machine.mark("producer: metadata request");
-    this.d.conn(target).send<MetadataResponse>("Metadata", { topics: [this.d.topic] }, HEADER_BYTES, (res) => this.onResponse(res));
+    c.send<MetadataResponse>("Metadata", { topics: [this.d.topic] }, HEADER_BYTES, (res) => this.onResponse(res));
+  }
+
+  /**
+   * NetworkClient.leastLoadedNode over the brokers, from a random offset each call. From 2.3
+   * (KAFKA-8376): a ready node with the fewest requests in flight (the first with none); else a
+   * node that is connecting; else one that may connect (from 2.7, KIP-601: the one tried longest
+   * ago); else none. Before 2.3: the fewest in flight among nodes not in reconnect backoff,
+   * connected or not.
+   */
+  leastLoadedNode(now: number): number {
+    const ids = this.d.brokerIds;
+    const offset = this.d.rng.int(0, ids.length - 1);
+    let best = -1;
+    let bestInFlight = Infinity;
+    let connecting = -1;
+    let canConnect = -1;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[(offset + i) % ids.length];
+      const c = this.d.conn(id);
+      const state = c.state;
+      const usable = this.d.behaviour.leastLoadedPrefersReady ? state === "ready" && c.inFlight < this.d.maxInFlight : state !== "disconnected" || c.readyAtUs <= now;
+      if (usable && c.inFlight < bestInFlight) {
+        best = id;
+        bestInFlight = c.inFlight;
+        if (bestInFlight === 0 && state === "ready") return best;
+      }
+      if (state === "connecting") connecting = id;
+      else if (state === "disconnected" && c.readyAtUs <= now) {
+        const older = canConnect < 0 || c.lastConnectAttemptUs < this.d.conn(canConnect).lastConnectAttemptUs;
+        if (!this.d.behaviour.connectionSetupTimeout || older) canConnect = id;
+      }
+    }
+    if (best >= 0 || !this.d.behaviour.leastLoadedPrefersReady) return best;
+    return connecting >= 0 ? connecting : canConnect;
   }
 
   private onResponse(res: MetadataResponse | null): void {
@@ -87,8 +123,7 @@ export class ProducerMetadata {
     // Before 2.5 (KAFKA-8933) a request lost to a disconnect only frees the slot: the next may go at once.
     if (res !== null || this.d.behaviour.metadataBackoffAfterDisconnect) this.lastAttemptUs = this.d.machine.now;
     if (res === null || res.partitions.every((p) => p.topic !== this.d.topic)) {
-      // Metadata.failedUpdate: try another node after retry.backoff.ms.
-      this.target++;
+      // Metadata.failedUpdate: another try after retry.backoff.ms, to the least-loaded node then.
       this.d.onUpdate();
       return;
     }

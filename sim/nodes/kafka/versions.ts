@@ -44,6 +44,10 @@ export interface Behaviour {
   idempotentEpochBump: boolean;
   /** KAFKA-5793 (1.0): UNKNOWN_PRODUCER_ID exists, and a non-gap OUT_OF_ORDER_SEQUENCE_NUMBER is retried. */
   unknownProducerIdError: boolean;
+  /** KAFKA-8376 (2.3): leastLoadedNode prefers a ready node, then a connecting one, then one that may connect. */
+  leastLoadedPrefersReady: boolean;
+  /** KIP-601 (2.7): socket.connection.setup.timeout.ms bounds a client's connect. */
+  connectionSetupTimeout: boolean;
   /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
   deliveryTimeout: boolean;
   /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
@@ -141,6 +145,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     fetchVersion: newestApiVersion(FETCH_VERSIONS, version),
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
+    leastLoadedPrefersReady: at(version, "2.3"),
+    connectionSetupTimeout: at(version, "2.7"),
     idempotentEpochBump: at(version, "2.5"),
     unknownProducerIdError: at(version, "1.0"),
     keylessPartitioner: at(version, "3.3") ? "uniform-sticky" : at(version, "2.4") ? "sticky" : "round-robin",
