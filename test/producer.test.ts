@@ -280,6 +280,7 @@ describe("NetworkClient.leastLoadedNode", () => {
         brokerIds: Object.keys(conns).map(Number),
         behaviour: behaviourOf(version as never),
         retryBackoffUs: 0,
+        retryBackoffMaxUs: 0,
         maxAgeUs: 0,
         maxInFlight: 5,
         rng: { int: () => offset } as never,
@@ -301,4 +302,35 @@ describe("NetworkClient.leastLoadedNode", () => {
     // In reconnect backoff everywhere: none.
     expect(pick("3.6", { 1: down(8, 50), 2: down(2, 50) })).toBe(-1);
   });
+});
+
+describe("3.7: KIP-580 exponential retry backoff and KIP-951 leader hints", () => {
+  it("KIP-580: a partition without a leader is asked about ever less often, up to retry.backoff.max.ms (a repeat answer advances no epoch)", () => {
+    const requests = (version: string) =>
+      run("unclean-election.yaml", 1, [
+        { key: "broker.unclean.leader.election.enable", value: "false" },
+        { key: "kafka.version", value: version },
+      ]).sim.marks.count("producer: metadata request");
+    const constant = requests("3.6");
+    const exponential = requests("3.7");
+    // ~47 s without a leader: every 100 ms before 3.7; every ~1 s once backed off.
+    expect(constant).toBeGreaterThan(400);
+    expect(exponential).toBeLessThan(150);
+  }, 60_000);
+
+  it("ExponentialBackoff: retry.backoff.ms doubling per attempt, ±20%, capped at the maximum from 3.7", async () => {
+    const { exponentialBackoffUs } = await import("../sim/nodes/kafka/ExponentialBackoff.js");
+    const top = { uniform: (_a: number, b: number) => b } as never;
+    expect(exponentialBackoffUs(100, 1000, 0, 0.2, top, true)).toBe(120);
+    expect(exponentialBackoffUs(100, 1000, 2, 0.2, top, true)).toBe(480);
+    expect(exponentialBackoffUs(100, 1000, 9, 0.2, top, true)).toBe(1000);
+    expect(exponentialBackoffUs(100, 1000, 9, 0.2, top, false)).toBe(1200);
+    expect(exponentialBackoffUs(100, 100, 3, 0.2, top, false)).toBe(100);
+  });
+
+  it("KIP-951: in a rolling restart a 3.7 producer takes the new leader from the NOT_LEADER_OR_FOLLOWER answer; 3.6 waits for metadata", () => {
+    const hints = (version: string) => run("rolling-restart.yaml", 1, [{ key: "kafka.version", value: version }]).sim.marks.count("producer: leader taken from a produce response (KIP-951)");
+    expect(hints("3.6")).toBe(0);
+    expect(hints("3.7")).toBeGreaterThan(0);
+  }, 60_000);
 });

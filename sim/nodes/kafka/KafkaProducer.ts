@@ -19,6 +19,7 @@ import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff, type SetupTimeout } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
 import { ProducerMetadata } from "./ProducerMetadata.js";
+import { exponentialBackoffUs } from "./ExponentialBackoff.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
 import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
@@ -93,6 +94,8 @@ export class KafkaProducer implements Process {
   private readonly maxInFlight: number;
   private readonly retries: number;
   private readonly retryBackoffUs: number;
+  private readonly retryBackoffMaxUs: number;
+  private readonly retryRng: RandomStream;
   private readonly requestTimeoutUs: number;
   private readonly deliveryTimeoutUs: number;
   private readonly reconnect: ReconnectBackoff;
@@ -111,16 +114,19 @@ export class KafkaProducer implements Process {
     this.maxInFlight = this.idempotent && !spec.behaviour.idempotentInFlight5 ? 1 : c.num("max.in.flight.requests.per.connection");
     this.retries = c.num("retries");
     this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
+    this.retryBackoffMaxUs = c.has("retry.backoff.max.ms") ? c.num("retry.backoff.max.ms") * 1000 : this.retryBackoffUs;
+    this.retryRng = machine.rng("retry-backoff");
     this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
     this.deliveryTimeoutUs = c.num("delivery.timeout.ms") * 1000;
     const s = spec.behaviour.connectionSetupTimeout;
-    this.setupTimeout = s ? { baseUs: c.num("socket.connection.setup.timeout.ms") * 1000, maxUs: c.num("socket.connection.setup.timeout.max.ms") * 1000, rng: machine.rng("connection-setup") } : null;
+    this.setupTimeout = s ? { baseUs: c.num("socket.connection.setup.timeout.ms") * 1000, maxUs: c.num("socket.connection.setup.timeout.max.ms") * 1000, rng: machine.rng("connection-setup"), capAtMax: spec.behaviour.exponentialRetryBackoff } : null;
     this.reconnect = {
       baseUs: c.num("reconnect.backoff.ms") * 1000,
       maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
       exponential: spec.behaviour.exponentialReconnectBackoff,
       jitter: spec.behaviour.reconnectBackoffJitter,
       rng: machine.rng("reconnect-backoff"),
+      capAtMax: spec.behaviour.exponentialRetryBackoff,
     };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
     this.nextSeq = new Array(spec.partitions).fill(0);
@@ -150,6 +156,7 @@ export class KafkaProducer implements Process {
         brokerIds: [...spec.brokers.keys()].sort((a, b) => a - b),
         behaviour: spec.behaviour,
         retryBackoffUs: this.retryBackoffUs,
+        retryBackoffMaxUs: this.retryBackoffMaxUs,
         maxAgeUs: c.num("metadata.max.age.ms") * 1000,
         maxInFlight: this.maxInFlight,
         rng: machine.rng("least-loaded-node"),
@@ -309,6 +316,7 @@ export class KafkaProducer implements Process {
         this.spec.observer.onSend(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes);
       }
       b.attempts++;
+      b.leaderEpochAtSend = this.metadata.leaderEpochs[b.partition];
       this.inFlightPerPartition[b.partition]++;
       const wire: RecordBatch = { baseOffset: -1, count: b.count, bytes: b.bytes, leaderEpoch: -1, producerId: this.idempotent ? b.producerId : -1, baseSequence: this.idempotent ? b.baseSequence : -1, producer: this.spec.id, firstIndex: b.firstIndex };
       return { topic: this.spec.topic, partition: b.partition, batch: wire };
@@ -331,13 +339,13 @@ export class KafkaProducer implements Process {
       const t = this.machine.now;
       // NetworkClient: a disconnect or a request timeout asks for a metadata update (handleServerDisconnect).
       if (res === null) this.metadata.requestUpdate();
-      batches.forEach((b, i) => this.complete(b, res === null ? error : res.partitions[i].error, res === null ? -1 : res.partitions[i].baseOffset, t));
+      batches.forEach((b, i) => this.complete(b, res === null ? error : res.partitions[i].error, res === null ? -1 : res.partitions[i].baseOffset, t, res?.partitions[i].currentLeader));
       this.runOnce();
     });
   }
 
   /** Sender.completeBatch: acknowledge, retry or fail one batch. */
-  private complete(b: ProducerBatch, error: ErrorCode, offset: number, now: number): void {
+  private complete(b: ProducerBatch, error: ErrorCode, offset: number, now: number, hint?: { leaderId: number; leaderEpoch: number }): void {
     this.inFlightPerPartition[b.partition]--;
     const o = this.spec.observer;
     if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
@@ -348,6 +356,9 @@ export class KafkaProducer implements Process {
     }
     o.onProduceError(this.spec.id, this.spec.topic, b.partition, error);
     if (INVALIDATES_METADATA.has(error)) this.metadata.requestUpdate();
+    // KIP-951 (Sender.handleProduceResponse, Metadata.updatePartitionLeadership): a newer leader
+    // named in the error is taken at once; the full refresh still follows.
+    if (error === "NOT_LEADER_OR_FOLLOWER" && hint !== undefined && this.spec.behaviour.leaderHints) this.metadata.applyLeaderHint(b.partition, hint.leaderId, hint.leaderEpoch);
     const sequenceError = error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID";
     const gap = sequenceError && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1;
     const behaviour = this.spec.behaviour;
@@ -365,11 +376,22 @@ export class KafkaProducer implements Process {
       this.resetProducerId();
     }
     if (RETRIABLE.has(error) && this.canRetry(b, now)) {
-      b.retryAtUs = now + this.retryBackoffUs;
+      b.retryAtUs = now + this.retryBackoffFor(b);
       this.acc.reenqueue(b, this.idempotent);
       return;
     }
     this.fail(b, error);
+  }
+
+  /**
+   * retry.backoff.ms before 3.7; from 3.7 (KIP-580, RecordAccumulator.shouldBackoff) doubling per
+   * attempt up to retry.backoff.max.ms with ±20% jitter, and none when the partition's leader epoch
+   * moved since the batch was sent (KAFKA-15415). Kafka draws the jitter at each check; we draw once.
+   */
+  private retryBackoffFor(b: ProducerBatch): number {
+    if (!this.spec.behaviour.exponentialRetryBackoff) return this.retryBackoffUs;
+    if (this.metadata.leaderEpochs[b.partition] > b.leaderEpochAtSend) return 0;
+    return exponentialBackoffUs(this.retryBackoffUs, this.retryBackoffMaxUs, b.attempts - 1, 0.2, this.retryRng, true);
   }
 
   private canRetry(b: ProducerBatch, now: number): boolean {

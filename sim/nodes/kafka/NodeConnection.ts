@@ -10,6 +10,7 @@ import type { TimerHandle } from "../../Simulation.js";
 import type { Endpoint } from "../Endpoint.js";
 import type { RandomStream } from "../../Random.js";
 import type { ApiKey, ErrorCode, Request, Response } from "./protocol.js";
+import { exponentialBackoffUs } from "./ExponentialBackoff.js";
 
 /**
  * reconnect.backoff.ms after a connection fails (ClusterConnectionStates.canConnect); from 1.0
@@ -23,6 +24,8 @@ export interface ReconnectBackoff {
   exponential: boolean;
   jitter: boolean;
   rng: RandomStream;
+  /** 3.7 (KIP-580's ExponentialBackoff) caps the jittered value at the maximum. */
+  capAtMax: boolean;
 }
 
 /**
@@ -35,6 +38,7 @@ export interface SetupTimeout {
   baseUs: number;
   maxUs: number;
   rng: RandomStream;
+  capAtMax: boolean;
 }
 
 export type ResponseCallback<R> = (body: R | null, error: ErrorCode) => void;
@@ -114,9 +118,7 @@ export class NodeConnection {
       this.backoffUs = r.jitter ? Math.round(r.baseUs * r.rng.uniform(0.8, 1.2)) : r.baseUs;
       return;
     }
-    const maxExp = Math.log(r.maxUs / Math.max(r.baseUs, 1)) / Math.log(2);
-    const term = r.baseUs * Math.pow(2, Math.min(this.failedAttempts, maxExp));
-    this.backoffUs = Math.round(Math.min(term, r.maxUs) * r.rng.uniform(0.8, 1.2));
+    this.backoffUs = exponentialBackoffUs(r.baseUs, r.maxUs, this.failedAttempts, 0.2, r.rng, r.capAtMax);
     this.failedAttempts++;
   }
 
@@ -139,8 +141,7 @@ export class NodeConnection {
     });
     const t = this.client?.setupTimeout;
     if (this.connecting && t !== undefined && t !== null) {
-      const maxExp = Math.log(t.maxUs / Math.max(t.baseUs, 1)) / Math.log(2);
-      const timeoutUs = Math.round(t.baseUs * Math.pow(2, Math.min(this.failedSetups, maxExp)) * t.rng.uniform(0.8, 1.2));
+      const timeoutUs = exponentialBackoffUs(t.baseUs, t.maxUs, this.failedSetups, 0.2, t.rng, t.capAtMax);
       this.setupTimer = m.setTimer(timeoutUs, () => this.onSetupTimeout());
     }
   }

@@ -6,6 +6,7 @@
 import type { RandomStream } from "../../Random.js";
 import type { Machine } from "../Machine.js";
 import type { NodeConnection } from "./NodeConnection.js";
+import { exponentialBackoffUs } from "./ExponentialBackoff.js";
 import { HEADER_BYTES, type MetadataResponse } from "./protocol.js";
 import type { Behaviour } from "./versions.js";
 
@@ -16,6 +17,8 @@ export interface ProducerMetadataDeps {
   brokerIds: readonly number[];
   behaviour: Behaviour;
   retryBackoffUs: number;
+  /** retry.backoff.max.ms (KIP-580, 3.7); retry.backoff.ms before. */
+  retryBackoffMaxUs: number;
   maxAgeUs: number;
   maxInFlight: number;
   /** The random offset leastLoadedNode starts from. */
@@ -31,6 +34,13 @@ export interface ProducerMetadataDeps {
 export class ProducerMetadata {
   /** Leader broker of each partition, -1 when unknown. */
   readonly leaders: number[];
+  /** Metadata.lastSeenLeaderEpochs. */
+  readonly leaderEpochs: number[];
+  /** KIP-580: failed updates in a row (Metadata.attempts), and answers that advanced no leader epoch (equivalentResponseCount). */
+  private failedAttempts = 0;
+  private equivalentResponses = 0;
+  /** The backoff drawn after the last answer (ExponentialBackoff jitters it). */
+  private backoffUs: number;
   /** The partitions with a known leader (availablePartitionsForTopic). */
   available: number[] = [];
   private needUpdate = true;
@@ -41,6 +51,8 @@ export class ProducerMetadata {
 
   constructor(private readonly d: ProducerMetadataDeps) {
     this.leaders = new Array(d.partitions).fill(-1);
+    this.leaderEpochs = new Array(d.partitions).fill(-1);
+    this.backoffUs = d.retryBackoffUs;
   }
 
   /** Whether the producer ever had metadata for its topic (send() waits for it). */
@@ -59,7 +71,7 @@ export class ProducerMetadata {
    */
   dueUs(): number {
     const expires = this.needUpdate ? -Infinity : this.lastUpdateUs + this.d.maxAgeUs;
-    return Math.max(expires, this.lastAttemptUs + this.d.retryBackoffUs);
+    return Math.max(expires, this.lastAttemptUs + this.backoffUs);
   }
 
   /**
@@ -118,10 +130,48 @@ export class ProducerMetadata {
     return connecting >= 0 ? connecting : canConnect;
   }
 
+  /**
+   * Metadata.timeToAllowUpdate: retry.backoff.ms after the last answer; from 3.7 (KIP-580)
+   * exponential in the failed updates in a row and in the answers that advanced no leader epoch
+   * (unless metadata.max.age.ms expired since the last success, which starts that count over).
+   */
+  private drawBackoff(): void {
+    const d = this.d;
+    if (!d.behaviour.exponentialRetryBackoff) {
+      this.backoffUs = d.retryBackoffUs;
+      return;
+    }
+    if (this.lastUpdateUs + d.maxAgeUs <= d.machine.now) this.equivalentResponses = 0;
+    const forFailures = exponentialBackoffUs(d.retryBackoffUs, d.retryBackoffMaxUs, Math.max(0, this.failedAttempts - 1), 0.2, d.rng, true);
+    const forRepeats = this.equivalentResponses > 0 ? exponentialBackoffUs(d.retryBackoffUs, d.retryBackoffMaxUs, this.equivalentResponses - 1, 0.2, d.rng, true) : 0;
+    this.backoffUs = Math.max(forFailures, forRepeats);
+  }
+
+  /** KIP-951 (Metadata.updatePartitionLeadership): a leader named by a broker, if its epoch is newer. */
+  applyLeaderHint(partition: number, leader: number, epoch: number): boolean {
+    if (leader < 0 || epoch < 0 || epoch <= this.leaderEpochs[partition] || !this.d.brokerIds.includes(leader)) return false;
+    this.d.machine.mark("producer: leader taken from a produce response (KIP-951)");
+    this.leaders[partition] = leader;
+    this.leaderEpochs[partition] = epoch;
+    this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
+    return true;
+  }
+
   private onResponse(res: MetadataResponse | null): void {
     this.inFlight = false;
     // Before 2.5 (KAFKA-8933) a request lost to a disconnect only frees the slot: the next may go at once.
     if (res !== null || this.d.behaviour.metadataBackoffAfterDisconnect) this.lastAttemptUs = this.d.machine.now;
+    const failed = res === null || res.partitions.every((p) => p.topic !== this.d.topic);
+    if (failed) {
+      // Metadata.failedUpdate.
+      this.failedAttempts++;
+      this.equivalentResponses = 0;
+    } else {
+      this.failedAttempts = 0;
+      this.equivalentResponses++;
+      for (const p of res.partitions) if (p.topic === this.d.topic && p.partition < this.d.partitions && p.leaderEpoch > this.leaderEpochs[p.partition]) this.equivalentResponses = 0;
+    }
+    this.drawBackoff();
     if (res === null || res.partitions.every((p) => p.topic !== this.d.topic)) {
       // Metadata.failedUpdate: another try after retry.backoff.ms, to the least-loaded node then.
       this.d.onUpdate();
@@ -129,7 +179,14 @@ export class ProducerMetadata {
     }
     this.needUpdate = false;
     this.lastUpdateUs = this.d.machine.now;
-    for (const p of res.partitions) if (p.topic === this.d.topic && p.partition < this.d.partitions) this.leaders[p.partition] = p.leader;
+    for (const p of res.partitions) {
+      if (p.topic !== this.d.topic || p.partition >= this.d.partitions) continue;
+      // Metadata.updateLatestMetadata keeps a newer leader epoch than the answer's (one a KIP-951
+      // hint brought in, 3.7+; we leave the rule out before, where only answers set leaders).
+      if (this.d.behaviour.leaderHints && p.leaderEpoch < this.leaderEpochs[p.partition]) continue;
+      this.leaders[p.partition] = p.leader;
+      this.leaderEpochs[p.partition] = Math.max(this.leaderEpochs[p.partition], p.leaderEpoch);
+    }
     this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
     if (this.leaders.some((l) => l < 0)) this.needUpdate = true;
     this.d.onUpdate();

@@ -15,6 +15,8 @@ export interface ProducerBatch {
   createdUs: number;
   attempts: number;
   retryAtUs: number;
+  /** The partition's leader epoch as the producer knew it when the batch was last sent (KAFKA-15415). */
+  leaderEpochAtSend: number;
   /** Assigned at first drain when idempotent; kept across retries. */
   baseSequence: number;
   producerId: number;
@@ -64,7 +66,7 @@ export class RecordAccumulator {
       last.arrivals.push(nowUs);
       return false;
     }
-    dq.push({ partition, firstIndex: index, count: 1, bytes: this.batchHeaderBytes + size, arrivals: [nowUs], createdUs: nowUs, attempts: 0, retryAtUs: 0, baseSequence: -1, producerId: -1, sentOnce: false });
+    dq.push({ partition, firstIndex: index, count: 1, bytes: this.batchHeaderBytes + size, arrivals: [nowUs], createdUs: nowUs, attempts: 0, retryAtUs: 0, leaderEpochAtSend: -1, baseSequence: -1, producerId: -1, sentOnce: false });
     return true;
   }
 

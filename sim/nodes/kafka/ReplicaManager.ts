@@ -142,6 +142,16 @@ export class ReplicaManager implements PartitionObserver {
    * with its flush when log.flush.interval.messages is reached) before the next, as the request
    * handler thread does; then, for acks=all, the DelayedProduce.
    */
+  /**
+   * NOT_LEADER_OR_FOLLOWER; from 3.7 (KIP-951, KafkaApis.getCurrentLeader) with the leader and
+   * epoch this broker's partition knows. We leave out KafkaApis' fallback to the metadata cache
+   * for a partition the broker does not host.
+   */
+  private notLeader(result: ProducePartitionResponse, p: Partition | undefined): void {
+    result.error = "NOT_LEADER_OR_FOLLOWER";
+    if (this.ctx.behaviour.leaderHints && p !== undefined && p.leader >= 0 && p.leader !== this.ctx.id) result.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+  }
+
   handleProduce(req: ProduceRequest, respond: (res: ProduceResponse) => void): void {
     const results: ProducePartitionResponse[] = [];
     const toWait: ProduceWait[] = [];
@@ -165,7 +175,7 @@ export class ReplicaManager implements PartitionObserver {
         return next();
       }
       if (p === undefined || !p.isLeader) {
-        result.error = "NOT_LEADER_OR_FOLLOWER";
+        this.notLeader(result, p);
         return next();
       }
       if (req.acks === -1 && p.isr.length < p.minInsync) {
@@ -208,7 +218,7 @@ export class ReplicaManager implements PartitionObserver {
         if (!p.isLeader) {
           // Leadership moved while the append's flush ran (Kafka's makeFollower waits for it, and the
           // DelayedProduce then finds the partition led elsewhere).
-          result.error = "NOT_LEADER_OR_FOLLOWER";
+          this.notLeader(result, p);
           return next();
         }
         this.onLeaderAppend(p);

@@ -331,6 +331,8 @@ export interface ProducePartitionResponse {
   partition: number;
   error: ErrorCode;
   baseOffset: number;
+  /** KIP-951 (3.7): with NOT_LEADER_OR_FOLLOWER, the leader this broker knows (CurrentLeader). */
+  currentLeader?: { leaderId: number; leaderEpoch: number };
 }
 
 export interface ProduceResponse {

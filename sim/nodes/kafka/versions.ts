@@ -3,12 +3,8 @@
  * scenario picks the row; README.md carries the same table for users.
  */
 
-/**
- * Every minor release from 0.10.2 to 3.6; a row is the x.y.0 release. 3.7 - 3.9 (the last
- * ZooKeeper-mode releases) wait for KIP-580's exponential retry backoff and KIP-951's leader
- * hints, which change the producer's failover.
- */
-export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6"] as const;
+/** Every minor release from 0.10.2 to 3.9, the last with ZooKeeper mode; a row is the x.y.0 release. */
+export const KAFKA_VERSIONS = ["0.10.2", "0.11", "1.0", "1.1", "2.0", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.8", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8", "3.9"] as const;
 export type KafkaVersion = (typeof KAFKA_VERSIONS)[number];
 
 function at(version: KafkaVersion, since: KafkaVersion): boolean {
@@ -48,6 +44,17 @@ export interface Behaviour {
   leastLoadedPrefersReady: boolean;
   /** KIP-601 (2.7): socket.connection.setup.timeout.ms bounds a client's connect. */
   connectionSetupTimeout: boolean;
+  /**
+   * KIP-580 (3.7): retries and metadata refreshes back off exponentially from retry.backoff.ms to
+   * retry.backoff.max.ms with ±20% jitter (a metadata answer that advances no leader epoch counts
+   * as a repeat); every ExponentialBackoff caps its jittered value at the maximum.
+   */
+  exponentialRetryBackoff: boolean;
+  /**
+   * KIP-951 (3.7): a NOT_LEADER_OR_FOLLOWER produce error carries the leader the broker knows
+   * (CurrentLeader); the producer takes a newer one at once and retries without backing off (KAFKA-15415).
+   */
+  leaderHints: boolean;
   /** KIP-91 (2.1): delivery.timeout.ms bounds a record's whole life in the producer. */
   deliveryTimeout: boolean;
   /** Keyless records: round-robin before 2.4, sticky (KIP-480) from 2.4, uniform sticky (KIP-794) from 3.3. */
@@ -119,8 +126,8 @@ export interface Behaviour {
  * Protocol.java before 1.0, of ProduceRequest.java / FetchRequest.java in 1.0 - 2.1), checked at
  * every x.y.0 tag. Keyed by release number so that releases added to the table fall in place.
  */
-const PRODUCE_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.7", 10], ["2.8", 9], ["2.4", 8], ["2.1", 7], ["2.0", 6], ["1.0", 5], ["0.11", 3], ["0.10", 2]];
-const FETCH_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.7", 16], ["3.5", 15], ["3.1", 13], ["2.7", 12], ["2.3", 11], ["2.1", 10], ["2.0", 8], ["1.1", 7], ["1.0", 6], ["0.11", 5], ["0.10", 3]];
+const PRODUCE_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.8", 11], ["3.7", 10], ["2.8", 9], ["2.4", 8], ["2.1", 7], ["2.0", 6], ["1.0", 5], ["0.11", 3], ["0.10", 2]];
+const FETCH_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.9", 17], ["3.7", 16], ["3.5", 15], ["3.1", 13], ["2.7", 12], ["2.3", 11], ["2.1", 10], ["2.0", 8], ["1.1", 7], ["1.0", 6], ["0.11", 5], ["0.10", 3]];
 
 /** "0.10.2" -> 10, "2.4" -> 204: major and minor, enough to order releases. */
 function releaseNumber(version: string): number {
@@ -145,6 +152,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     fetchVersion: newestApiVersion(FETCH_VERSIONS, version),
     idempotentInFlight5: at(version, "1.0"),
     deliveryTimeout: at(version, "2.1"),
+    exponentialRetryBackoff: at(version, "3.7"),
+    leaderHints: at(version, "3.7"),
     leastLoadedPrefersReady: at(version, "2.3"),
     connectionSetupTimeout: at(version, "2.7"),
     idempotentEpochBump: at(version, "2.5"),
@@ -227,6 +236,8 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
     // KIP-91 (2.1): retries default went from 0 to Integer.MAX_VALUE, bounded by delivery.timeout.ms.
     retries: at(version, "2.1") ? 2_147_483_647 : 0,
     "retry.backoff.ms": 100,
+    // KIP-580 (3.7).
+    ...(at(version, "3.7") ? { "retry.backoff.max.ms": 1000 } : {}),
     "request.timeout.ms": 30_000,
     "delivery.timeout.ms": 120_000,
     "metadata.max.age.ms": 300_000,
