@@ -33,6 +33,11 @@ export function checkKafkaConfigs(doc: ScenarioDocument, version: KafkaVersion):
   (doc.producers ?? []).forEach((p, i) => {
     checkSection(p.config, producer, ["producers", i, "config"], problems);
     const c = p.config ?? {};
+    // 2.1+ (KafkaProducer.configureDeliveryTimeout): a set delivery.timeout.ms must cover linger.ms + request.timeout.ms.
+    if (c["delivery.timeout.ms"] !== undefined && "delivery.timeout.ms" in producer) {
+      const floor = Number(c["linger.ms"] ?? producer["linger.ms"]) + Number(c["request.timeout.ms"] ?? producer["request.timeout.ms"]);
+      if (Number(c["delivery.timeout.ms"]) < floor) problems.push({ path: ["producers", i, "config", "delivery.timeout.ms"], message: `expected at least linger.ms + request.timeout.ms = ${floor} (got ${String(c["delivery.timeout.ms"])}); Kafka refuses this` });
+    }
     // Idempotence set by the user refuses acks set otherwise than all and retries=0
     // (KafkaProducer.configureAcks / configureRetries; ProducerConfig from 3.0). Unset, they follow it.
     if (c["enable.idempotence"] === true || c["enable.idempotence"] === "true") {

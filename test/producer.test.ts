@@ -334,3 +334,25 @@ describe("3.7: KIP-580 exponential retry backoff and KIP-951 leader hints", () =
     expect(hints("3.7")).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe("delivery.timeout.ms (KIP-91, Sender.getExpiredInflightBatches)", () => {
+  it("a batch in flight past delivery.timeout.ms fails then, before its request times out, and a late answer is ignored", () => {
+    const yaml = `
+name: paused
+duration: 40s
+settle: 40s
+kafka: { version: "3.6" }
+cluster: { brokers: 1 }
+topics: [{ name: t, partitions: 1, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 100/s, messageBytes: 100, config: { acks: "1", request.timeout.ms: 30000, delivery.timeout.ms: 30000 } }
+faults:
+  - { at: 5s, pause: broker-1, for: 60s }
+`;
+    const errors = runText(yaml).history.errors;
+    // The batches in flight when the broker froze were created before they were sent, so their
+    // delivery deadline comes first; before, they failed on the request timeout (REQUEST_TIMED_OUT).
+    expect(errors.get("failed: TIMEOUT (delivery.timeout.ms)")).toBeGreaterThan(0);
+    expect(errors.get("failed: REQUEST_TIMED_OUT")).toBeUndefined();
+  }, 30_000);
+});

@@ -73,6 +73,8 @@ export class KafkaProducer implements Process {
   private readonly nextSeq: number[];
   private readonly lastAckedSeq: number[];
   private readonly inFlightPerPartition: number[];
+  /** Batches in flight, in the order they were sent (Sender.inFlightBatches). */
+  private readonly inFlightBatches = new Set<ProducerBatch>();
   private readonly app: ProducerApplication;
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
@@ -176,6 +178,7 @@ export class KafkaProducer implements Process {
     this.generate(now);
     this.expire(now);
     this.metadata.maybeUpdate(now);
+    this.skipBackoffOnLeaderChange(now);
     if (this.idempotent && this.producerId < 0) this.initProducerId();
     else this.sendReady(now);
     this.scheduleNextWake(now);
@@ -318,6 +321,7 @@ export class KafkaProducer implements Process {
       b.attempts++;
       b.leaderEpochAtSend = this.metadata.leaderEpochs[b.partition];
       this.inFlightPerPartition[b.partition]++;
+      this.inFlightBatches.add(b);
       const wire: RecordBatch = { baseOffset: -1, count: b.count, bytes: b.bytes, leaderEpoch: -1, producerId: this.idempotent ? b.producerId : -1, baseSequence: this.idempotent ? b.baseSequence : -1, producer: this.spec.id, firstIndex: b.firstIndex };
       return { topic: this.spec.topic, partition: b.partition, batch: wire };
     });
@@ -330,6 +334,7 @@ export class KafkaProducer implements Process {
       c.send("Produce", req, bytes, () => undefined, false);
       for (const b of batches) {
         this.inFlightPerPartition[b.partition]--;
+        this.inFlightBatches.delete(b);
         this.acc.release(b);
         this.spec.observer.onSentWithoutAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, b.arrivals);
       }
@@ -347,6 +352,10 @@ export class KafkaProducer implements Process {
   /** Sender.completeBatch: acknowledge, retry or fail one batch. */
   private complete(b: ProducerBatch, error: ErrorCode, offset: number, now: number, hint?: { leaderId: number; leaderEpoch: number }): void {
     this.inFlightPerPartition[b.partition]--;
+    this.inFlightBatches.delete(b);
+    // Expired while in flight (Sender.getExpiredInflightBatches): the answer is ignored
+    // (ProducerBatch.done returns false), even a success.
+    if (b.expiredInFlight) return;
     const o = this.spec.observer;
     if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
       this.acc.release(b);
@@ -362,7 +371,7 @@ export class KafkaProducer implements Process {
     const sequenceError = error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID";
     const gap = sequenceError && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1;
     const behaviour = this.spec.behaviour;
-    if (sequenceError && !behaviour.idempotentEpochBump && (gap || error === "UNKNOWN_PRODUCER_ID" || !behaviour.unknownProducerIdError)) {
+    if (sequenceError && !behaviour.idempotentEpochBump && (gap || error === "UNKNOWN_PRODUCER_ID" || !behaviour.unknownProducerIdError || b.producerId !== this.producerId)) {
       // Before KIP-360 (TransactionManager.canRetry, 1.0 - 2.4; Sender.canRetry in 0.11) the batch
       // that hit the gap fails, and the producer starts over with a new producer id.
       this.fail(b, error);
@@ -381,6 +390,15 @@ export class KafkaProducer implements Process {
       return;
     }
     this.fail(b, error);
+  }
+
+  /** KAFKA-15415 (3.7, RecordAccumulator.ready/drain): a retry backing off goes at once once its partition's leader epoch moved. */
+  private skipBackoffOnLeaderChange(now: number): void {
+    if (!this.spec.behaviour.exponentialRetryBackoff) return;
+    for (let p = 0; p < this.spec.partitions; p++) {
+      const b = this.acc.deques[p][0];
+      if (b !== undefined && b.attempts > 0 && b.retryAtUs > now && this.metadata.leaderEpochs[p] > b.leaderEpochAtSend) b.retryAtUs = now;
+    }
   }
 
   /**
@@ -402,8 +420,10 @@ export class KafkaProducer implements Process {
   private fail(b: ProducerBatch, error: string): void {
     this.acc.release(b);
     this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error, b.firstIndex, b.arrivals);
-    // A lost sequence leaves a gap the broker would refuse: start over with a new producer id.
-    if (this.idempotent) this.resetProducerId();
+    // A batch that carried sequence numbers leaves a gap the broker would refuse: start over with
+    // new sequences. A batch that never left the accumulator has none (Kafka fails it with
+    // adjustSequenceNumbers=false and goes on).
+    if (this.idempotent && b.baseSequence >= 0 && b.producerId === this.producerId) this.resetProducerId();
   }
 
   private resetProducerId(): void {
@@ -429,6 +449,14 @@ export class KafkaProducer implements Process {
         this.fail(dq.shift()!, label);
       }
     }
+    // From 2.1 a batch in flight past delivery.timeout.ms fails too; the request is not cancelled.
+    if (!this.spec.behaviour.deliveryTimeout) return;
+    for (const b of this.inFlightBatches) {
+      if (b.expiredInFlight || b.createdUs + this.deliveryTimeoutUs > now) continue;
+      b.expiredInFlight = true;
+      this.acc.release(b);
+      this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, label, b.firstIndex, b.arrivals);
+    }
   }
 
   /** The batch expires once the clock passes this (maybeExpire compares with a strict <). */
@@ -449,6 +477,7 @@ export class KafkaProducer implements Process {
     for (let p = 0; p < this.spec.partitions; p++) {
       const dq = this.acc.deques[p];
       if (dq.length > 0) consider(this.expiresAtUs(dq[0], dq.length > 1) + 1);
+      if (p === 0 && this.spec.behaviour.deliveryTimeout) for (const b of this.inFlightBatches) if (!b.expiredInFlight) consider(b.createdUs + this.deliveryTimeoutUs);
       if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
       if (!this.sendable(p)) continue;
       anyCapacity = true;

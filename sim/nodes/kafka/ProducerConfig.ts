@@ -27,5 +27,11 @@ export function effectiveProducerConfig(version: KafkaVersion, user: Record<stri
   // Since 0.11 (ProducerConfig.postProcessReconnectBackoffConfigs): reconnect.backoff.ms set alone
   // sets reconnect.backoff.max.ms to it, so the backoff neither grows nor jitters.
   if (set("reconnect.backoff.ms") && !set("reconnect.backoff.max.ms") && "reconnect.backoff.max.ms" in defaults) defaults["reconnect.backoff.max.ms"] = Number(value("reconnect.backoff.ms"));
+  // 2.1+ (KafkaProducer.configureDeliveryTimeout): an unset delivery.timeout.ms is raised to
+  // linger.ms + request.timeout.ms (a set one below that is refused at load).
+  if ("delivery.timeout.ms" in defaults && !set("delivery.timeout.ms")) {
+    const floor = Number(value("linger.ms")) + Number(value("request.timeout.ms"));
+    if (floor > Number(defaults["delivery.timeout.ms"])) defaults["delivery.timeout.ms"] = floor;
+  }
   return KafkaConfig.merge(defaults, user);
 }

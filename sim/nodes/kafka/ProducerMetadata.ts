@@ -181,9 +181,10 @@ export class ProducerMetadata {
     this.lastUpdateUs = this.d.machine.now;
     for (const p of res.partitions) {
       if (p.topic !== this.d.topic || p.partition >= this.d.partitions) continue;
-      // Metadata.updateLatestMetadata keeps a newer leader epoch than the answer's (one a KIP-951
-      // hint brought in, 3.7+; we leave the rule out before, where only answers set leaders).
-      if (this.d.behaviour.leaderHints && p.leaderEpoch < this.leaderEpochs[p.partition]) continue;
+      // From 2.2 (Metadata.updatePartitionInfo, later updateLatestMetadata) an answer with an older
+      // leader epoch than one already seen (from another broker's fresher cache, or a KIP-951 hint)
+      // leaves the partition as it was.
+      if (this.d.behaviour.clientLeaderEpochCheck && p.leaderEpoch < this.leaderEpochs[p.partition]) continue;
       this.leaders[p.partition] = p.leader;
       this.leaderEpochs[p.partition] = Math.max(this.leaderEpochs[p.partition], p.leaderEpoch);
     }

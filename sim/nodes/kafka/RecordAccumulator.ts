@@ -21,6 +21,8 @@ export interface ProducerBatch {
   baseSequence: number;
   producerId: number;
   sentOnce: boolean;
+  /** Failed by delivery.timeout.ms while in flight: its answer is ignored. */
+  expiredInFlight?: boolean;
 }
 
 export class RecordAccumulator {

@@ -40,6 +40,8 @@ export interface Behaviour {
   idempotentEpochBump: boolean;
   /** KAFKA-5793 (1.0): UNKNOWN_PRODUCER_ID exists, and a non-gap OUT_OF_ORDER_SEQUENCE_NUMBER is retried. */
   unknownProducerIdError: boolean;
+  /** 2.2 (Metadata.updatePartitionInfo): the producer ignores metadata with an older leader epoch than it has seen. */
+  clientLeaderEpochCheck: boolean;
   /** KAFKA-8376 (2.3): leastLoadedNode prefers a ready node, then a connecting one, then one that may connect. */
   leastLoadedPrefersReady: boolean;
   /** KIP-601 (2.7): socket.connection.setup.timeout.ms bounds a client's connect. */
@@ -155,6 +157,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     exponentialRetryBackoff: at(version, "3.7"),
     leaderHints: at(version, "3.7"),
     leastLoadedPrefersReady: at(version, "2.3"),
+    clientLeaderEpochCheck: at(version, "2.2"),
     connectionSetupTimeout: at(version, "2.7"),
     idempotentEpochBump: at(version, "2.5"),
     unknownProducerIdError: at(version, "1.0"),
