@@ -83,9 +83,14 @@ export class ProducerMetadata {
     if (this.inFlight || this.dueUs() > now) return;
     const target = this.leastLoadedNode(now);
     if (target < 0) {
+      // No node can take it: wait for a reconnect backoff to end (a full node's answer, or a
+      // handshake, wakes the sender by itself).
       let at = Infinity;
-      for (const id of this.d.brokerIds) at = Math.min(at, this.d.conn(id).readyAtUs);
-      if (at < Infinity) this.d.wake(Math.max(1, Math.ceil(at - now)));
+      for (const id of this.d.brokerIds) {
+        const readyAt = this.d.conn(id).readyAtUs;
+        if (readyAt > now && readyAt < at) at = readyAt;
+      }
+      if (at < Infinity) this.d.wake(Math.ceil(at - now));
       return;
     }
     const c = this.d.conn(target);
