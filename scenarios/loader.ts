@@ -6,7 +6,8 @@
  * positions so that every problem can point at its line. This module does no I/O: callers hand
  * it the text.
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Node } from "yaml";
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node } from "yaml";
+import { FORBIDDEN_KEYS, forbiddenKeyMessage } from "./overrides.js";
 import type { core } from "zod";
 import { scenarioJsonSchema, scenarioSchema } from "./schema.js";
 import { crossCheck, toScenario, type Path, type Problem, type Scenario } from "./model.js";
@@ -62,6 +63,17 @@ function load(text: string, file: string, overrides: readonly Override[]): LoadR
       }),
     };
   }
+  // Keys that would reach JavaScript's object prototype are refused before the document becomes objects.
+  const forbidden: LocatedProblem[] = [];
+  visit(doc, {
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) {
+        const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+        forbidden.push({ file, line: pos.line, col: pos.col, path: [], message: forbiddenKeyMessage(String(pair.key.value)) });
+      }
+    },
+  });
+  if (forbidden.length > 0) return { ok: false, problems: forbidden };
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, problems: [locate([], `expected a mapping with name, duration and cluster (got ${describe(data)})`)] };

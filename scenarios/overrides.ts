@@ -154,11 +154,23 @@ function normaliseKey(key: string): string {
   return key.replace(/\[(\d+)\]/g, ".$1");
 }
 
+/** Keys that would reach JavaScript's object prototype through a plain object: never a scenario field or Kafka config. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+export function forbiddenKeyMessage(key: string): string {
+  return `expected a scenario field or Kafka config key, not ${JSON.stringify(key)} (refused: it would reach JavaScript's object prototype)`;
+}
+
 /** Applies overrides in order; returns one problem per override that cannot apply. */
 export function applyOverrides(doc: unknown, overrides: readonly Override[]): Problem[] {
   const problems: Problem[] = [];
   if (!isObject(doc)) return problems;
   for (const o of overrides) {
+    const bad = o.key.split(/[.[\]]/).find((part) => FORBIDDEN_KEYS.has(part));
+    if (bad !== undefined) {
+      problems.push({ path: [`--set ${o.key}`], message: forbiddenKeyMessage(bad) });
+      continue;
+    }
     const key = normaliseKey(o.key);
     const [prefix, ...rest] = key.split(".");
     const kafkaKey = rest.join(".");

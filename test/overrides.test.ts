@@ -94,3 +94,22 @@ describe("--set creates the sections a file leaves out", () => {
     expect(d.cluster.os).toEqual({ "vm.dirty_ratio": 30 });
   });
 });
+
+describe("untrusted keys (issue 9)", () => {
+  it("--set refuses __proto__, constructor and prototype, and leaves Object.prototype alone", () => {
+    for (const key of ["__proto__.polluted", "producer.constructor", "cluster.prototype.x", "producers[0].__proto__.polluted"]) {
+      const r = loadScenario(STEADY, "steady-state.yaml", [set(key, "1")]);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.problems.map(formatProblem).join("\n")).toMatch(/object prototype/);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("a document with such a key gets a located error before it becomes objects", () => {
+    const text = "name: x\nduration: 5s\ncluster:\n  brokers: 1\n  config: { __proto__: { polluted: 1 } }\n";
+    const r = loadScenario(text, "proto.yaml", []);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(formatProblem(r.problems[0])).toMatch(/^proto\.yaml:5:13: .*"__proto__"/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
