@@ -20,10 +20,13 @@ import { evaluateChecks } from "./reports/checks.js";
 import { formatRunSummary, type RunReport } from "./reports/summary.js";
 import { computeUtilization, formatUtilization } from "./reports/utilization.js";
 import { formatPerfTest, perfTestSummaries } from "./reports/perfTest.js";
+import { STALL_EVENTS } from "./sim/Simulation.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
 const EXIT_USAGE = 2;
+/** The run could not go on: simulated time stopped advancing (or, later, a limit was hit). */
+const EXIT_STALLED = 3;
 
 class UsageError extends Error {}
 
@@ -113,6 +116,18 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
   const outcome = runScenario(scenario, { seed, traceSink: traceStream === undefined ? undefined : (line) => traceStream.write(line + "\n") });
   const wallMs = performance.now() - started;
   traceStream?.end();
+  const repro0 = ["npx kafkasim run", shellQuote(ref), "--seed", String(seed), ...opts.set.flatMap((s) => ["--set", shellQuote(s)])].join(" ");
+  if (outcome.stopReason === "stalled") {
+    const sim = outcome.world.sim;
+    const culprits = [...sim.stallTally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([name, n]) => `${name} ×${n}`).join(", ");
+    process.stderr.write(
+      `kafkasim: simulation stalled at ${formatUs(sim.now)}: ${STALL_EVENTS.toLocaleString("en-US")} events in a row without the clock moving ` +
+        `(the last ${[...sim.stallTally.values()].reduce((s, n) => s + n, 0).toLocaleString("en-US")} ran ${culprits}); a config of 0 where Kafka needs a positive value can do this\n` +
+        `repro      ${repro0}\n`,
+    );
+    process.exitCode = EXIT_STALLED;
+    return;
+  }
   const metrics = computeMetrics(outcome);
   const sim = outcome.world.sim;
   const checks = evaluateChecks(scenario.doc.expect, metrics, sim.marks, scenario.doc.marks);

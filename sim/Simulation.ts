@@ -22,7 +22,15 @@ const GEN_MASK = 0x1fffffff;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = (arg: any) => void;
 
-export type StopReason = "time" | "events" | "quiescent" | "stopped";
+export type StopReason = "time" | "events" | "quiescent" | "stopped" | "stalled";
+
+/**
+ * The watchdog on simulated progress: this many events in a row at one instant means something
+ * reschedules itself without time passing (a zero timeout, say); the run stops as "stalled".
+ */
+export const STALL_EVENTS = 2_000_000;
+/** How many of the last events before a stall are tallied by handler, to name the culprit. */
+const STALL_SAMPLE = 10_000;
 
 export interface RunLimits {
   /** Run events with time <= untilUs; the clock then stands at untilUs. */
@@ -42,6 +50,8 @@ export class Simulation {
   now = 0;
   /** Events executed by finished run() calls (cancelled ones not counted). */
   events = 0;
+  /** Handlers of the last events before a stall, by name and count (see STALL_EVENTS). */
+  readonly stallTally = new Map<string, number>();
   readonly rng: Rng;
   readonly trace = new Trace();
   readonly marks = new Marks();
@@ -111,6 +121,7 @@ export class Simulation {
     let ran = 0;
     this.stopRequested = false;
     let reason: StopReason;
+    let sameInstant = 0;
     for (;;) {
       const t = queue.peekTime();
       if (t === Infinity) {
@@ -129,6 +140,23 @@ export class Simulation {
       handlers[slot] = null;
       args[slot] = undefined;
       this.gens[slot] = (this.gens[slot] + 1) & GEN_MASK;
+      if (t === this.now) {
+        if (++sameInstant > STALL_EVENTS - STALL_SAMPLE) {
+          // Host work names its host (and its function when it has a name).
+          const work = arg as { host?: { name?: unknown }; fn?: { name?: unknown } } | undefined;
+          const on = typeof work?.host?.name === "string" ? ` on ${work.host.name}` : "";
+          const inner = typeof work?.fn?.name === "string" && work.fn.name !== "" ? ` (${work.fn.name})` : "";
+          const name = (fn.name || "(anonymous)") + on + inner;
+          this.stallTally.set(name, (this.stallTally.get(name) ?? 0) + 1);
+          if (sameInstant >= STALL_EVENTS) {
+            this.events += ran;
+            return "stalled";
+          }
+        }
+      } else {
+        sameInstant = 0;
+        if (this.stallTally.size > 0) this.stallTally.clear();
+      }
       this.now = t;
       fn(arg);
       ran++;

@@ -134,3 +134,25 @@ describe("Rng", () => {
     expect(mean(() => (s.bernoulli(0.3) ? 1 : 0))).toBeCloseTo(0.3, 2);
   });
 });
+
+describe("the watchdog on simulated progress (issue 9)", () => {
+  it("stops a run whose clock no longer moves, as 'stalled', and names what kept running", () => {
+    const sim = new Simulation(1);
+    const spin = (): void => void sim.schedule(0, spin, undefined);
+    sim.schedule(5, spin, undefined);
+    expect(sim.run({ untilUs: 1_000_000 })).toBe("stalled");
+    expect(sim.now).toBe(5);
+    expect([...sim.stallTally.keys()]).toEqual(["spin"]);
+  });
+
+  it("a broker config of 0 that freezes the clock ends the run as stalled instead of hanging", async () => {
+    const { loadScenario } = await import("../scenarios/loader.js");
+    const { runScenario } = await import("../scenarios/runner.js");
+    const { readFileSync } = await import("node:fs");
+    const r = loadScenario(readFileSync("scenarios/steady-state.yaml", "utf8"), "steady-state.yaml", [{ key: "broker.zookeeper.session.timeout.ms", value: "0" }]);
+    if (!r.ok) throw new Error("load");
+    const outcome = runScenario(r.scenario, { seed: 1 });
+    expect(outcome.stopReason).toBe("stalled");
+    expect([...outcome.world.sim.stallTally.keys()].join()).toMatch(/broker-\d/);
+  }, 60_000);
+});
