@@ -140,22 +140,10 @@ export class Simulation {
       handlers[slot] = null;
       args[slot] = undefined;
       this.gens[slot] = (this.gens[slot] + 1) & GEN_MASK;
-      if (t === this.now) {
-        if (++sameInstant > STALL_EVENTS - STALL_SAMPLE) {
-          // Host work names its host (and its function when it has a name).
-          const work = arg as { host?: { name?: unknown }; fn?: { name?: unknown } } | undefined;
-          const on = typeof work?.host?.name === "string" ? ` on ${work.host.name}` : "";
-          const inner = typeof work?.fn?.name === "string" && work.fn.name !== "" ? ` (${work.fn.name})` : "";
-          const name = (fn.name || "(anonymous)") + on + inner;
-          this.stallTally.set(name, (this.stallTally.get(name) ?? 0) + 1);
-          if (sameInstant >= STALL_EVENTS) {
-            this.events += ran;
-            return "stalled";
-          }
-        }
-      } else {
-        sameInstant = 0;
-        if (this.stallTally.size > 0) this.stallTally.clear();
+      if (t !== this.now) sameInstant = 0;
+      else if (++sameInstant > STALL_EVENTS - STALL_SAMPLE && this.tallyStall(fn, arg, sameInstant)) {
+        this.events += ran;
+        return "stalled";
       }
       this.now = t;
       fn(arg);
@@ -173,6 +161,18 @@ export class Simulation {
     this.events += ran;
     if (reason === "time" && this.now < untilUs) this.now = untilUs;
     return reason;
+  }
+
+  /** Tallies one of the last events before a stall by what ran; true once the stall is certain. */
+  private tallyStall(fn: (arg: unknown) => void, arg: unknown, sameInstant: number): boolean {
+    if (sameInstant === STALL_EVENTS - STALL_SAMPLE + 1) this.stallTally.clear();
+    // Host work names its host (and its function when it has a name).
+    const work = arg as { host?: { name?: unknown }; fn?: { name?: unknown } } | undefined;
+    const on = typeof work?.host?.name === "string" ? ` on ${work.host.name}` : "";
+    const inner = typeof work?.fn?.name === "string" && work.fn.name !== "" ? ` (${work.fn.name})` : "";
+    const name = (fn.name || "(anonymous)") + on + inner;
+    this.stallTally.set(name, (this.stallTally.get(name) ?? 0) + 1);
+    return sameInstant >= STALL_EVENTS;
   }
 
   private checkInvariants(): void {
