@@ -104,6 +104,7 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
       if (b.rack !== undefined && !rackNames.has(b.rack)) problems.push({ path: ["cluster", "brokers", i, "rack"], message: `expected one of the cluster's racks: ${[...rackNames].join(", ")} (got ${JSON.stringify(b.rack)})` });
     });
   }
+  problems.push(...sizeLimitProblems(doc));
   const topics = doc.topics ?? [];
   dup(topics.map((t) => t.name), (i) => ["topics", i, "name"], "topic name");
   topics.forEach((t, i) => {
@@ -188,6 +189,43 @@ export function toScenario(doc: ScenarioDocument): Scenario {
     racks,
     faults,
   };
+}
+
+/**
+ * Limits that keep an accepted scenario's run bounded in time and memory (README, "Limits"):
+ * simulated time, records produced (what costs memory and CPU), and per-producer key counts.
+ */
+export const LIMITS = {
+  durationUs: 24 * 3_600_000_000,
+  settleUs: 24 * 3_600_000_000,
+  ratePerSec: 10_000_000,
+  keys: 1_000_000,
+  /**
+   * Records over the whole run (open-loop rate × duration; a closed loop counts 1,000,000/s, about
+   * what one send() thread does): the reference run keeps ~6 million in 283 MB, so 50 million stay
+   * within a few GB.
+   */
+  records: 50_000_000,
+};
+const CLOSED_LOOP_RATE = 1_000_000;
+
+export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
+  const problems: Problem[] = [];
+  const fmt = (n: number): string => n.toLocaleString("en-US");
+  const durationUs = parseDuration(doc.duration) ?? 0;
+  if (durationUs > LIMITS.durationUs) problems.push({ path: ["duration"], message: `expected at most 24h (got ${doc.duration})` });
+  if (doc.settle !== undefined && (parseDuration(doc.settle) ?? 0) > LIMITS.settleUs) problems.push({ path: ["settle"], message: `expected at most 24h (got ${doc.settle})` });
+  let records = 0;
+  (doc.producers ?? []).forEach((p, i) => {
+    const rate = p.rate === "max" ? CLOSED_LOOP_RATE : rateOf(p.rate);
+    if (p.rate !== "max" && rate > LIMITS.ratePerSec) problems.push({ path: ["producers", i, "rate"], message: `expected at most ${fmt(LIMITS.ratePerSec)}/s (got ${p.rate})` });
+    if (p.keys !== undefined && p.keys > LIMITS.keys) problems.push({ path: ["producers", i, "keys"], message: `expected at most ${fmt(LIMITS.keys)} keys (got ${fmt(p.keys)})` });
+    records += Math.min(rate, LIMITS.ratePerSec) * (Math.min(durationUs, LIMITS.durationUs) / 1e6);
+  });
+  if (records > LIMITS.records) {
+    problems.push({ path: ["duration"], message: `expected at most ${fmt(LIMITS.records)} records over the run (rate × duration; rate: max counts ${fmt(CLOSED_LOOP_RATE)}/s), got about ${fmt(Math.round(records))}: shorten the duration or lower the rates` });
+  }
+  return problems;
 }
 
 export function rateOf(text: string): number {
