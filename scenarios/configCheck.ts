@@ -1,37 +1,61 @@
 /**
- * Kafka configs in a scenario are checked against the keys the simulator models: a known key
- * must have a value of its type (a number of milliseconds is a number, a flag a boolean), and
- * combinations Kafka itself refuses are refused here (enable.idempotence=true needs acks=all,
- * as ProducerConfig's ConfigException says). Keys the simulator does not model are accepted and
- * have no effect.
+ * Kafka configs in a scenario are checked as Kafka's ConfigDef checks them, at the scenario's
+ * release (sim/nodes/kafka/configDefs.ts): the key must be one the simulator models at that
+ * release (an unknown or unmodelled key is refused, with a "did you mean" hint), the value of its
+ * type (an INT or LONG a whole number in Java's range, a BOOLEAN true or false, a STRING one of
+ * its valid strings) and within its validator's range. Combinations Kafka refuses are refused
+ * too (enable.idempotence=true needs acks=all, as ProducerConfig's ConfigException says).
  */
 import { brokerDefaults, producerDefaults, type ConfigMap, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { BROKER_CONFIG_DEFS, configDefAt, PRODUCER_CONFIG_DEFS, TYPE_RANGE, type ConfigDef } from "../sim/nodes/kafka/configDefs.js";
 import type { ScenarioDocument } from "./schema.js";
 import type { Path, Problem } from "./model.js";
+import { suggestion } from "./suggest.js";
 
-function checkSection(config: Record<string, unknown> | undefined, defaults: ConfigMap, path: Path, problems: Problem[]): void {
+/**
+ * Where Kafka accepts a value the simulator cannot run, the simulator's own floor:
+ * num.replica.fetchers 0 makes ReplicaFetcherManager.getFetcherId divide by zero in Kafka too.
+ */
+const SIMULATOR_MIN: Readonly<Record<string, number>> = { "num.replica.fetchers": 1 };
+
+function checkSection(config: Record<string, unknown> | undefined, defaults: ConfigMap, defs: typeof BROKER_CONFIG_DEFS, version: KafkaVersion, what: string, path: Path, problems: Problem[]): void {
   for (const [key, value] of Object.entries(config ?? {})) {
-    if (!(key in defaults)) continue;
-    const d = defaults[key];
     const at = [...path, key];
-    if (key === "acks") {
-      if (!["all", "-1", "0", "1"].includes(String(value))) problems.push({ path: at, message: `expected all, -1, 0 or 1 (got ${JSON.stringify(value)})` });
-    } else if (typeof d === "number" && !(typeof value === "number" && Number.isFinite(value) && value >= 0) && !(typeof value === "string" && /^\d+$/.test(value))) {
-      problems.push({ path: at, message: `expected a non-negative number (got ${JSON.stringify(value)})` });
-    } else if (typeof d === "boolean" && typeof value !== "boolean" && value !== "true" && value !== "false") {
-      problems.push({ path: at, message: `expected true or false (got ${JSON.stringify(value)})` });
+    const def = configDefAt(defs, key, version);
+    if (!(key in defaults) || def === undefined) {
+      const known = key in defs ? ` (Kafka ${version} has no ${JSON.stringify(key)})` : suggestion(key, Object.keys(defaults));
+      problems.push({ path: at, message: `expected a ${what} config the simulator models at Kafka ${version}${known}` });
+      continue;
     }
+    const problem = valueProblem(key, def, value);
+    if (problem !== null) problems.push({ path: at, message: problem });
   }
+}
+
+function valueProblem(key: string, def: ConfigDef, value: unknown): string | null {
+  const got = `(got ${JSON.stringify(value)})`;
+  if (def.type === "BOOLEAN") return typeof value === "boolean" || value === "true" || value === "false" ? null : `expected true or false ${got}`;
+  if (def.type === "STRING") {
+    if (def.in !== undefined && !def.in.includes(String(value))) return `expected one of ${def.in.join(", ")} ${got}`;
+    return null;
+  }
+  const n = typeof value === "number" ? value : typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  const [typeMin, typeMax] = TYPE_RANGE[def.type];
+  if (!Number.isInteger(n) || n < typeMin || n > typeMax) return `expected a whole number (Kafka's ${def.type}) ${got}`;
+  const min = Math.max(def.min ?? typeMin, SIMULATOR_MIN[key] ?? typeMin);
+  const max = def.max ?? typeMax;
+  if (n < min || n > max) return `expected ${def.max !== undefined ? `a value from ${min} to ${max}` : `at least ${min}`} ${got}`;
+  return null;
 }
 
 export function checkKafkaConfigs(doc: ScenarioDocument, version: KafkaVersion): Problem[] {
   const problems: Problem[] = [];
   const broker = brokerDefaults(version);
-  checkSection(doc.cluster.config, broker, ["cluster", "config"], problems);
-  (doc.topics ?? []).forEach((t, i) => checkSection(t.config, broker, ["topics", i, "config"], problems));
+  checkSection(doc.cluster.config, broker, BROKER_CONFIG_DEFS, version, "broker", ["cluster", "config"], problems);
+  (doc.topics ?? []).forEach((t, i) => checkSection(t.config, broker, BROKER_CONFIG_DEFS, version, "broker or topic", ["topics", i, "config"], problems));
   const producer = producerDefaults(version);
   (doc.producers ?? []).forEach((p, i) => {
-    checkSection(p.config, producer, ["producers", i, "config"], problems);
+    checkSection(p.config, producer, PRODUCER_CONFIG_DEFS, version, "producer", ["producers", i, "config"], problems);
     const c = p.config ?? {};
     // 2.1+ (KafkaProducer.configureDeliveryTimeout): a set delivery.timeout.ms must cover linger.ms + request.timeout.ms.
     if (c["delivery.timeout.ms"] !== undefined && "delivery.timeout.ms" in producer) {

@@ -8,6 +8,7 @@
  */
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node } from "yaml";
 import { FORBIDDEN_KEYS, forbiddenKeyMessage } from "./overrides.js";
+import { suggestion as suggestKey } from "./suggest.js";
 import type { core } from "zod";
 import { scenarioJsonSchema, scenarioSchema } from "./schema.js";
 import { crossCheck, toScenario, type Path, type Problem, type Scenario } from "./model.js";
@@ -143,30 +144,7 @@ function allSchemaKeys(): string[] {
 }
 
 function suggestion(key: string): string {
-  let best = "";
-  let bestDistance = Infinity;
-  for (const k of allSchemaKeys()) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean ${JSON.stringify(best)}?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
+  return suggestKey(key, allSchemaKeys());
 }
 
 export function describe(x: unknown): string {

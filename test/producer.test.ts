@@ -364,3 +364,25 @@ describe("no busy waiting", () => {
     expect(world.sim.events).toBeLessThan(2_000_000);
   }, 60_000);
 });
+
+describe("partitioner.ignore.keys (KIP-794, 3.3+)", () => {
+  it("keyed records go where the built-in partitioner sends keyless ones: in sticky runs, not by murmur2 of the key", () => {
+    const yaml = (ignore: boolean) => `
+name: ignore
+duration: 5s
+settle: 2s
+kafka: { version: "3.6" }
+cluster: { brokers: 1 }
+topics: [{ name: t, partitions: 6, replication.factor: 1 }]
+producers:
+  - { id: p1, topic: t, rate: 1000/s, messageBytes: 1000, keys: 1000, config: { acks: "1", linger.ms: 50, partitioner.ignore.keys: ${ignore} } }
+`;
+    const mean = (ignore: boolean) => {
+      const acks = runText(yaml(ignore)).history.acks;
+      return acks.reduce((s, a) => s + a.count, 0) / acks.length;
+    };
+    // By key, 1,000 keys spread every 50 ms linger over 6 partitions (~8 records a batch); sticky, batches fill.
+    expect(mean(false)).toBeLessThan(10);
+    expect(mean(true)).toBeGreaterThan(12);
+  }, 30_000);
+});

@@ -121,3 +121,27 @@ describe("run-size limits (issue 9)", () => {
     expect(refused("duration", "10m")).toBe("accepted");
   });
 });
+
+describe("Kafka configs checked as Kafka's ConfigDef checks them (issue 9)", () => {
+  it("refuses a wrong type, a value out of the validator's range, and an unknown key with a hint, at the release", async () => {
+    const { loadScenario, formatProblem } = await import("../scenarios/loader.js");
+    const { readFileSync } = await import("node:fs");
+    const steady = readFileSync("scenarios/steady-state.yaml", "utf8");
+    const result = (...sets: Array<[string, string]>): string => {
+      const r = loadScenario(steady, "steady-state.yaml", sets.map(([key, value]) => ({ key, value })));
+      return r.ok ? "accepted" : r.problems.map(formatProblem).join("\n");
+    };
+    expect(result(["producer.linger.ms", "0.0001"])).toMatch(/linger\.ms: expected a whole number \(Kafka's LONG\)/);
+    expect(result(["broker.num.io.threads", "1.5"])).toMatch(/num\.io\.threads: expected a whole number \(Kafka's INT\)/);
+    expect(result(["broker.num.io.threads", "0"])).toMatch(/num\.io\.threads: expected at least 1 \(got 0\)/);
+    expect(result(["broker.num.replica.fetchers", "0"])).toMatch(/num\.replica\.fetchers: expected at least 1/);
+    expect(result(["broker.min.insync.replica", "2"])).toMatch(/did you mean "min\.insync\.replicas"\?/);
+    expect(result(["producer.acks", "2"])).toMatch(/acks: expected one of all, -1, 0, 1/);
+    // leader.imbalance.check.interval.seconds has atLeast(1) only from 3.2.
+    expect(result(["broker.leader.imbalance.check.interval.seconds", "0"])).toMatch(/expected at least 1/);
+    expect(result(["broker.leader.imbalance.check.interval.seconds", "0"], ["kafka.version", "3.1"])).not.toMatch(/leader\.imbalance/);
+    // A key the release does not have.
+    expect(result(["producer.retry.backoff.max.ms", "500"])).toMatch(/Kafka 3\.6 has no "retry\.backoff\.max\.ms"/);
+    expect(result(["producer.retry.backoff.max.ms", "500"], ["kafka.version", "3.7"])).toBe("accepted");
+  });
+});

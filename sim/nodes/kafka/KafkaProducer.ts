@@ -82,6 +82,7 @@ export class KafkaProducer implements Process {
   private readonly keyless: KeylessPartitioner;
   private readonly load: PartitionLoad;
   private readonly availabilityTimeoutUs: number;
+  private readonly ignoreKeys: boolean;
   /** Sender.updateNodeLatencyStats: when each node last had data ready, and last was drained. */
   private readonly nodeReadyUs = new Map<number, number>();
   private readonly nodeDrainUs = new Map<number, number>();
@@ -137,6 +138,7 @@ export class KafkaProducer implements Process {
     this.app = new ProducerApplication({ rate: spec.rate, poisson: spec.poisson, messageBytes: spec.messageBytes, stopAtUs: spec.stopAtUs, maxBlockUs: c.num("max.block.ms") * 1000 }, machine.rng("arrivals"), machine.now);
     this.keyRng = machine.rng("keys");
     this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"), c.has("partitioner.adaptive.partitioning.enable") && c.bool("partitioner.adaptive.partitioning.enable"));
+    this.ignoreKeys = c.has("partitioner.ignore.keys") && c.bool("partitioner.ignore.keys");
     this.availabilityTimeoutUs = c.has("partitioner.availability.timeout.ms") ? c.num("partitioner.availability.timeout.ms") * 1000 : 0;
     this.load = {
       allBatchesFull: (p) => this.acc.allBatchesFull(p),
@@ -211,7 +213,8 @@ export class KafkaProducer implements Process {
   private addRecord(atUs: number): SendOutcome {
     const bytes = this.spec.messageBytes;
     const key = this.spec.keys !== undefined ? this.keyRng.int(0, this.spec.keys - 1) : -1;
-    const keyed = key >= 0;
+    // partitioner.ignore.keys (KIP-794, 3.3+): keyed records are partitioned as keyless ones.
+    const keyed = key >= 0 && !this.ignoreKeys;
     let p = keyed ? this.keyPartitions[key] : this.keyless.next(this.metadata.available, this.spec.partitions, this.load);
     if (!keyed && this.keyless.abortsOnNewBatch && this.acc.wouldOpenBatch(p, bytes)) {
       // KIP-480 (KafkaProducer.doSend, append with abortOnNewBatch): the record that would open a
@@ -220,7 +223,7 @@ export class KafkaProducer implements Process {
       p = this.keyless.next(this.metadata.available, this.spec.partitions, this.load);
     }
     const buffered = this.acc.bufferedBytes;
-    const opened = this.acc.append(p, bytes, atUs, keyed ? this.keyBytes[key] : -1);
+    const opened = this.acc.append(p, bytes, atUs, key >= 0 ? this.keyBytes[key] : -1);
     if (opened === null) return "no-memory";
     // BuiltInPartitioner counts the batch's estimated growth: the header when the record opened it.
     if (!keyed) this.keyless.onAppended(p, this.acc.bufferedBytes - buffered + (opened ? this.acc.batchHeaderBytes : 0), this.metadata.available, this.spec.partitions, this.load);
