@@ -6,6 +6,8 @@
  * refused at load (scenarios/configCheck.ts).
  */
 
+import { releaseNumber } from "./versions.js";
+
 export type ConfigType = "INT" | "LONG" | "BOOLEAN" | "STRING";
 
 export interface ConfigDef {
@@ -70,11 +72,6 @@ export const PRODUCER_CONFIG_DEFS: Readonly<Record<string, History>> = {
   "partitioner.availability.timeout.ms": [["3.3", { type: "LONG", min: 0 }]],
   "partitioner.ignore.keys": [["3.3", { type: "BOOLEAN" }]],
 };
-
-function releaseNumber(version: string): number {
-  const [major, minor] = version.split(".").map(Number);
-  return major * 100 + minor;
-}
 
 /** The declaration in force at a release, or undefined when the release has no such key. */
 export function configDefAt(table: Readonly<Record<string, History>>, key: string, version: string): ConfigDef | undefined {

@@ -132,7 +132,7 @@ const PRODUCE_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.8", 11],
 const FETCH_VERSIONS: ReadonlyArray<readonly [string, number]> = [["3.9", 17], ["3.7", 16], ["3.5", 15], ["3.1", 13], ["2.7", 12], ["2.3", 11], ["2.1", 10], ["2.0", 8], ["1.1", 7], ["1.0", 6], ["0.11", 5], ["0.10", 3]];
 
 /** "0.10.2" -> 10, "2.4" -> 204: major and minor, enough to order releases. */
-function releaseNumber(version: string): number {
+export function releaseNumber(version: string): number {
   const [major, minor] = version.split(".").map(Number);
   return major * 100 + minor;
 }
