@@ -6,7 +6,7 @@
  * positions so that every problem can point at its line. This module does no I/O: callers hand
  * it the text.
  */
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, visit, type Node } from "yaml";
+import { LineCounter, parseDocument, isAlias, isMap, isSeq, isScalar, isPair, visit, type Node } from "yaml";
 import { FORBIDDEN_KEYS, forbiddenKeyMessage } from "./overrides.js";
 import { suggestion as suggestKey } from "./suggest.js";
 import type { core } from "zod";
@@ -75,7 +75,10 @@ function load(text: string, file: string, overrides: readonly Override[]): LoadR
     },
   });
   if (forbidden.length > 0) return { ok: false, problems: forbidden };
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  // Aliases are where YAML can be made to explode (a "billion laughs") or point nowhere.
+  const aliasProblem = checkAliases(doc, lineCounter, file);
+  if (aliasProblem !== null) return { ok: false, problems: [aliasProblem] };
+  const data: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, problems: [locate([], `expected a mapping with name, duration and cluster (got ${describe(data)})`)] };
   }
@@ -141,6 +144,41 @@ function allSchemaKeys(): string[] {
   walk(scenarioJsonSchema());
   schemaKeys = [...keys].sort();
   return schemaKeys;
+}
+
+/** yaml's own bound on alias expansions (toJS maxAliasCount): more is refused as an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * An alias whose anchor is not set before it, or a document whose aliases would expand more than
+ * MAX_ALIAS_COUNT times, is a located problem (yaml would throw at toJS).
+ */
+function checkAliases(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, file: string): LocatedProblem | null {
+  const anchors = new Set<string>();
+  let problem: LocatedProblem | null = null;
+  let aliases = 0;
+  const at = (node: { range?: [number, number, number] | null }, message: string): LocatedProblem => {
+    const pos = lineCounter.linePos(node.range?.[0] ?? 0);
+    return { file, line: pos.line, col: pos.col, path: [], message };
+  };
+  visit(doc, {
+    Node(_key, node) {
+      if (problem !== null) return visit.BREAK;
+      if (isAlias(node)) {
+        aliases++;
+        if (!anchors.has(node.source)) problem = at(node, `expected an alias to an anchor set before it (got *${node.source})`);
+      } else if (node.anchor !== undefined) anchors.add(node.anchor);
+      return undefined;
+    },
+  });
+  if (problem !== null) return problem;
+  if (aliases === 0) return null;
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    return at({ range: null }, `expected aliases that expand at most ${MAX_ALIAS_COUNT} times (${firstLine((e as Error).message)})`);
+  }
+  return null;
 }
 
 function suggestion(key: string): string {

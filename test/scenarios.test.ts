@@ -146,3 +146,18 @@ describe("Kafka configs checked as Kafka's ConfigDef checks them (issue 9)", () 
     expect(result(["producer.no.such.key", "1"])).toMatch(/expected a producer config the simulator models/);
   });
 });
+
+describe("YAML aliases (issue 9)", () => {
+  it("an alias bomb and an alias to no anchor are located problems, not internal errors; a plain alias still works", async () => {
+    const { loadScenario, formatProblem } = await import("../scenarios/loader.js");
+    const head = "name: x\nduration: 5s\ncluster: { brokers: 1 }\n";
+    const bomb = head + "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n";
+    const text = (t: string): string => {
+      const r = loadScenario(t, "a.yaml", []);
+      return r.ok ? "accepted" : r.problems.map(formatProblem).join("\n");
+    };
+    expect(text(bomb)).toMatch(/^a\.yaml:\d+:\d+: .*expected aliases that expand at most 100 times/);
+    expect(text("name: x\nduration: *nope\ncluster: { brokers: 1 }\n")).toMatch(/^a\.yaml:2:11: .*expected an alias to an anchor set before it \(got \*nope\)/);
+    expect(text("name: x\nduration: &d 5s\nsettle: *d\ncluster: { brokers: 1 }\n")).toBe("accepted");
+  });
+});
