@@ -19,6 +19,8 @@ import type { RecordBatch } from "./Log.js";
 import { NodeConnection, type ReconnectBackoff, type SetupTimeout } from "./NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
 import { ProducerMetadata } from "./ProducerMetadata.js";
+import { ProducerIdempotence } from "./ProducerIdempotence.js";
+import { BatchExpiry } from "./BatchExpiry.js";
 import { exponentialBackoffUs } from "./ExponentialBackoff.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
 import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse } from "./protocol.js";
@@ -67,11 +69,8 @@ export class KafkaProducer implements Process {
   private readonly conns = new Map<number, NodeConnection>();
   private readonly metadata: ProducerMetadata;
   private readonly leaders: number[];
-  private available: number[] = [];
-  private producerId = -1;
-  private initInFlight = false;
-  private readonly nextSeq: number[];
-  private readonly lastAckedSeq: number[];
+  private readonly idem: ProducerIdempotence;
+  private readonly expiry: BatchExpiry;
   private readonly inFlightPerPartition: number[];
   /** Batches in flight, in the order they were sent (Sender.inFlightBatches). */
   private readonly inFlightBatches = new Set<ProducerBatch>();
@@ -132,8 +131,8 @@ export class KafkaProducer implements Process {
       capAtMax: spec.behaviour.exponentialRetryBackoff,
     };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
-    this.nextSeq = new Array(spec.partitions).fill(0);
-    this.lastAckedSeq = new Array(spec.partitions).fill(-1);
+    this.idem = new ProducerIdempotence(spec.partitions, spec.behaviour, machine);
+    this.expiry = new BatchExpiry({ deliveryTimeout: spec.behaviour.deliveryTimeout, deliveryTimeoutUs: this.deliveryTimeoutUs, requestTimeoutUs: this.requestTimeoutUs, lingerUs: this.lingerUs, messageBytes: spec.messageBytes }, this.acc);
     this.inFlightPerPartition = new Array(spec.partitions).fill(0);
     this.app = new ProducerApplication({ rate: spec.rate, poisson: spec.poisson, messageBytes: spec.messageBytes, stopAtUs: spec.stopAtUs, maxBlockUs: c.num("max.block.ms") * 1000 }, machine.rng("arrivals"), machine.now);
     this.keyRng = machine.rng("keys");
@@ -181,7 +180,7 @@ export class KafkaProducer implements Process {
     this.expire(now);
     this.metadata.maybeUpdate(now);
     this.skipBackoffOnLeaderChange(now);
-    if (this.idempotent && this.producerId < 0) this.initProducerId();
+    if (this.idempotent && this.idem.producerId < 0) this.initProducerId();
     else this.sendReady(now);
     this.scheduleNextWake(now);
   }
@@ -312,11 +311,7 @@ export class KafkaProducer implements Process {
 
   private sendProduce(node: number, batches: ProducerBatch[], now: number): void {
     const data = batches.map((b) => {
-      if (this.idempotent && (b.baseSequence < 0 || b.producerId !== this.producerId)) {
-        b.producerId = this.producerId;
-        b.baseSequence = this.nextSeq[b.partition];
-        this.nextSeq[b.partition] += b.count;
-      }
+      if (this.idempotent) this.idem.assign(b);
       if (!b.sentOnce) {
         b.sentOnce = true;
         this.spec.observer.onSend(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes);
@@ -362,7 +357,7 @@ export class KafkaProducer implements Process {
     const o = this.spec.observer;
     if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
       this.acc.release(b);
-      if (b.producerId === this.producerId) this.lastAckedSeq[b.partition] = Math.max(this.lastAckedSeq[b.partition], b.baseSequence + b.count - 1);
+      this.idem.acknowledged(b);
       o.onAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, offset, b.arrivals);
       return;
     }
@@ -371,21 +366,10 @@ export class KafkaProducer implements Process {
     // KIP-951 (Sender.handleProduceResponse, Metadata.updatePartitionLeadership): a newer leader
     // named in the error is taken at once; the full refresh still follows.
     if (error === "NOT_LEADER_OR_FOLLOWER" && hint !== undefined && this.spec.behaviour.leaderHints) this.metadata.applyLeaderHint(b.partition, hint.leaderId, hint.leaderEpoch);
-    const sequenceError = error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID";
-    const gap = sequenceError && b.producerId === this.producerId && b.baseSequence === this.lastAckedSeq[b.partition] + 1;
-    const behaviour = this.spec.behaviour;
-    if (sequenceError && !behaviour.idempotentEpochBump && (gap || error === "UNKNOWN_PRODUCER_ID" || !behaviour.unknownProducerIdError || b.producerId !== this.producerId)) {
-      // Before KIP-360 (TransactionManager.canRetry, 1.0 - 2.4; Sender.canRetry in 0.11) the batch
-      // that hit the gap fails, and the producer starts over with a new producer id.
-      this.fail(b, error);
-      return;
-    }
-    if (gap) {
-      // The batch right after the last acknowledged one is out of order: the broker lost this
-      // producer's state (truncation after a lossy failover). Start over with new sequences, as
-      // producers since KIP-360 do by bumping the epoch (bumpIdempotentEpochAndResetIdIfNeeded);
-      // we take a new producer id, which the broker tells apart the same way.
-      this.resetProducerId();
+    if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID") {
+      const verdict = this.idem.onSequenceError(b, error);
+      if (verdict === "fail") return this.fail(b, error);
+      if (verdict === "restart-sequences") this.idem.reset();
     }
     if (RETRIABLE.has(error) && this.canRetry(b, now)) {
       b.retryAtUs = now + this.retryBackoffFor(b);
@@ -423,52 +407,17 @@ export class KafkaProducer implements Process {
   private fail(b: ProducerBatch, error: string): void {
     this.acc.release(b);
     this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error, b.firstIndex, b.arrivals);
-    // A batch that carried sequence numbers leaves a gap the broker would refuse: start over with
-    // new sequences. A batch that never left the accumulator has none (Kafka fails it with
-    // adjustSequenceNumbers=false and goes on).
-    if (this.idempotent && b.baseSequence >= 0 && b.producerId === this.producerId) this.resetProducerId();
+    if (this.idempotent) this.idem.failed(b);
   }
 
-  private resetProducerId(): void {
-    if (this.producerId < 0) return;
-    this.machine.mark("producer: producer id reset");
-    this.producerId = -1;
-    this.nextSeq.fill(0);
-    this.lastAckedSeq.fill(-1);
-  }
-
-  /**
-   * From 2.1 (KIP-91) a queued batch expires delivery.timeout.ms after its creation. Before, the
-   * accumulator's expiredBatches (RecordBatch/ProducerBatch.maybeExpire, 0.10.2 - 2.0) expires the
-   * head batches of every partition not muted, whatever their leader: request.timeout.ms after
-   * linger.ms ran out, or after its last append once full, or after a retry's backoff.
-   */
+  /** BatchExpiry: queued batches past their time, and (from 2.1) batches in flight past delivery.timeout.ms. */
   private expire(now: number): void {
-    const label = this.spec.behaviour.deliveryTimeout ? "TIMEOUT (delivery.timeout.ms)" : "TIMEOUT (request.timeout.ms in the accumulator)";
-    for (let p = 0; p < this.spec.partitions; p++) {
-      const dq = this.acc.deques[p];
-      if (!this.spec.behaviour.deliveryTimeout && this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0) continue;
-      while (dq.length > 0 && this.expiresAtUs(dq[0], dq.length > 1) < now) {
-        this.fail(dq.shift()!, label);
-      }
-    }
-    // From 2.1 a batch in flight past delivery.timeout.ms fails too; the request is not cancelled.
-    if (!this.spec.behaviour.deliveryTimeout) return;
-    for (const b of this.inFlightBatches) {
-      if (b.expiredInFlight || b.createdUs + this.deliveryTimeoutUs > now) continue;
-      b.expiredInFlight = true;
+    const label = this.expiry.label;
+    this.expiry.takeExpired(now, (p) => this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0, (b) => this.fail(b, label));
+    this.expiry.expireInFlight(now, this.inFlightBatches, (b) => {
       this.acc.release(b);
       this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, label, b.firstIndex, b.arrivals);
-    }
-  }
-
-  /** The batch expires once the clock passes this (maybeExpire compares with a strict <). */
-  private expiresAtUs(b: ProducerBatch, notLast: boolean): number {
-    if (this.spec.behaviour.deliveryTimeout) return b.createdUs + this.deliveryTimeoutUs - 1;
-    if (b.attempts > 0) return b.retryAtUs + this.requestTimeoutUs;
-    const lingered = b.createdUs + this.lingerUs + this.requestTimeoutUs;
-    const full = notLast || b.bytes + this.acc.recordBytes(this.spec.messageBytes) > this.acc.batchSize;
-    return full ? Math.min(lingered, b.arrivals[b.arrivals.length - 1] + this.requestTimeoutUs) : lingered;
+    });
   }
 
   private scheduleNextWake(now: number): void {
@@ -476,11 +425,11 @@ export class KafkaProducer implements Process {
     const consider = (t: number): void => {
       if (t > now && t < next) next = t;
     };
+    consider(this.expiry.nextInFlightDeadlineUs(this.inFlightBatches));
     let anyCapacity = false;
     for (let p = 0; p < this.spec.partitions; p++) {
       const dq = this.acc.deques[p];
-      if (dq.length > 0) consider(this.expiresAtUs(dq[0], dq.length > 1) + 1);
-      if (p === 0 && this.spec.behaviour.deliveryTimeout) for (const b of this.inFlightBatches) if (!b.expiredInFlight) consider(b.createdUs + this.deliveryTimeoutUs);
+      if (dq.length > 0) consider(this.expiry.expiresAtUs(dq[0], dq.length > 1) + 1);
       if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
       if (!this.sendable(p)) continue;
       anyCapacity = true;
@@ -504,18 +453,18 @@ export class KafkaProducer implements Process {
   // --- producer id ---
 
   private initProducerId(): void {
-    if (this.initInFlight || this.metadata.available.length === 0) return;
+    if (this.idem.initInFlight || this.metadata.available.length === 0) return;
     // TransactionManager: InitProducerId goes to the least-loaded node (Sender.maybeWaitForProducerId).
     const target = this.metadata.leastLoadedNode(this.machine.now);
     if (target < 0) return;
     const c = this.conn(target)!;
     if (c.state === "disconnected") c.connect();
     if (c.state !== "ready") return;
-    this.initInFlight = true;
+    this.idem.initInFlight = true;
     c.send<InitProducerIdResponse>("InitProducerId", {}, HEADER_BYTES, (res) => {
-      this.initInFlight = false;
+      this.idem.initInFlight = false;
       if (res !== null && res.error === "NONE") {
-        this.producerId = res.producerId;
+        this.idem.producerId = res.producerId;
         this.machine.trace("producer-id", { producerId: res.producerId });
         this.runOnce();
       } else {

@@ -158,8 +158,12 @@ export class ProducerMetadata {
     this.d.machine.mark("producer: leader taken from a produce response (KIP-951)");
     this.leaders[partition] = leader;
     this.leaderEpochs[partition] = epoch;
-    this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
+    this.updateAvailable();
     return true;
+  }
+
+  private updateAvailable(): void {
+    this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
   }
 
   private onResponse(res: MetadataResponse | null): void {
@@ -193,7 +197,7 @@ export class ProducerMetadata {
       this.leaders[p.partition] = p.leader;
       this.leaderEpochs[p.partition] = Math.max(this.leaderEpochs[p.partition], p.leaderEpoch);
     }
-    this.available = this.leaders.map((l, i) => (l >= 0 ? i : -1)).filter((i) => i >= 0);
+    this.updateAvailable();
     if (this.leaders.some((l) => l < 0)) this.needUpdate = true;
     this.d.onUpdate();
   }
