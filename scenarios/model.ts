@@ -68,7 +68,8 @@ export function buildLayout(doc: ScenarioDocument): { racks: Scenario["racks"]; 
     hosts.push({ name, role, id, rack: r, zone: zoneOf.get(r) ?? "zone-1", hardware: hw, disks: disks ?? disksOf(hw) });
   };
   const zk = doc.cluster.zookeeper?.nodes ?? 1;
-  for (let i = 0; i < zk; i++) place(`zk-${i + 1}`, "zookeeper", i + 1, i, undefined, doc.cluster.zookeeper?.hardware);
+  const zkRacks = doc.cluster.zookeeper?.racks;
+  for (let i = 0; i < zk; i++) place(`zk-${i + 1}`, "zookeeper", i + 1, i, zkRacks?.[i % zkRacks.length], doc.cluster.zookeeper?.hardware);
   const brokers: Array<{ id: number; rack?: string; hardware?: string; disks?: number }> =
     typeof doc.cluster.brokers === "number" ? Array.from({ length: doc.cluster.brokers }, (_, i) => ({ id: i + 1 })) : doc.cluster.brokers;
   brokers.forEach((b, i) => place(`broker-${b.id}`, "broker", b.id, i, b.rack, b.hardware, b.disks ?? doc.cluster.disks));
@@ -104,6 +105,9 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
       if (b.rack !== undefined && !rackNames.has(b.rack)) problems.push({ path: ["cluster", "brokers", i, "rack"], message: `expected one of the cluster's racks: ${[...rackNames].join(", ")} (got ${JSON.stringify(b.rack)})` });
     });
   }
+  (doc.cluster.zookeeper?.racks ?? []).forEach((r, i) => {
+    if (!rackNames.has(r)) problems.push({ path: ["cluster", "zookeeper", "racks", i], message: `expected one of the cluster's racks: ${[...rackNames].join(", ")} (got ${JSON.stringify(r)})` });
+  });
   problems.push(...sizeLimitProblems(doc));
   const topics = doc.topics ?? [];
   dup(topics.map((t) => t.name), (i) => ["topics", i, "name"], "topic name");

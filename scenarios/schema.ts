@@ -49,7 +49,17 @@ const clusterSpec = z.strictObject({
   hardware: hardware.optional(),
   /** Disks of every broker host without its own `disks` (default: the hardware profile's, 1). */
   disks: disks.optional(),
-  zookeeper: z.strictObject({ nodes: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(), hardware: hardware.optional() }).optional(),
+  /**
+   * The ZooKeeper ensemble. Node i (from 0) runs on rack i mod n of `racks` (default: the
+   * cluster's racks, in order), so by default zk-1 shares the first rack with broker 1.
+   */
+  zookeeper: z
+    .strictObject({
+      nodes: z.union([z.literal(1), z.literal(3), z.literal(5)]).optional(),
+      hardware: hardware.optional(),
+      racks: z.array(z.string()).min(1).optional(),
+    })
+    .optional(),
   config: config.optional(),
   os: osSpec.optional(),
 });
