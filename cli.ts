@@ -4,16 +4,17 @@
  * reads files, writes files or looks at a wall clock.
  */
 import { Command, CommanderError, Option } from "commander";
-import { existsSync, readFileSync, readdirSync, writeFileSync, createWriteStream, type WriteStream } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenario, formatProblem, type LoadResult } from "./scenarios/loader.js";
 import { parseOverride, type Override } from "./scenarios/overrides.js";
 import { scenarioJsonSchema } from "./scenarios/schema.js";
-import { runScenario } from "./scenarios/runner.js";
+import { runScenario, type RunOutcome } from "./scenarios/runner.js";
 import { computeMetrics } from "./reports/metrics.js";
-import { buildTimeline } from "./reports/timeline.js";
-import { describeCluster } from "./reports/describe.js";
+import { writeTimeline } from "./reports/timeline.js";
+import { clusterState, formatClusterState } from "./reports/describe.js";
+import { OutputFile, OutputPathError } from "./reports/OutputFile.js";
 import { parseDuration } from "./scenarios/units.js";
 import { formatUs } from "./sim/time.js";
 import { evaluateChecks } from "./reports/checks.js";
@@ -27,8 +28,13 @@ const EXIT_CHECK_FAILED = 1;
 const EXIT_USAGE = 2;
 /** The run could not go on: simulated time stopped advancing (or, later, a limit was hit). */
 const EXIT_STALLED = 3;
+/** A bug in kafkasim (EX_SOFTWARE in sysexits.h). */
+const EXIT_INTERNAL = 70;
 
 class UsageError extends Error {}
+
+/** The command line that reproduces what is running now, printed with an internal error. */
+let currentRepro: string | null = null;
 
 /** Built-in scenarios live in scenarios/ at the package root (next to dist/ when built). */
 function builtinDir(): string {
@@ -87,51 +93,93 @@ function loadOrExit(ref: string, sets: string[]) {
   return result.scenario;
 }
 
-function openTrace(path: string, force: boolean): WriteStream {
-  if (existsSync(path) && !force) throw new UsageError(`--trace ${path}: the file exists; pass --force to overwrite it`);
-  return createWriteStream(path, { flags: "w" });
-}
-
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9._\-/=:,]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function cmdDescribe(ref: string, opts: { at: string; seed: string; set: string[] }): void {
-  const seed = parseSeed(opts.seed);
-  const atUs = parseDuration(opts.at);
-  if (atUs === null) throw new UsageError(`--at ${opts.at}: expected a duration such as 42s or 1500ms`);
-  const scenario = loadOrExit(ref, opts.set);
-  if (scenario === null) return;
-  const outcome = runScenario(scenario, { seed, untilUs: atUs });
-  process.stdout.write(describeCluster(outcome.world));
+function reproLine(command: string, ref: string, seed: number | null, sets: string[], extra: string[] = []): string {
+  return ["npx kafkasim", command, shellQuote(ref), ...(seed === null ? [] : ["--seed", String(seed)]), ...sets.flatMap((s) => ["--set", shellQuote(s)]), ...extra].join(" ");
 }
 
-function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean; trace?: string; timeline?: string; force?: boolean }): void {
-  const seed = parseSeed(opts.seed);
+/** The CLI's --seed wins, then the file's `seed:`, then 1. */
+function seedOf(opt: string | undefined, fileSeed: number | undefined): number {
+  return opt !== undefined ? parseSeed(opt) : (fileSeed ?? 1);
+}
+
+function cmdDescribe(ref: string, opts: { at: string; seed?: string; set: string[]; json?: boolean }): void {
+  if (opts.seed !== undefined) parseSeed(opts.seed);
+  const atUs = parseDuration(opts.at);
+  if (atUs === null) throw new UsageError(`--at ${opts.at}: expected a duration such as 42s or 1500ms`);
+  currentRepro = reproLine("describe", ref, null, opts.set, ["--at", opts.at]);
   const scenario = loadOrExit(ref, opts.set);
   if (scenario === null) return;
-  if (opts.timeline !== undefined && existsSync(opts.timeline) && opts.force !== true) throw new UsageError(`--timeline ${opts.timeline}: the file exists; pass --force to overwrite it`);
-  const traceStream = opts.trace === undefined ? undefined : openTrace(opts.trace, opts.force === true);
+  const seed = seedOf(opts.seed, scenario.doc.seed);
+  currentRepro = reproLine("describe", ref, seed, opts.set, ["--at", opts.at]);
+  const endUs = scenario.durationUs + scenario.settleUs;
+  if (atUs > endUs) process.stderr.write(`kafkasim: warning: --at ${opts.at} is past the end of the run (duration + settle = ${formatUs(endUs)}); describing the cluster at ${formatUs(endUs)}\n`);
+  const outcome = runScenario(scenario, { seed, untilUs: Math.min(atUs, endUs) });
+  const state = clusterState(outcome.world);
+  process.stdout.write(opts.json ? JSON.stringify(state, null, 2) + "\n" : formatClusterState(state));
+}
+
+function stalledMessage(outcome: RunOutcome, repro: string): string {
+  const sim = outcome.world.sim;
+  const culprits = [...sim.stallTally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([name, n]) => `${name} ×${n}`).join(", ");
+  return (
+    `kafkasim: simulation stalled at ${formatUs(sim.now)}: ${STALL_EVENTS.toLocaleString("en-US")} events in a row without the clock moving ` +
+    `(the last ${[...sim.stallTally.values()].reduce((s, n) => s + n, 0).toLocaleString("en-US")} ran ${culprits}); a config of 0 where Kafka needs a positive value can do this\n` +
+    `repro      ${repro}\n`
+  );
+}
+
+interface RunOpts {
+  seed?: string;
+  set: string[];
+  json?: boolean;
+  trace?: string;
+  timeline?: string;
+  force?: boolean;
+}
+
+function cmdRun(ref: string, opts: RunOpts): void {
+  if (opts.seed !== undefined) parseSeed(opts.seed);
+  currentRepro = reproLine("run", ref, opts.seed === undefined ? null : Number(opts.seed), opts.set);
+  const scenario = loadOrExit(ref, opts.set);
+  if (scenario === null) return;
+  const seed = seedOf(opts.seed, scenario.doc.seed);
+  const repro = reproLine("run", ref, seed, opts.set);
+  currentRepro = repro;
+  const requested = [
+    ...(opts.trace === undefined ? [] : [{ flag: "--trace", path: opts.trace }]),
+    ...(opts.timeline === undefined ? [] : [{ flag: "--timeline", path: opts.timeline }]),
+  ];
+  let outputs: OutputFile[];
+  try {
+    outputs = OutputFile.openAll(requested, opts.force === true);
+  } catch (e) {
+    if (e instanceof OutputPathError) throw new UsageError(e.message);
+    throw e;
+  }
+  const trace = outputs.find((o) => o.flag === "--trace");
+  const timeline = outputs.find((o) => o.flag === "--timeline");
+  let outcome: RunOutcome;
   const started = performance.now();
-  const outcome = runScenario(scenario, { seed, traceSink: traceStream === undefined ? undefined : (line) => traceStream.write(line + "\n") });
+  try {
+    outcome = runScenario(scenario, { seed, traceSink: trace === undefined ? undefined : (line) => trace.write(line + "\n") });
+  } catch (e) {
+    for (const o of outputs) o.discard();
+    throw e;
+  }
   const wallMs = performance.now() - started;
-  traceStream?.end();
-  const repro0 = ["npx kafkasim run", shellQuote(ref), "--seed", String(seed), ...opts.set.flatMap((s) => ["--set", shellQuote(s)])].join(" ");
   if (outcome.stopReason === "stalled") {
-    const sim = outcome.world.sim;
-    const culprits = [...sim.stallTally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([name, n]) => `${name} ×${n}`).join(", ");
-    process.stderr.write(
-      `kafkasim: simulation stalled at ${formatUs(sim.now)}: ${STALL_EVENTS.toLocaleString("en-US")} events in a row without the clock moving ` +
-        `(the last ${[...sim.stallTally.values()].reduce((s, n) => s + n, 0).toLocaleString("en-US")} ran ${culprits}); a config of 0 where Kafka needs a positive value can do this\n` +
-        `repro      ${repro0}\n`,
-    );
+    for (const o of outputs) o.discard();
+    process.stderr.write(stalledMessage(outcome, repro));
     process.exitCode = EXIT_STALLED;
     return;
   }
   const metrics = computeMetrics(outcome);
   const sim = outcome.world.sim;
   const checks = evaluateChecks(scenario.doc.expect, metrics, sim.marks, scenario.doc.marks);
-  const repro = ["npx kafkasim run", shellQuote(ref), "--seed", String(seed), ...opts.set.flatMap((s) => ["--set", shellQuote(s)])].join(" ");
   const report: RunReport = {
     scenario: scenario.name,
     seed,
@@ -148,7 +196,7 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
     marks: Object.fromEntries(sim.marks.entries()),
     repro,
   };
-  if (opts.timeline !== undefined) writeFileSync(opts.timeline, JSON.stringify(buildTimeline(outcome.world)));
+  if (timeline !== undefined) writeTimeline(outcome.world, (text) => timeline.write(text));
   const utilization = computeUtilization(outcome);
   const perfTest = perfTestSummaries(outcome);
   // The perf-test lines and the busiest-resources line go just before the traceHash line.
@@ -156,11 +204,26 @@ function cmdRun(ref: string, opts: { seed: string; set: string[]; json?: boolean
   const summary = formatRunSummary(report).replace(/^traceHash /m, `${extra}\ntraceHash `);
   process.stdout.write(opts.json ? JSON.stringify({ ...report, utilization, perfTest }, null, 2) + "\n" : summary);
   process.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+  // The summary is out; an output that could not be completed is reported after it.
+  for (const o of outputs) {
+    const failure = o.finish();
+    if (failure === null) continue;
+    process.stderr.write(`kafkasim: ${o.flag} ${o.path}: could not be written (${failure}); the run's summary above is complete, the file is not\n`);
+    process.exitCode = EXIT_USAGE;
+  }
 }
 
 function cmdValidate(ref: string, opts: { set: string[] }): void {
+  currentRepro = reproLine("validate", ref, null, opts.set);
   const scenario = loadOrExit(ref, opts.set);
   if (scenario !== null) process.stdout.write(`ok: ${scenario.name} (${scenario.hosts.length} hosts, ${scenario.faults.length} faults)\n`);
+}
+
+/** The story's first sentence. */
+function oneLine(description: string): string {
+  const flat = description.replace(/\s+/g, " ").trim();
+  const end = flat.search(/\.(\s|$)/);
+  return end < 0 ? flat : flat.slice(0, end + 1);
 }
 
 function cmdList(opts: { json?: boolean }): void {
@@ -168,8 +231,25 @@ function cmdList(opts: { json?: boolean }): void {
     const { result } = readScenario(name, []);
     return { name, description: result.ok ? (result.scenario.doc.description ?? "").trim() : "(invalid)" };
   });
-  if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + "\n");
-  else for (const i of items) process.stdout.write(`${i.name.padEnd(28)} ${i.description.split("\n")[0]}\n`);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(items, null, 2) + "\n");
+    return;
+  }
+  const width = process.stdout.isTTY ? Math.max(40, process.stdout.columns ?? 80) : 100;
+  const nameWidth = Math.max(...items.map((i) => i.name.length)) + 2;
+  for (const i of items) {
+    const story = oneLine(i.description);
+    const room = width - nameWidth;
+    process.stdout.write(`${i.name.padEnd(nameWidth)}${story.length > room ? story.slice(0, room - 1) + "…" : story}\n`);
+  }
+}
+
+function packageVersion(): string {
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  for (const candidate of [resolve(here, "package.json"), resolve(here, "..", "package.json")]) {
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, "utf8")) as { version: string }).version;
+  }
+  return "unknown";
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -178,9 +258,13 @@ function collect(value: string, previous: string[]): string[] {
 
 function main(argv: string[]): void {
   const program = new Command();
-  program.name("kafkasim").description("Deterministic discrete-event simulator of an Apache Kafka cluster").exitOverride();
+  program
+    .name("kafkasim")
+    .description("Deterministic discrete-event simulator of an Apache Kafka cluster")
+    .version(packageVersion(), "-V, --version", "print kafkasim's version")
+    .exitOverride();
   program.configureOutput({ outputError: (str, write) => write(str) });
-  program.command("list").description("list the built-in scenarios").option("--json", "print JSON").action(cmdList);
+  program.command("list").description("list the built-in scenarios, one line each").option("--json", "print JSON with each whole description").action(cmdList);
   program
     .command("validate")
     .description("check a scenario file (or built-in name) without running it")
@@ -191,7 +275,7 @@ function main(argv: string[]): void {
     .command("run")
     .description("run a scenario with a seed")
     .argument("<scenario>", "a scenario file or the name of a built-in scenario")
-    .option("--seed <n>", "root seed", "1")
+    .option("--seed <n>", "root seed (default: the file's seed:, else 1)")
     .option("--set <key=value>", "override a config or field, e.g. producer.acks=1 (repeatable)", collect, [])
     .option("--json", "print one JSON document")
     .option("--trace <file>", "write the full trace as JSON Lines")
@@ -203,8 +287,9 @@ function main(argv: string[]): void {
     .description("run a scenario up to a simulated time and print its partitions like kafka-topics.sh --describe")
     .argument("<scenario>", "a scenario file or the name of a built-in scenario")
     .requiredOption("--at <time>", "simulated time, e.g. 42s or 1500ms")
-    .option("--seed <n>", "root seed", "1")
+    .option("--seed <n>", "root seed (default: the file's seed:, else 1)")
     .option("--set <key=value>", "override a config or field (repeatable)", collect, [])
+    .option("--json", "print JSON")
     .action(cmdDescribe);
   program
     .command("schema")
@@ -224,8 +309,15 @@ function main(argv: string[]): void {
       process.exitCode = EXIT_USAGE;
       return;
     }
-    process.stderr.write(`kafkasim: internal error: ${(e as Error).message}\n`);
-    process.exitCode = 70;
+    // A bug: say so, with what reproduces it, and ask for a report.
+    const err = e as Error;
+    process.stderr.write(
+      `kafkasim: internal error: ${err.message}\n` +
+        `${(err.stack ?? "").split("\n").slice(1, 6).join("\n")}\n` +
+        (currentRepro === null ? "" : `repro      ${currentRepro}\n`) +
+        `This is a bug in kafkasim ${packageVersion()}. Please report it with the repro line and the scenario file.\n`,
+    );
+    process.exitCode = EXIT_INTERNAL;
   }
 }
 

@@ -2,7 +2,10 @@
  * `--timeline FILE`: the run as Chrome/Perfetto trace JSON (open in ui.perfetto.dev or
  * chrome://tracing). A track per broker (down periods, controller elections) and per partition
  * (who leads in which epoch, ISR size as a counter), faults as global instants, and produce
- * batches in flight (creation to acknowledgement) as async slices. Timestamps are simulated µs.
+ * batches in flight (creation to acknowledgement) as async slices, every acknowledged batch of
+ * the run (read from the history's acknowledgements, so nothing is kept for the timeline alone).
+ * Timestamps are simulated µs. The file is written event by event: a long run's timeline is
+ * never one string in memory.
  */
 import type { World } from "../scenarios/world.js";
 import { partitionSummaries } from "./availability.js";
@@ -24,8 +27,16 @@ const BROKERS_PID = 1;
 const PARTITIONS_PID = 2;
 const CLIENTS_PID = 3;
 
-export function buildTimeline(world: World): { traceEvents: TraceEvent[]; displayTimeUnit: string } {
-  const ev: TraceEvent[] = [];
+/** Writes the timeline's JSON document through `write`, in pieces. */
+export function writeTimeline(world: World, write: (text: string) => void): void {
+  let first = true;
+  const ev = {
+    push(e: TraceEvent): void {
+      write(first ? JSON.stringify(e) : ",\n" + JSON.stringify(e));
+      first = false;
+    },
+  };
+  write('{"displayTimeUnit":"ms","traceEvents":[\n');
   const end = world.sim.now;
   const meta = (pid: number, name: string, tid?: number): void => {
     ev.push(tid === undefined ? { name: "process_name", ph: "M", ts: 0, pid, args: { name } } : { name: "thread_name", ph: "M", ts: 0, pid, tid, args: { name } });
@@ -49,9 +60,10 @@ export function buildTimeline(world: World): { traceEvents: TraceEvent[]; displa
     });
   });
   for (const f of world.scenario.faults) ev.push({ name: `fault: ${f.verb}`, ph: "i", s: "g", ts: f.atUs, pid: BROKERS_PID, args: { spec: JSON.stringify(f.doc) } });
-  h.slices.forEach((s, i) => {
-    ev.push({ name: `${s.producer} p${s.partition}`, cat: "produce", ph: "b", id: i + 1, ts: s.startUs, pid: CLIENTS_PID });
-    ev.push({ name: `${s.producer} p${s.partition}`, cat: "produce", ph: "e", id: i + 1, ts: s.endUs, pid: CLIENTS_PID });
+  h.acks.forEach((a, i) => {
+    const name = `${a.producer} ${a.topic}-${a.partition}`;
+    ev.push({ name, cat: "produce", ph: "b", id: i + 1, ts: a.firstArrivalUs, pid: CLIENTS_PID });
+    ev.push({ name, cat: "produce", ph: "e", id: i + 1, ts: a.atUs, pid: CLIENTS_PID });
   });
-  return { traceEvents: ev, displayTimeUnit: "ms" };
+  write("\n]}\n");
 }

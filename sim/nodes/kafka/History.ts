@@ -55,16 +55,6 @@ export interface ProducerTotals {
   sentWithoutAck: number;
 }
 
-export interface InFlightSlice {
-  producer: string;
-  partition: number;
-  startUs: number;
-  endUs: number;
-}
-
-/** Cap on async slices kept for --timeline (the rest are counted, not drawn). */
-const MAX_SLICES = 20_000;
-
 export class KafkaHistory implements KafkaObserver {
   readonly acks: AckRecord[] = [];
   /** First sends, failures and acks=0 writes, in the order they happened. */
@@ -84,7 +74,6 @@ export class KafkaHistory implements KafkaObserver {
   /** Log dirs that went offline, and brokers that halted (storage errors). */
   readonly logDirFailures: Array<{ atUs: number; broker: number; dir: string }> = [];
   readonly halts: Array<{ atUs: number; broker: number; reason: string }> = [];
-  readonly slices: InFlightSlice[] = [];
   /** When each broker took leadership of a partition (it had a LeaderAndIsr making it leader). */
   readonly leaderships = new Map<string, Array<{ atUs: number; broker: number }>>();
   /** Leader per (partition, epoch), for "one leader per epoch". */
@@ -112,7 +101,6 @@ export class KafkaHistory implements KafkaObserver {
     t.ackedBytes += bytes;
     this.acks.push({ producer, topic, partition, firstIndex, count, offset, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
     for (const a of arrivalsUs) if (a >= this.latencyWarmupUs) this.latencyUs.recordValue(Math.max(1, now - a));
-    if (this.slices.length < MAX_SLICES) this.slices.push({ producer, partition, startUs: arrivalsUs[0], endUs: now });
   }
 
   onSentWithoutAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, arrivalsUs: readonly number[]): void {
