@@ -13,6 +13,7 @@ import { computeMetrics, logOf, meanOf, percentileOf } from "../reports/metrics.
 import * as hdr from "hdr-histogram-js";
 import { evaluateChecks } from "../reports/checks.js";
 import { produceStalls } from "../reports/stall.js";
+import { perfTestSummaries } from "../reports/perfTest.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import type { Simulation } from "../sim/Simulation.js";
 import type { RecordBatch } from "../sim/nodes/kafka/Log.js";
@@ -248,6 +249,18 @@ describe("latency percentiles and max from one histogram", () => {
     expect(l.p999!).toBeLessThanOrEqual(l.max!);
     // With fewer than 1,000 records the 99.9th percentile is the largest one.
     expect(l.p999).toBe(l.max);
+  });
+
+  it("perf-test's line reads the same histogram: its percentiles are the summary's, cut to whole ms, and none is above its max", () => {
+    const { outcome, metrics } = run(scenario({ duration: "3s", producer: "rate: max, config: { acks: 1 }", faults: "[{ at: 0s, latency: { between: [[producer-p1], [broker-1, broker-2, broker-3]], add: 80ms } }]" }));
+    const l = metrics().produceLatencyMs;
+    const [perf] = perfTestSummaries(outcome);
+    expect(perf.records).toBeGreaterThan(0);
+    expect(perf.maxLatencyMs).toBe(l.max);
+    expect(perf.p50Ms).toBe(Math.floor(l.p50!));
+    expect(perf.p99Ms).toBe(Math.floor(l.p99!));
+    expect(perf.p999Ms).toBe(Math.floor(l.p999!));
+    for (const p of [perf.avgLatencyMs, perf.p50Ms, perf.p95Ms, perf.p99Ms, perf.p999Ms]) expect(p).toBeLessThanOrEqual(perf.maxLatencyMs);
   });
 
   it("percentileOf and meanOf stay within what was recorded", () => {
