@@ -9,6 +9,7 @@
  * (all producers), from send() to acknowledgement, warm-up excluded.
  */
 import type { RunOutcome } from "../scenarios/runner.js";
+import { meanOf, percentileOf } from "./metrics.js";
 
 export interface PerfTestSummary {
   producer: string;
@@ -46,13 +47,13 @@ export function perfTestSummaries(outcome: RunOutcome): PerfTestSummary[] {
       records,
       recordsPerSec: seconds > 0 ? records / seconds : 0,
       mbPerSec: seconds > 0 ? (records * p.messageBytes) / seconds / (1024 * 1024) : 0,
-      avgLatencyMs: empty ? 0 : ms(lat.mean),
+      avgLatencyMs: empty ? 0 : ms(meanOf(lat)),
       maxLatencyMs: empty ? 0 : ms(lat.maxValue),
       // printTotal prints the percentiles as whole milliseconds (Stats.percentiles of int latencies).
-      p50Ms: empty ? 0 : Math.floor(ms(lat.getValueAtPercentile(50))),
-      p95Ms: empty ? 0 : Math.floor(ms(lat.getValueAtPercentile(95))),
-      p99Ms: empty ? 0 : Math.floor(ms(lat.getValueAtPercentile(99))),
-      p999Ms: empty ? 0 : Math.floor(ms(lat.getValueAtPercentile(99.9))),
+      p50Ms: empty ? 0 : Math.floor(ms(percentileOf(lat, 50))),
+      p95Ms: empty ? 0 : Math.floor(ms(percentileOf(lat, 95))),
+      p99Ms: empty ? 0 : Math.floor(ms(percentileOf(lat, 99))),
+      p999Ms: empty ? 0 : Math.floor(ms(percentileOf(lat, 99.9))),
     });
   }
   return out;

@@ -9,9 +9,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadScenario, formatProblem } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
-import { computeMetrics, logOf } from "../reports/metrics.js";
+import { computeMetrics, logOf, meanOf, percentileOf } from "../reports/metrics.js";
+import * as hdr from "hdr-histogram-js";
 import { evaluateChecks } from "../reports/checks.js";
 import { produceStalls } from "../reports/stall.js";
+import { perfTestSummaries } from "../reports/perfTest.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import type { Simulation } from "../sim/Simulation.js";
 import type { RecordBatch } from "../sim/nodes/kafka/Log.js";
@@ -231,6 +233,49 @@ describe("throughput and latency windows", () => {
     const after = world.history.acks.filter((a) => a.firstArrivalUs >= 5_000_000).reduce((s, a) => s + a.count, 0);
     expect(m.produceLatencyMs.records).toBeGreaterThanOrEqual(after);
     expect(m.produceLatencyMs.records).toBeLessThan(after + 50);
+  });
+});
+
+describe("latency percentiles and max from one histogram", () => {
+  it("no percentile is above the max: HDR answers a percentile with the top of its bucket, the max is exact", () => {
+    // 80 ms added between the producer and the brokers: latencies of 80 to 320 ms,
+    // where a bucket is 64 to 256 µs wide; fewer than 1,000 records, so p99.9 is the max's bucket.
+    const { metrics } = run(scenario({ duration: "3s", producer: "rate: 200/s, config: { acks: 1 }", faults: "[{ at: 0s, latency: { between: [[producer-p1], [broker-1, broker-2, broker-3]], add: 80ms } }]" }));
+    const l = metrics().produceLatencyMs;
+    expect(l.records).toBeGreaterThan(0);
+    expect(l.records).toBeLessThan(1000);
+    expect(l.p50!).toBeLessThanOrEqual(l.p99!);
+    expect(l.p99!).toBeLessThanOrEqual(l.p999!);
+    expect(l.p999!).toBeLessThanOrEqual(l.max!);
+    // With fewer than 1,000 records the 99.9th percentile is the largest one.
+    expect(l.p999).toBe(l.max);
+  });
+
+  it("perf-test's line reads the same histogram: its percentiles are the summary's, cut to whole ms, and none is above its max", () => {
+    const { outcome, metrics } = run(scenario({ duration: "3s", producer: "rate: max, config: { acks: 1 }", faults: "[{ at: 0s, latency: { between: [[producer-p1], [broker-1, broker-2, broker-3]], add: 80ms } }]" }));
+    const l = metrics().produceLatencyMs;
+    const [perf] = perfTestSummaries(outcome);
+    expect(perf.records).toBeGreaterThan(0);
+    expect(perf.maxLatencyMs).toBe(l.max);
+    expect(perf.p50Ms).toBe(Math.floor(l.p50!));
+    expect(perf.p99Ms).toBe(Math.floor(l.p99!));
+    expect(perf.p999Ms).toBe(Math.floor(l.p999!));
+    for (const p of [perf.avgLatencyMs, perf.p50Ms, perf.p95Ms, perf.p99Ms, perf.p999Ms]) expect(p).toBeLessThanOrEqual(perf.maxLatencyMs);
+  });
+
+  it("percentileOf and meanOf stay within what was recorded", () => {
+    const h = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+    // 30.1 s: a bucket 16,384 µs wide; its top and its middle are above the one value recorded.
+    h.recordValue(30_100_827);
+    expect(h.getValueAtPercentile(99.9)).toBeGreaterThan(h.maxValue);
+    expect(h.mean).toBeGreaterThan(h.maxValue);
+    expect(h.maxValue).toBe(30_100_827);
+    for (const p of [50, 95, 99, 99.9, 100]) expect(percentileOf(h, p)).toBe(30_100_827);
+    expect(meanOf(h)).toBe(30_100_827);
+    // Below the top bucket a percentile is still its bucket's highest equivalent value.
+    for (let i = 0; i < 999; i++) h.recordValue(1_000_000);
+    expect(percentileOf(h, 50)).toBe(h.getValueAtPercentile(50));
+    expect(percentileOf(h, 50)).toBeLessThan(h.maxValue);
   });
 });
 
