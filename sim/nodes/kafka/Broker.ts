@@ -23,6 +23,7 @@ import { LogManager } from "./LogManager.js";
 import { NodeConnection } from "./NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
 import { RequestPools, type RequestCpu } from "./RequestPools.js";
+import { traceRequest, traceResponse } from "./traceRecords.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
@@ -277,7 +278,10 @@ export class Broker implements Process, RequestHandler {
   }
 
   private handle(socket: Socket, req: Request, unmute: () => void): void {
+    const client = socket.connection.client.name;
+    traceRequest(this.machine, req, client);
     const reply = (body: unknown, bytes = HEADER_BYTES): void => {
+      traceResponse(this.machine, req, client, body, bytes);
       socket.send({ cid: req.cid, body }, bytes);
       unmute();
     };
@@ -287,6 +291,7 @@ export class Broker implements Process, RequestHandler {
       // (KafkaApis.handleProduceRequest: requestChannel.closeConnection, every version).
       this.rm.handleProduce(req.body as ProduceRequest, (res) => {
         if (!res.partitions.some((p) => p.error !== "NONE")) return;
+        traceResponse(this.machine, req, client, res, 0, true);
         this.machine.mark("broker: error to an acks=0 produce closes the connection");
         socket.close();
       });
