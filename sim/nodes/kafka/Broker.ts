@@ -270,15 +270,20 @@ export class Broker implements Process, RequestHandler {
     const req = q.queue.shift()!;
     const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
     this.machine.setTimer(doneAt - this.machine.now, () =>
-      this.handle(socket, req, () => {
-        q.busy = false;
-        this.pump(socket, q);
-      }),
+      this.handle(
+        socket,
+        req,
+        () => {
+          q.busy = false;
+          this.pump(socket, q);
+        },
+        socket.connection.client.name,
+      ),
     );
   }
 
-  private handle(socket: Socket, req: Request, unmute: () => void): void {
-    const client = socket.connection.client.name;
+  /** client: the node that sent the request, for the trace. */
+  private handle(socket: Socket, req: Request, unmute: () => void, client = ""): void {
     traceRequest(this.machine, req, client);
     const reply = (body: unknown, bytes = HEADER_BYTES): void => {
       traceResponse(this.machine, req, client, body, bytes);
