@@ -100,6 +100,13 @@ describe("Kafka-level trace records", () => {
     const update = of("isr-update").find((r) => r.node === leader.node && r.t >= shrink[0].t);
     expect(update?.data).toMatchObject({ partition: "orders-0", result: "committed", isr: id });
     expect(typeof update?.data.zkVersion).toBe("number");
+    // Then its host loses power: the controller finds no live ISR member (unclean election is off),
+    // OfflineReplica leaves the partition without a leader, and the leader comes back to lead it again.
+    const failed = of("leader-election-failed");
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed[0].data).toMatchObject({ partition: "orders-0", election: "offline", isr: id });
+    expect(of("replica-offline").find((r) => r.t >= failed[0].t)?.data).toMatchObject({ partition: "orders-0", replica: Number(id), leader: -1, isr: id });
+    expect(of("leader-elected").map((r) => `${r.data.election}:${r.data.leader}`)).toEqual([`offline:${id}`]);
   });
 
   it("leader-cut-off on 3.6: the shrink is proposed, but AlterPartition never reaches the controller, so nothing commits it", () => {
