@@ -13,6 +13,7 @@ import type { PageCache } from "../disk/PageCache.js";
 import type { SimFile } from "../disk/File.js";
 import type { MessageHandler, Network, Socket } from "../network/Network.js";
 import type { RandomStream } from "../Random.js";
+import type { ShapedValue, TraceShape } from "../Trace.js";
 
 export class Machine {
   constructor(
@@ -114,6 +115,11 @@ export class Machine {
 
   trace(type: string, data?: Record<string, string | number | boolean>): void {
     this.host.record(type, data);
+  }
+
+  /** A trace record of a fixed shape, hashed without building its line (for per-request records). */
+  traceShaped(shape: TraceShape, v0: ShapedValue, v1?: ShapedValue, v2?: ShapedValue, v3?: ShapedValue): void {
+    this.sim.trace.recordShaped(this.sim.now, this.host.name, shape, v0, v1, v2, v3);
   }
 
   mark(name: string): void {

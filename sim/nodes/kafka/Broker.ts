@@ -23,6 +23,7 @@ import { LogManager } from "./LogManager.js";
 import { NodeConnection } from "./NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
 import { RequestPools, type RequestCpu } from "./RequestPools.js";
+import { traceRequest, traceResponse } from "./traceRecords.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 import {
   HEADER_BYTES,
@@ -269,15 +270,23 @@ export class Broker implements Process, RequestHandler {
     const req = q.queue.shift()!;
     const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
     this.machine.setTimer(doneAt - this.machine.now, () =>
-      this.handle(socket, req, () => {
-        q.busy = false;
-        this.pump(socket, q);
-      }),
+      this.handle(
+        socket,
+        req,
+        () => {
+          q.busy = false;
+          this.pump(socket, q);
+        },
+        socket.connection.client.name,
+      ),
     );
   }
 
-  private handle(socket: Socket, req: Request, unmute: () => void): void {
+  /** client: the node that sent the request, for the trace. */
+  private handle(socket: Socket, req: Request, unmute: () => void, client = ""): void {
+    traceRequest(this.machine, req, client);
     const reply = (body: unknown, bytes = HEADER_BYTES): void => {
+      traceResponse(this.machine, req, client, body, bytes);
       socket.send({ cid: req.cid, body }, bytes);
       unmute();
     };
@@ -287,6 +296,7 @@ export class Broker implements Process, RequestHandler {
       // (KafkaApis.handleProduceRequest: requestChannel.closeConnection, every version).
       this.rm.handleProduce(req.body as ProduceRequest, (res) => {
         if (!res.partitions.some((p) => p.error !== "NONE")) return;
+        traceResponse(this.machine, req, client, res, 0, true);
         this.machine.mark("broker: error to an acks=0 produce closes the connection");
         socket.close();
       });

@@ -19,6 +19,21 @@ export interface StateMachineContext {
   config: KafkaConfig;
   topicConfig(topic: string): KafkaConfig;
   mark(name: string): void;
+  trace(type: string, data: Record<string, string | number | boolean>): void;
+}
+
+/**
+ * How a leader was chosen, after Kafka's PartitionLeaderElectionStrategy: offline
+ * (OfflinePartitionLeaderElectionStrategy, a live ISR member), unclean (the same strategy falling
+ * back to a replica outside the ISR; ElectionType.UNCLEAN), preferred
+ * (PreferredReplicaPartitionLeaderElectionStrategy; ElectionType.PREFERRED), controlled-shutdown
+ * (ControlledShutdownPartitionLeaderElectionStrategy). Reassignment is not modelled.
+ */
+export type ElectionKind = "offline" | "unclean" | "preferred" | "controlled-shutdown";
+
+/** A `leader-elected` record for a partition state the controller wrote, with the leader it replaced. */
+export function traceElected(trace: StateMachineContext["trace"], s: PartitionState, election: ElectionKind, previousLeader: number): void {
+  trace("leader-elected", { partition: tpKey(s.topic, s.partition), leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr.join(","), election, previousLeader });
 }
 
 export class ControllerStateMachines {
@@ -72,6 +87,7 @@ export class ControllerStateMachines {
    */
   electOffline(done: Done): void {
     let unclean = 0;
+    const how = new Map<string, { election: ElectionKind; previousLeader: number }>();
     // No leader, a leader whose broker is gone, or one on a failed log dir; from 1.0 also a
     // leader in controlled shutdown (isReplicaOnline excludes it).
     const leaderless = (s: PartitionState): boolean =>
@@ -85,10 +101,18 @@ export class ControllerStateMachines {
         if (!leaderless(s)) return null;
         const e = offlineElection(s.replicas, s.isr, this.replicaOnline(s), this.ctx.topicConfig(s.topic).bool("unclean.leader.election.enable"));
         if (e?.unclean === true) unclean++;
+        const key = tpKey(s.topic, s.partition);
+        if (e !== null) how.set(key, { election: e.unclean ? "unclean" : "offline", previousLeader: s.leader });
+        // NoReplicaOnlineException: the partition stays offline (OfflinePartition).
+        else this.ctx.trace("leader-election-failed", { partition: key, election: "offline", isr: s.isr.join(","), leaderEpoch: s.leaderEpoch });
         return e;
       },
       (written) => {
         if (unclean > 0) this.mark("controller: unclean leader election");
+        for (const s of written) {
+          const h = how.get(tpKey(s.topic, s.partition))!;
+          traceElected(this.ctx.trace, s, h.election, h.previousLeader);
+        }
         for (const s of written) this.sendState(s, s.replicas.filter(this.replicaOnline(s)));
         done();
       },
@@ -108,6 +132,8 @@ export class ControllerStateMachines {
       onBroker,
       (s) => (s.isr.includes(id) ? { leader: s.leader === id ? NO_LEADER : s.leader, isr: s.isr.length === 1 ? s.isr : s.isr.filter((r) => r !== id) } : null),
       (written) => {
+        // OfflineReplica (removeReplicasFromIsr): the replica left the ISR, or the partition its leader.
+        for (const s of written) this.ctx.trace("replica-offline", { partition: tpKey(s.topic, s.partition), replica: id, leader: s.leader, leaderEpoch: s.leaderEpoch, isr: s.isr.join(",") });
         for (const s of written) this.sendState(s, s.replicas.filter((r) => r !== id));
         if (this.live.has(id)) for (const k of onBroker) this.channel.addStopReplica(id, this.states.get(k)!.topic, this.states.get(k)!.partition);
         this.offlineReplicas(rest, done, only);
@@ -130,11 +156,16 @@ export class ControllerStateMachines {
       if (imbalanced.length / list.length <= threshold) continue;
       for (const s of imbalanced) if (this.isOnline(broker) && s.isr.includes(broker)) keys.push(tpKey(s.topic, s.partition));
     }
+    const previous = new Map<string, number>();
     this.states.update(
       keys,
-      (s) => (s.leader === s.replicas[0] ? null : preferredElection(s.replicas, s.isr, this.replicaOnline(s))),
+      (s) => {
+        previous.set(tpKey(s.topic, s.partition), s.leader);
+        return s.leader === s.replicas[0] ? null : preferredElection(s.replicas, s.isr, this.replicaOnline(s));
+      },
       (written) => {
         if (written.length > 0) this.mark("controller: preferred leader election");
+        for (const s of written) traceElected(this.ctx.trace, s, "preferred", previous.get(tpKey(s.topic, s.partition))!);
         for (const s of written) this.sendState(s, s.replicas.filter(this.replicaOnline(s)));
         done();
       },

@@ -21,6 +21,7 @@
  */
 import type { Host } from "../../Host.js";
 import type { Endpoint } from "../Endpoint.js";
+import type { Machine } from "../Machine.js";
 import type { ZkClient } from "../zookeeper/ZkClient.js";
 import { NodeConnection } from "./NodeConnection.js";
 import type { Partition } from "./Partition.js";
@@ -35,6 +36,19 @@ export interface IsrChangeManager {
   /** A LeaderAndIsr reset the partition's ISR state. */
   clearPending?(key: string): void;
   shutdown(): void;
+}
+
+/**
+ * Tells the partition what became of its proposed ISR, with an `isr-update` trace record: the
+ * result, the ISR (as committed, else as proposed), the znode version when committed, and the
+ * ZooKeeper code or AlterPartition error when there is one.
+ */
+function settle(m: Machine, p: Partition, proposed: readonly number[], o: IsrChangeOutcome, error?: string): void {
+  const data: Record<string, string | number> = { partition: p.key, leaderEpoch: p.leaderEpoch, result: o.kind, isr: (o.kind === "committed" ? o.isr : proposed).join(",") };
+  if (o.kind === "committed") data.zkVersion = o.zkVersion;
+  if (error !== undefined) data.error = error;
+  m.trace("isr-update", data);
+  p.onIsrChangeOutcome(o);
 }
 
 /** ReplicaManager.IsrChangePropagationInterval (period of the check), BlackOut, Interval. */
@@ -62,23 +76,23 @@ export class ZkIsrManager implements IsrChangeManager {
     const epoch = p.leaderEpoch;
     const data: PartitionStateZnode = { controller_epoch: p.controllerEpoch, leader: this.brokerId, leader_epoch: epoch, isr, version: 1 };
     const path = statePath(p.topic, p.index);
-    const done = (zkVersion: number | null): void => {
+    const done = (zkVersion: number | null, code?: string): void => {
       if (p.leaderEpoch !== epoch) return;
       if (zkVersion === null) {
         m.mark("isr: cached zkVersion stale, ISR update skipped");
-        return p.onIsrChangeOutcome({ kind: "dropped" });
+        return settle(m, p, isr, { kind: "dropped" }, code);
       }
       this.changed.add(p.key);
       this.lastChangeUs = m.now;
-      p.onIsrChangeOutcome({ kind: "committed", isr, zkVersion });
+      settle(m, p, isr, { kind: "committed", isr, zkVersion });
     };
     this.zk().request({ op: "setData", path, data, version: p.zkVersion }, (res) => {
       if (res.code === "OK") return done(res.stat!.version);
-      if (res.code !== "BADVERSION") return done(null);
+      if (res.code !== "BADVERSION") return done(null, res.code);
       this.zk().request({ op: "getData", path }, (cur) => {
         const d = cur.data as PartitionStateZnode | undefined;
         const same = cur.code === "OK" && d !== undefined && d.leader === data.leader && d.leader_epoch === data.leader_epoch && d.controller_epoch === data.controller_epoch && d.isr.join() === isr.join();
-        done(same ? cur.stat!.version : null);
+        done(same ? cur.stat!.version : null, "BADVERSION");
       });
     });
   }
@@ -138,7 +152,7 @@ export class AlterIsrManager implements IsrChangeManager {
   ) {}
 
   submit(p: Partition, isr: number[]): void {
-    if (this.queued.has(p.key)) return p.onIsrChangeOutcome({ kind: "dropped" });
+    if (this.queued.has(p.key)) return settle(this.endpoint.machine, p, isr, { kind: "dropped" }, "already queued");
     this.queued.set(p.key, { p, isr, leaderEpoch: p.leaderEpoch, zkVersion: p.zkVersion });
     this.endpoint.machine.mark(this.s.api === "AlterIsr" ? "isr: leader sent AlterIsr" : "isr: leader sent AlterPartition");
     this.maybeSend();
@@ -203,20 +217,21 @@ export class AlterIsrManager implements IsrChangeManager {
   /** Partition.handleAlterIsrResponse (2.8) / handleAlterPartitionError (3.x); true when it is to be sent again. */
   private onPartitionResponse(c: QueuedChange, r: AlterIsrPartitionResponse): boolean {
     const p = c.p;
+    const m = this.endpoint.machine;
     switch (r.error) {
       case "NONE":
         // A stale answer (older epoch or znode version) leaves the change pending.
-        p.onIsrChangeOutcome(r.leaderEpoch !== p.leaderEpoch || r.currentIsrVersion < p.zkVersion ? { kind: "stuck" } : { kind: "committed", isr: r.isr, zkVersion: r.currentIsrVersion });
+        settle(m, p, c.isr, r.leaderEpoch !== p.leaderEpoch || r.currentIsrVersion < p.zkVersion ? { kind: "stuck" } : { kind: "committed", isr: r.isr, zkVersion: r.currentIsrVersion });
         return false;
       case "INELIGIBLE_REPLICA":
       case "OPERATION_NOT_ATTEMPTED":
-        p.onIsrChangeOutcome({ kind: "dropped" });
+        settle(m, p, c.isr, { kind: "dropped" }, r.error);
         return false;
       case "FENCED_LEADER_EPOCH":
       case "INVALID_UPDATE_VERSION":
       case "UNKNOWN_TOPIC_OR_PARTITION":
-        this.endpoint.machine.mark("isr: AlterIsr refused, change stays pending until LeaderAndIsr");
-        p.onIsrChangeOutcome({ kind: "stuck" });
+        m.mark("isr: AlterIsr refused, change stays pending until LeaderAndIsr");
+        settle(m, p, c.isr, { kind: "stuck" }, r.error);
         return false;
       default:
         this.queued.set(p.key, c);

@@ -14,7 +14,7 @@ import type { ZkClient } from "../zookeeper/ZkClient.js";
 import type { ZkOp } from "../zookeeper/ZkTree.js";
 import { ControllerChannel } from "./ControllerChannel.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
-import { ControllerStateMachines } from "./ControllerStateMachines.js";
+import { ControllerStateMachines, traceElected } from "./ControllerStateMachines.js";
 import { controlledShutdownElection } from "./leaderElection.js";
 import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
 import { answerOf, validateAlterIsr } from "./alterIsrValidation.js";
@@ -73,7 +73,7 @@ export class KafkaController {
       onFenced: () => this.resign(),
       mark: (name) => this.mark(name),
     });
-    this.sm = new ControllerStateMachines(this.states, this.channel, { behaviour: ctx.behaviour, config: ctx.config, topicConfig: ctx.topicConfig, mark: (name) => this.mark(name) });
+    this.sm = new ControllerStateMachines(this.states, this.channel, { behaviour: ctx.behaviour, config: ctx.config, topicConfig: ctx.topicConfig, mark: (name) => this.mark(name), trace: (type, data) => ctx.endpoint.machine.trace(type, data) });
     this.enqueue((done) => this.onFailover(done));
   }
 
@@ -262,6 +262,7 @@ export class KafkaController {
         led,
         (s) => (s.leader === brokerId ? controlledShutdownElection(s.replicas, s.isr, (id) => this.live.has(id), this.sm.shuttingDown) : null),
         (written) => {
+          for (const s of written) traceElected((type, data) => this.ctx.endpoint.machine.trace(type, data), s, "controlled-shutdown", brokerId);
           for (const s of written) this.sm.sendState(s, s.replicas.filter((r) => this.live.has(r)));
           // StopReplica and the ISR shrink for what it follows (OfflineReplica sends both); what
           // it led but could not hand over stays led by it and is counted in the answer.

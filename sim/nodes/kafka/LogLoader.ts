@@ -87,6 +87,7 @@ export function loadLog(machine: Machine, device: BlockDevice, key: string, hadC
     const validEnd = seg.ends[seg.ends.length - 1];
     if (seg.file.size > validEnd) {
       machine.mark("log recovery: torn tail truncated");
+      machine.trace("log-recovery-truncated", { partition: key, segment: seg.file.name, fromBytes: seg.file.size, toBytes: validEnd });
       machine.truncate(seg.file, validEnd);
     }
   });

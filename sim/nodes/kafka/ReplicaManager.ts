@@ -341,9 +341,11 @@ export class ReplicaManager implements PartitionObserver {
       if (this.ctx.behaviour.alterIsrClearsPendingOnLeaderAndIsr) this.isrChanges.clearPending?.(p.key);
       if (s.leader === this.ctx.id) {
         p.makeLeader(s, now);
+        this.ctx.machine.trace("become-leader", { partition: p.key, leaderEpoch: s.leaderEpoch, isr: s.isr.join(","), logEndOffset: p.log.logEndOffset, highWatermark: p.highWatermark });
         this.ctx.observer.onBecomeLeader(this.ctx.id, p);
       } else {
         p.makeFollower(s);
+        this.ctx.machine.trace("become-follower", { partition: p.key, leader: s.leader, leaderEpoch: s.leaderEpoch, logEndOffset: p.log.logEndOffset, highWatermark: p.highWatermark });
         // Before KIP-101 a follower cuts its log back to its high watermark, and only when its
         // leader changed (0.10.2 ReplicaManager.makeFollowers: Partition.makeFollower returned false).
         if (!this.ctx.behaviour.leaderEpochTruncation && s.leader !== previousLeader) {
@@ -395,6 +397,9 @@ export class ReplicaManager implements PartitionObserver {
   }
 
   private onTruncated(p: Partition, records: number, reason: string): void {
+    // Offsets are contiguous: the log ended `records` past where it ends now.
+    const to = p.log.logEndOffset;
+    this.ctx.machine.trace("log-truncated", { partition: p.key, from: to + records, to, records, reason });
     this.ctx.observer.onTruncated(this.ctx.id, p, records, reason);
   }
 
@@ -434,6 +439,15 @@ export class ReplicaManager implements PartitionObserver {
   // --- ISR changes ---
 
   requestIsrChange(p: Partition, isr: number[]): void {
+    // Partition.maybeShrinkIsr / maybeExpandIsr: "Shrinking ISR from 1,2,3 to 1" (p.isr is still the old one).
+    this.ctx.machine.trace(isr.length > p.isr.length ? "isr-expand" : "isr-shrink", {
+      partition: p.key,
+      leaderEpoch: p.leaderEpoch,
+      isr: p.isr.join(","),
+      newIsr: isr.join(","),
+      highWatermark: p.highWatermark,
+      logEndOffset: p.log.logEndOffset,
+    });
     this.ctx.machine.mark(isr.length > p.isr.length ? "isr: leader expands the ISR" : "isr: leader shrinks the ISR");
     this.isrChanges.submit(p, isr);
   }
