@@ -47,8 +47,7 @@ export function busyCounters(world: World): BusyCounters {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
-  const world = buildWorld(scenario, options.seed);
-  if (options.traceSink !== undefined) world.sim.trace.sink = options.traceSink;
+  const world = buildWorld(scenario, options.seed, options.traceSink);
   // Report every violation rather than stopping at the first: the run's story matters.
   world.sim.stopOnViolation = false;
   if (scenario.doc.latencyWarmup !== undefined) world.history.latencyWarmupUs = parseDuration(scenario.doc.latencyWarmup) ?? 0;

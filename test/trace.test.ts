@@ -191,7 +191,9 @@ describe("Kafka-level trace records", () => {
     if (!r.ok) throw new Error("leader-cut-off.yaml does not load");
     const bare = runScenario(r.scenario, { seed: 3 });
     expect(bare.world.sim.trace.hash).toBe(a.outcome.world.sim.trace.hash);
-    // (The sink is set after buildWorld, so the hosts' first process-start records are hashed and counted but not written.)
     expect(bare.world.sim.trace.count).toBe(a.outcome.world.sim.trace.count);
+    // Every record hashed is written, from the processes' first start at t=0.
+    expect(a.lines.length).toBe(a.outcome.world.sim.trace.count);
+    expect(a.lines[0]).toMatch(/^\{"t":0,"node":"[a-z0-9-]+","type":"process-start"/);
   });
 });
