@@ -165,7 +165,7 @@ function cmdRun(ref: string, opts: RunOpts): void {
   let outcome: RunOutcome;
   const started = performance.now();
   try {
-    outcome = runScenario(scenario, { seed, traceSink: trace === undefined ? undefined : (line) => trace.write(line + "\n") });
+    outcome = runScenario(scenario, { seed, traceWriter: trace?.traceWriter() });
   } catch (e) {
     for (const o of outputs) o.discard();
     throw e;

@@ -13,6 +13,7 @@
  */
 import { closeSync, existsSync, openSync, renameSync, statSync, statfsSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { TraceWriter } from "../sim/Trace.js";
 
 /** A problem with an output path found before the run: usage, exit 2. */
 export class OutputPathError extends Error {}
@@ -102,6 +103,63 @@ export class OutputFile {
       }
     }
     this.used += this.buffer.write(text, this.used, "utf8");
+  }
+
+  /**
+   * This file as the trace's writer: the hot records' pieces go straight into the buffer (numbers
+   * as digits), so a long --trace allocates nothing per record.
+   */
+  traceWriter(): TraceWriter {
+    return {
+      line: (text) => {
+        this.write(text);
+        this.write("\n");
+      },
+      open: (t, quotedNode, quotedType) => {
+        this.put('{"t":');
+        this.putNumber(t);
+        this.put(',"node":');
+        this.put(quotedNode);
+        this.put(',"type":');
+        this.put(quotedType);
+        this.put(',"data":{');
+      },
+      field: (first, quotedKey, json) => {
+        if (!first) this.put(",");
+        this.put(quotedKey);
+        this.put(":");
+        if (typeof json === "number") this.putNumber(json);
+        else this.put(json);
+      },
+      close: () => this.put("}}\n"),
+    };
+  }
+
+  /** A short piece of text (names, punctuation): copied into the buffer without allocating. */
+  private put(text: string): void {
+    if (this.used + text.length * 3 > BUFFER_BYTES) return this.write(text);
+    if (this.failure !== null || this.closed) return;
+    this.used += this.buffer.write(text, this.used, "utf8");
+  }
+
+  /** A number as JSON.stringify writes it; whole numbers digit by digit. */
+  private putNumber(v: number): void {
+    if (!Number.isSafeInteger(v)) return this.put(Number.isFinite(v) ? String(v) : "null");
+    if (this.used + 17 > BUFFER_BYTES) this.flush();
+    if (this.failure !== null || this.closed) return;
+    let n = v;
+    if (n < 0) {
+      this.buffer[this.used++] = 0x2d; // '-'
+      n = -n;
+    }
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    let pos = this.used + digits;
+    this.used = pos;
+    do {
+      this.buffer[--pos] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
   }
 
   private flush(): void {

@@ -3,7 +3,7 @@
  * and the settle period. Returns the world so that reports can read its histories.
  */
 import type { StopReason } from "../sim/Simulation.js";
-import type { TraceSink } from "../sim/Trace.js";
+import type { TraceSink, TraceWriter } from "../sim/Trace.js";
 import type { Scenario } from "./model.js";
 import { scheduleFaults } from "./faults.js";
 import { buildWorld, type World } from "./world.js";
@@ -12,6 +12,8 @@ import { parseDuration } from "./units.js";
 export interface RunOptions {
   seed: number;
   traceSink?: TraceSink;
+  /** The same lines in pieces (the --trace file): no string built per hot record. */
+  traceWriter?: TraceWriter;
   /** Stop at this simulated time instead of the end of duration + settle. */
   untilUs?: number;
 }
@@ -47,7 +49,7 @@ export function busyCounters(world: World): BusyCounters {
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
-  const world = buildWorld(scenario, options.seed, options.traceSink);
+  const world = buildWorld(scenario, options.seed, options);
   // Report every violation rather than stopping at the first: the run's story matters.
   world.sim.stopOnViolation = false;
   if (scenario.doc.latencyWarmup !== undefined) world.history.latencyWarmupUs = parseDuration(scenario.doc.latencyWarmup) ?? 0;

@@ -3,7 +3,7 @@
  * network, one or more disks and a page cache each, a ZooKeeper ensemble, Kafka brokers and producers with
  * the configs of the scenario's `kafka.version`, and the history that records what happened.
  */
-import type { TraceSink } from "../sim/Trace.js";
+import type { TraceSink, TraceWriter } from "../sim/Trace.js";
 import { Simulation } from "../sim/Simulation.js";
 import { Host } from "../sim/Host.js";
 import { Network } from "../sim/network/Network.js";
@@ -44,10 +44,11 @@ export interface World {
 
 const STATE_PATH = /^\/brokers\/topics\/([^/]+)\/partitions\/(\d+)\/state$/;
 
-export function buildWorld(scenario: Scenario, seed: number, traceSink?: TraceSink): World {
+export function buildWorld(scenario: Scenario, seed: number, output: { traceSink?: TraceSink; traceWriter?: TraceWriter } = {}): World {
   const sim = new Simulation(seed);
   // Before anything is built: the processes' start records are the trace's first lines.
-  if (traceSink !== undefined) sim.trace.sink = traceSink;
+  sim.trace.sink = output.traceSink ?? null;
+  sim.trace.writer = output.traceWriter ?? null;
   const hosts = scenario.hosts.map((h, index) => new Host(sim, { name: h.name, rack: h.rack, zone: h.zone, index }));
   const hostsByName = new Map(hosts.map((h) => [h.name, h]));
   const profiles = scenario.hosts.map((h) => HARDWARE_PROFILES[h.hardware]);

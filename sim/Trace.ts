@@ -13,6 +13,22 @@ export type TraceValue = string | number | boolean | null | readonly TraceValue[
 export type TraceData = { readonly [k: string]: TraceValue };
 export type TraceSink = (line: string) => void;
 
+/**
+ * A sink that takes the hot records (recordPair, recordShaped) in pieces, so that a long --trace
+ * builds no string per record: `{"t":T,"node":N,"type":Y,"data":{K:V,...}}` and a newline, with
+ * names already JSON-quoted. Other records come whole through line(), without the newline.
+ */
+export interface TraceWriter {
+  line(text: string): void;
+  open(t: number, quotedNode: string, quotedType: string): void;
+  /** A field: `json` is a number, or a string already in JSON. */
+  field(first: boolean, quotedKey: string, json: number | string): void;
+  close(): void;
+}
+
+/** Quoted string values kept at most (values are names: APIs, clients, errors, partitions). */
+const MAX_QUOTED = 10_000;
+
 /** A field value of a shaped record: a string, or an integer (hashed as its low 32 bits, as recordPair does). */
 export type ShapedValue = string | number;
 
@@ -22,6 +38,8 @@ export type ShapedValue = string | number;
  */
 export class TraceShape {
   readonly seed: number;
+  readonly quotedType: string;
+  readonly quotedKeys: readonly string[];
 
   constructor(
     readonly type: string,
@@ -34,6 +52,8 @@ export class TraceShape {
       h = Math.imul(h ^ 0, 0x01000193);
     }
     this.seed = h;
+    this.quotedType = JSON.stringify(type);
+    this.quotedKeys = keys.map((k) => JSON.stringify(k));
   }
 }
 
@@ -43,6 +63,8 @@ export class Trace {
   private records = 0;
   /** Receives each record as one JSON line when set (JSON Lines output). */
   sink: TraceSink | null = null;
+  /** The same lines, in pieces (the CLI's --trace file); takes the place of `sink`. */
+  writer: TraceWriter | null = null;
   /** Called with each record as an object when set (timelines, tests). */
   observer: ((t: number, node: string, type: string, data: TraceData | undefined) => void) | null = null;
 
@@ -58,7 +80,8 @@ export class Trace {
         : `{"t":${t},"node":${JSON.stringify(node)},"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}}`;
     this.mix(line);
     this.records++;
-    if (this.sink !== null) this.sink(line);
+    if (this.writer !== null) this.writer.line(line);
+    else if (this.sink !== null) this.sink(line);
     if (this.observer !== null) this.observer(t, node, type, data);
   }
 
@@ -94,10 +117,17 @@ export class Trace {
     this.h1 = h1;
     this.h2 = h2 ^ (h2 >>> 16);
     this.records++;
+    if (this.writer !== null) {
+      const w = this.writer;
+      w.open(t, this.quoted(node), this.quoted(type));
+      w.field(true, this.quoted(k1), v1);
+      w.field(false, this.quoted(k2), v2);
+      w.close();
+    }
     if (this.sink === null && this.observer === null) return;
-    const data = { [k1]: v1, [k2]: v2 };
-    if (this.sink !== null) this.sink(`{"t":${t},"node":${JSON.stringify(node)},"type":${JSON.stringify(type)},"data":${JSON.stringify(data)}}`);
-    if (this.observer !== null) this.observer(t, node, type, data);
+    // One string per line, from quoted names kept once: a long --trace makes little garbage.
+    if (this.sink !== null && this.writer === null) this.sink(`{"t":${t},"node":${this.quoted(node)},"type":${this.quoted(type)},"data":{${this.quoted(k1)}:${jsonNumber(v1)},${this.quoted(k2)}:${jsonNumber(v2)}}}`);
+    if (this.observer !== null) this.observer(t, node, type, { [k1]: v1, [k2]: v2 });
   }
 
   /**
@@ -135,17 +165,50 @@ export class Trace {
     this.h1 = h1;
     this.h2 = h2 ^ (h2 >>> 16);
     this.records++;
-    if (this.sink === null && this.observer === null) return;
     const k = shape.keys;
-    const data: Record<string, ShapedValue> = { [k[0]]: v0 };
-    if (n > 1) data[k[1]] = v1;
-    if (n > 2) data[k[2]] = v2;
-    if (n > 3) data[k[3]] = v3;
-    if (this.sink !== null) this.sink(`{"t":${t},"node":${JSON.stringify(node)},"type":${JSON.stringify(shape.type)},"data":${JSON.stringify(data)}}`);
-    if (this.observer !== null) this.observer(t, node, shape.type, data);
+    if (this.writer !== null) {
+      const w = this.writer;
+      const q = shape.quotedKeys;
+      w.open(t, this.quoted(node), shape.quotedType);
+      w.field(true, q[0], this.shapedJson(v0));
+      if (n > 1) w.field(false, q[1], this.shapedJson(v1));
+      if (n > 2) w.field(false, q[2], this.shapedJson(v2));
+      if (n > 3) w.field(false, q[3], this.shapedJson(v3));
+      w.close();
+    } else if (this.sink !== null) {
+      const q = shape.quotedKeys;
+      let fields = `${q[0]}:${shapedJson(v0)}`;
+      if (n > 1) fields += `,${q[1]}:${shapedJson(v1)}`;
+      if (n > 2) fields += `,${q[2]}:${shapedJson(v2)}`;
+      if (n > 3) fields += `,${q[3]}:${shapedJson(v3)}`;
+      this.sink(`{"t":${t},"node":${this.quoted(node)},"type":${shape.quotedType},"data":{${fields}}}`);
+    }
+    if (this.observer !== null) {
+      const data: Record<string, ShapedValue> = { [k[0]]: v0 };
+      if (n > 1) data[k[1]] = v1;
+      if (n > 2) data[k[2]] = v2;
+      if (n > 3) data[k[3]] = v3;
+      this.observer(t, node, shape.type, data);
+    }
   }
 
   private readonly stringHashes = new Map<string, number>();
+  /** JSON-quoted node names, types and keys (a bounded set), for the sink's lines. */
+  private readonly quotes = new Map<string, string>();
+
+  private quoted(s: string): string {
+    let q = this.quotes.get(s);
+    if (q === undefined) {
+      q = JSON.stringify(s);
+      if (this.quotes.size < MAX_QUOTED) this.quotes.set(s, q);
+    }
+    return q;
+  }
+
+  /** A shaped value as JSON for the writer: numbers as they are, strings quoted (cached). */
+  private shapedJson(v: ShapedValue): number | string {
+    return typeof v === "number" ? v : this.quoted(v);
+  }
 
   private stringHash(s: string): number {
     let h = this.stringHashes.get(s);
@@ -189,4 +252,13 @@ function lane1(h: number, w: number): number {
 /** One 32-bit word into lane 2 (FNV-1a with a shift of the previous state mixed in). */
 function lane2(h: number, w: number): number {
   return Math.imul(h ^ w, 0x01000193) ^ (h >>> 13);
+}
+
+/** As JSON.stringify writes a number (NaN and infinities as null). */
+function jsonNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : "null";
+}
+
+function shapedJson(v: ShapedValue): string {
+  return typeof v === "number" ? jsonNumber(v) : JSON.stringify(v);
 }

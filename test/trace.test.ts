@@ -6,7 +6,10 @@
  * against each other or against the run's history, so that each can fail.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { OutputFile } from "../reports/OutputFile.js";
 import { formatProblem, loadScenario } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
 import { Trace, TraceShape } from "../sim/Trace.js";
@@ -195,5 +198,20 @@ describe("Kafka-level trace records", () => {
     // Every record hashed is written, from the processes' first start at t=0.
     expect(a.lines.length).toBe(a.outcome.world.sim.trace.count);
     expect(a.lines[0]).toMatch(/^\{"t":0,"node":"[a-z0-9-]+","type":"process-start"/);
+  });
+});
+
+describe("the --trace file's writer", () => {
+  it("writes, in pieces, exactly the lines the sink gets whole", () => {
+    const { lines, outcome } = traced("unclean-election.yaml", 2);
+    const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
+    const path = join(dir, "t.jsonl");
+    const [file] = OutputFile.openAll([{ flag: "--trace", path }], false);
+    const r = loadScenario(readFileSync("scenarios/unclean-election.yaml", "utf8"), "unclean-election.yaml");
+    if (!r.ok) throw new Error("unclean-election.yaml does not load");
+    const written = runScenario(r.scenario, { seed: 2, traceWriter: file.traceWriter() });
+    expect(file.finish()).toBeNull();
+    expect(written.world.sim.trace.hash).toBe(outcome.world.sim.trace.hash);
+    expect(readFileSync(path, "utf8")).toBe(lines.join("\n") + "\n");
   });
 });
