@@ -110,12 +110,7 @@ export class Trace {
     h2 = Math.imul(h2 ^ (v1 | 0), 0x01000193) ^ (h2 >>> 13);
     h1 = Math.imul(h1 ^ (v2 | 0), 0x01000193);
     h2 = Math.imul(h2 ^ (v2 | 0), 0x01000193) ^ (h2 >>> 13);
-    h1 = Math.imul(h1 ^ 0x0a, 0x01000193);
-    h2 ^= h1;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
-    h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-    this.h1 = h1;
-    this.h2 = h2 ^ (h2 >>> 16);
+    this.endRecord(h1, h2);
     this.records++;
     if (this.writer !== null) {
       const w = this.writer;
@@ -158,12 +153,7 @@ export class Trace {
       h1 = lane1(h1, w);
       h2 = lane2(h2, w);
     }
-    h1 = lane1(h1, 0x0a);
-    h2 ^= h1;
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
-    h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-    this.h1 = h1;
-    this.h2 = h2 ^ (h2 >>> 16);
+    this.endRecord(h1, h2);
     this.records++;
     const k = shape.keys;
     if (this.writer !== null) {
@@ -233,14 +223,17 @@ export class Trace {
       h1 = Math.imul(h1 ^ c, 0x01000193);
       h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
     }
-    // A record separator plus a finaliser on lane 2, so record boundaries matter.
-    h1 = Math.imul(h1 ^ 0x0a, 0x01000193);
+    this.endRecord(h1, h2);
+  }
+
+  /** A record separator on lane 1 plus a murmur3 finaliser on lane 2, so record boundaries matter. */
+  private endRecord(h1: number, h2: number): void {
+    h1 = lane1(h1, 0x0a);
     h2 ^= h1;
     h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b);
     h2 = Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
-    h2 ^= h2 >>> 16;
     this.h1 = h1;
-    this.h2 = h2;
+    this.h2 = h2 ^ (h2 >>> 16);
   }
 }
 
