@@ -125,13 +125,26 @@ export class Broker implements Process, RequestHandler {
       propagateLogDirEvent: () => this.propagateLogDirEvent(),
       halt: (reason) => this.halt(reason),
     });
-    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) before registration.
+    const replicaManagerStartup = this.rm.startup();
+    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) and
+    // ReplicaManager.startup before registration; an exception there fails the start-up.
     machine.setTimer(0, () =>
       this.logManager.loadLogs(() => {
-        this.logManager.startup();
+        const failed = this.logManager.startup() ?? replicaManagerStartup;
+        if (failed !== null) return this.startupFailed(failed);
         machine.setTimer(STARTUP_US + machine.rng("startup").int(0, STARTUP_JITTER_US), () => this.startZk());
       }),
     );
+  }
+
+  /**
+   * An exception in KafkaServer.startup: "Fatal error during KafkaServer startup. Prepare to
+   * shutdown", then Kafka.main's Exit.exit(1). Every release.
+   */
+  private startupFailed(reason: string): void {
+    this.machine.mark("broker: start-up failed, the process exits");
+    this.spec.observer.onBrokerExit(this.spec.id, reason);
+    this.machine.exit(reason);
   }
 
   /** Exit.halt(1): the process ends at once, without a clean shutdown. */

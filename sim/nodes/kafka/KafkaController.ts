@@ -365,6 +365,8 @@ export class KafkaController {
    */
   private onLeaderAndIsrResponse(brokerId: number, res: LeaderAndIsrResponse): void {
     if (!this.ctx.behaviour.logDirFailureHandling || !this.active) return;
+    // A failed request (a top-level error) is logged and dropped (processLeaderAndIsrResponseReceived).
+    if (res.error !== "NONE") return;
     // Replicas answered NONE are online again (processLeaderAndIsrResponseReceived: previous -- online ++ offline).
     const known = this.sm.offlineDirReplicas.get(brokerId);
     if (known !== undefined) for (const e of res.partitionErrors) if (e.error === "NONE") known.delete(tpKey(e.topic, e.partition));

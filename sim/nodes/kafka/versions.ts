@@ -120,6 +120,11 @@ export interface Behaviour {
   logDirFailureHandling: boolean;
   /** KAFKA-10471 (2.8): the clean-shutdown marker is deleted before the logs load, not after. */
   cleanShutdownMarkerDeletedFirst: boolean;
+  /**
+   * 3.4 (KafkaScheduler.schedule, #12882): a task scheduled with period 0 runs once. Before, period 0
+   * went to ScheduledThreadPoolExecutor.scheduleAtFixedRate, which throws IllegalArgumentException.
+   */
+  schedulerPeriodZeroRunsOnce: boolean;
 }
 
 /**
@@ -180,6 +185,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     metadataBackoffAfterDisconnect: at(version, "2.5"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
+    schedulerPeriodZeroRunsOnce: at(version, "3.4"),
   };
 }
 
