@@ -166,7 +166,17 @@ export class Broker implements Process, RequestHandler {
   }
 
   private startZk(): void {
-    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, this.spec.config.num("zookeeper.session.timeout.ms") * 1000, {
+    const sessionTimeoutMs = this.spec.config.num("zookeeper.session.timeout.ms");
+    // KafkaServer.initZkClient waits zookeeper.connection.timeout.ms, which defaults to (and is not
+    // modelled apart from) zookeeper.session.timeout.ms, for the first connection; then the start-up
+    // fails: ZooKeeperClient.waitUntilConnected's ZooKeeperClientTimeoutException (1.1+), I0Itec
+    // ZkClient's ZkTimeoutException before.
+    this.machine.setTimer(Math.max(0, sessionTimeoutMs * 1000), () => {
+      if (this.zk === null || this.zk.hasConnected) return;
+      this.machine.mark("broker: start-up failed, no ZooKeeper connection within the connection timeout");
+      this.startupFailed(`no ZooKeeper connection within zookeeper.connection.timeout.ms (= zookeeper.session.timeout.ms, ${sessionTimeoutMs} ms): ZooKeeperClientTimeoutException (ZkTimeoutException before 1.1)`);
+    });
+    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, sessionTimeoutMs * 1000, {
       onSession: () => this.register(),
       onSessionExpired: () => {
         this.controller?.resign();
