@@ -125,6 +125,12 @@ export interface Behaviour {
    * went to ScheduledThreadPoolExecutor.scheduleAtFixedRate, which throws IllegalArgumentException.
    */
   schedulerPeriodZeroRunsOnce: boolean;
+  /**
+   * 0.11 (the controller's event queue, KAFKA-5028): the preferred-leader check is a one-shot task
+   * re-armed leader.imbalance.check.interval.seconds after each check (scheduleAutoLeaderRebalanceTask);
+   * 0.10.2 schedules partition-rebalance-thread at that fixed rate.
+   */
+  rebalanceTaskRearmed: boolean;
 }
 
 /**
@@ -186,6 +192,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
     schedulerPeriodZeroRunsOnce: at(version, "3.4"),
+    rebalanceTaskRearmed: at(version, "0.11"),
   };
 }
 
