@@ -261,7 +261,9 @@ export class ReplicaManager implements PartitionObserver {
     const first = read();
     const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
     const errors = first.partitions.some((r) => r.error !== "NONE");
-    if (bytes >= req.minBytes || errors || req.maxWaitMs === 0) return respond(first);
+    // ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
+    // replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others).
+    if (bytes >= req.minBytes || errors || req.maxWaitMs <= 0) return respond(first);
     // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
     // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
     const enough =

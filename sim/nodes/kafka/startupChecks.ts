@@ -1,6 +1,7 @@
 /**
  * Broker configs that Kafka's ConfigDef accepts but that a broker of that release cannot start
- * with, or whose effect the simulator does not model (0.10.2's controller failing every failover):
+ * with, or whose effect the simulator does not model (0.10.2's controller failing every failover,
+ * a fetcher retrying with no time passing):
  * each with the key to blame and why, read from Kafka (and
  * ZooKeeper) at the release tags. Every broker of a scenario shares one config, so a run would
  * have no broker: scenarios/configCheck.ts refuses these at load. The model itself does the same
@@ -61,6 +62,15 @@ export function brokerConfigRefusals(config: KafkaConfig, set: ReadonlySet<strin
     out.push({
       key: "zookeeper.session.timeout.ms",
       message: `every release's broker fails at start-up with ${session}: the ZooKeeper client's connect timeout, zookeeper.session.timeout.ms / ${zkServers} server${zkServers === 1 ? "" : "s"} = ${Math.trunc(session / zkServers)} ms, ends every connection attempt before it is answered (ClientCnxn.SendThread.run), and KafkaServer waits zookeeper.connection.timeout.ms (by default zookeeper.session.timeout.ms) for the first connection: ZooKeeperClientTimeoutException (ZkTimeoutException before 1.1)`,
+    });
+  }
+
+  // A follower with replica.socket.timeout.ms <= 0 never connects (ReplicaFetcher.ts); with no fetch
+  // backoff its fetcher thread retries in a loop that costs Kafka CPU time and the simulator none.
+  if (n("replica.socket.timeout.ms") <= 0 && n("replica.fetch.backoff.ms") === 0) {
+    out.push({
+      key: set.has("replica.fetch.backoff.ms") ? "replica.fetch.backoff.ms" : "replica.socket.timeout.ms",
+      message: `with replica.socket.timeout.ms ${n("replica.socket.timeout.ms")} a follower never connects (NetworkClientUtils.awaitReady gives up before any poll) and with replica.fetch.backoff.ms 0 its fetcher thread retries at once, over and over (AbstractFetcherThread.processFetchRequest): a loop that costs Kafka CPU time and the simulator none, which it cannot run`,
     });
   }
 
