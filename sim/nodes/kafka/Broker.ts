@@ -382,12 +382,32 @@ export class Broker implements Process, RequestHandler {
     // KafkaServer.shutdown during start-up: "still starting up, cannot shut down", Exit.halt(1).
     if (!this.startupComplete) return this.halt("SIGTERM while still starting up");
     if (!c.bool("controlled.shutdown.enable") || this.brokerEpoch < 0) return this.cleanStop(done);
+    // KafkaServer.controlledShutdown: `while (!shutdownSucceeded && remainingRetries > 0)`, so no
+    // attempt at all for controlled.shutdown.max.retries <= 0; then the shutdown goes on.
+    const maxRetries = c.num("controlled.shutdown.max.retries");
+    if (maxRetries <= 0) {
+      this.machine.mark("broker: controlled.shutdown.max.retries <= 0, no controlled shutdown attempt");
+      return this.cleanStop(done);
+    }
+    const socketTimeoutMs = c.num("controller.socket.timeout.ms");
+    const backoffMs = c.num("controlled.shutdown.retry.backoff.ms");
+    // An exception other than an IOException leaves controlledShutdown(); KafkaServer.shutdown
+    // swallows it (CoreUtils.swallow) and goes on with the rest of the shutdown.
+    const abandon = (exception: string): void => {
+      this.machine.mark("broker: controlled shutdown abandoned on an exception, stopping anyway");
+      this.machine.trace("controlled-shutdown-abandoned", { exception });
+      this.cleanStop(done);
+    };
     let attempts = 0;
     const attempt = (): void => {
       attempts++;
       const host = this.spec.hostOf(this.activeControllerId);
       if (host === undefined) return retry();
-      const conn = new NodeConnection(this.endpoint, host, c.num("controller.socket.timeout.ms") * 1000);
+      // NetworkClientUtils.awaitReady(..., controller.socket.timeout.ms): a negative wait throws
+      // IllegalArgumentException; 0 returns false before any poll, SocketTimeoutException (an IOException: retried).
+      if (socketTimeoutMs < 0) return abandon("IllegalArgumentException: Timeout needs to be greater than 0");
+      if (socketTimeoutMs === 0) return retry();
+      const conn = new NodeConnection(this.endpoint, host, socketTimeoutMs * 1000);
       const body: ControlledShutdownRequest = { brokerId: this.spec.id, brokerEpoch: this.brokerEpoch };
       conn.send<ControlledShutdownResponse>("ControlledShutdown", body, HEADER_BYTES, (res) => {
         conn.close();
@@ -398,12 +418,18 @@ export class Broker implements Process, RequestHandler {
         retry();
       });
     };
+    const giveUp = (): void => {
+      this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
+      this.cleanStop(done);
+    };
+    // After a failed attempt: Thread.sleep(controlled.shutdown.retry.backoff.ms), before 3.1 after
+    // the last attempt too (#11246 sleeps only when retries remain); a negative sleep throws
+    // IllegalArgumentException.
     const retry = (): void => {
-      if (attempts >= c.num("controlled.shutdown.max.retries")) {
-        this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
-        return this.cleanStop(done);
-      }
-      this.machine.setTimer(c.num("controlled.shutdown.retry.backoff.ms") * 1000, attempt);
+      const more = attempts < maxRetries;
+      if (!more && !this.spec.behaviour.controlledShutdownSleepsAfterLastAttempt) return giveUp();
+      if (backoffMs < 0) return abandon("IllegalArgumentException: timeout value is negative");
+      this.machine.setTimer(backoffMs * 1000, more ? attempt : giveUp);
     };
     attempt();
   }

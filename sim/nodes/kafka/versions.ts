@@ -131,6 +131,12 @@ export interface Behaviour {
    * 0.10.2 schedules partition-rebalance-thread at that fixed rate.
    */
   rebalanceTaskRearmed: boolean;
+  /**
+   * Before 3.1 (#11246, KafkaServer.controlledShutdown) a failed controlled-shutdown attempt is
+   * followed by controlled.shutdown.retry.backoff.ms even when it was the last one; from 3.1 only
+   * when retries remain.
+   */
+  controlledShutdownSleepsAfterLastAttempt: boolean;
 }
 
 /**
@@ -193,6 +199,7 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
     schedulerPeriodZeroRunsOnce: at(version, "3.4"),
     rebalanceTaskRearmed: at(version, "0.11"),
+    controlledShutdownSleepsAfterLastAttempt: !at(version, "3.1"),
   };
 }
 
