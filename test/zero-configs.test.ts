@@ -87,7 +87,8 @@ describe("the model itself, for values the load check refuses (Broker.startupFai
   };
 
   it("2.8, a KafkaScheduler period of 0 at start-up: every broker exits (KafkaServer.startup, then Exit.exit(1))", () => {
-    for (const force of [{ "log.flush.scheduler.interval.ms": 0 }, { "log.flush.offset.checkpoint.interval.ms": 0 }, { "replica.lag.time.max.ms": 1, "replica.fetch.wait.max.ms": 0 }]) {
+    const forced: Array<Record<string, number>> = [{ "log.flush.scheduler.interval.ms": 0 }, { "log.flush.offset.checkpoint.interval.ms": 0 }, { "replica.lag.time.max.ms": 1, "replica.fetch.wait.max.ms": 0 }];
+    for (const force of forced) {
       const why = exits("2.8", force);
       expect(why).toHaveLength(3);
       for (const w of why) expect(w).toMatch(/IllegalArgumentException from ScheduledThreadPoolExecutor\.scheduleAtFixedRate: task '(kafka-log-flusher|kafka-recovery-point-checkpoint|isr-expiration)' scheduled with period 0/);
