@@ -12,7 +12,8 @@ import type { RandomStream } from "../../Random.js";
 
 export function exponentialBackoffUs(initialUs: number, maxUs: number, attempts: number, jitter: number, rng: RandomStream, capAtMax: boolean): number {
   const initial = capAtMax && maxUs < initialUs ? maxUs : initialUs;
-  const expMax = maxUs > initial ? Math.log(maxUs / Math.max(initial, 1000)) / Math.log(2) : 0;
+  // Kafka's Math.max(initialInterval, 1) in ms: 1 ms for an initial value <= 0.
+  const expMax = maxUs > initial ? Math.log(maxUs / (initial > 0 ? initial : 1000)) / Math.log(2) : 0;
   if (expMax === 0) return initial;
   const term = initial * Math.pow(2, Math.min(attempts, expMax));
   const value = Math.round(term * (jitter > 0 ? rng.uniform(1 - jitter, 1 + jitter) : 1));
