@@ -126,13 +126,26 @@ export class Broker implements Process, RequestHandler {
       propagateLogDirEvent: () => this.propagateLogDirEvent(),
       halt: (reason) => this.halt(reason),
     });
-    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) before registration.
+    const replicaManagerStartup = this.rm.startup();
+    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) and
+    // ReplicaManager.startup before registration; an exception there fails the start-up.
     machine.setTimer(0, () =>
       this.logManager.loadLogs(() => {
-        this.logManager.startup();
+        const failed = this.logManager.startup() ?? replicaManagerStartup;
+        if (failed !== null) return this.startupFailed(failed);
         machine.setTimer(STARTUP_US + machine.rng("startup").int(0, STARTUP_JITTER_US), () => this.startZk());
       }),
     );
+  }
+
+  /**
+   * An exception in KafkaServer.startup: "Fatal error during KafkaServer startup. Prepare to
+   * shutdown", then Kafka.main's Exit.exit(1). Every release.
+   */
+  private startupFailed(reason: string): void {
+    this.machine.mark("broker: start-up failed, the process exits");
+    this.spec.observer.onBrokerExit(this.spec.id, reason);
+    this.machine.exit(reason);
   }
 
   /** Exit.halt(1): the process ends at once, without a clean shutdown. */
@@ -154,7 +167,17 @@ export class Broker implements Process, RequestHandler {
   }
 
   private startZk(): void {
-    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, this.spec.config.num("zookeeper.session.timeout.ms") * 1000, {
+    const sessionTimeoutMs = this.spec.config.num("zookeeper.session.timeout.ms");
+    // KafkaServer.initZkClient waits zookeeper.connection.timeout.ms, which defaults to (and is not
+    // modelled apart from) zookeeper.session.timeout.ms, for the first connection; then the start-up
+    // fails: ZooKeeperClient.waitUntilConnected's ZooKeeperClientTimeoutException (1.1+), I0Itec
+    // ZkClient's ZkTimeoutException before.
+    this.machine.setTimer(Math.max(0, sessionTimeoutMs * 1000), () => {
+      if (this.zk === null || this.zk.hasConnected) return;
+      this.machine.mark("broker: start-up failed, no ZooKeeper connection within the connection timeout");
+      this.startupFailed(`no ZooKeeper connection within zookeeper.connection.timeout.ms (= zookeeper.session.timeout.ms, ${sessionTimeoutMs} ms): ZooKeeperClientTimeoutException (ZkTimeoutException before 1.1)`);
+    });
+    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, sessionTimeoutMs * 1000, {
       onSession: () => this.register(),
       onSessionExpired: () => {
         this.controller?.resign();
@@ -369,12 +392,32 @@ export class Broker implements Process, RequestHandler {
     // KafkaServer.shutdown during start-up: "still starting up, cannot shut down", Exit.halt(1).
     if (!this.startupComplete) return this.halt("SIGTERM while still starting up");
     if (!c.bool("controlled.shutdown.enable") || this.brokerEpoch < 0) return this.cleanStop(done);
+    // KafkaServer.controlledShutdown: `while (!shutdownSucceeded && remainingRetries > 0)`, so no
+    // attempt at all for controlled.shutdown.max.retries <= 0; then the shutdown goes on.
+    const maxRetries = c.num("controlled.shutdown.max.retries");
+    if (maxRetries <= 0) {
+      this.machine.mark("broker: controlled.shutdown.max.retries <= 0, no controlled shutdown attempt");
+      return this.cleanStop(done);
+    }
+    const socketTimeoutMs = c.num("controller.socket.timeout.ms");
+    const backoffMs = c.num("controlled.shutdown.retry.backoff.ms");
+    // An exception other than an IOException leaves controlledShutdown(); KafkaServer.shutdown
+    // swallows it (CoreUtils.swallow) and goes on with the rest of the shutdown.
+    const abandon = (exception: string): void => {
+      this.machine.mark("broker: controlled shutdown abandoned on an exception, stopping anyway");
+      this.machine.trace("controlled-shutdown-abandoned", { exception });
+      this.cleanStop(done);
+    };
     let attempts = 0;
     const attempt = (): void => {
       attempts++;
       const host = this.spec.hostOf(this.activeControllerId);
       if (host === undefined) return retry();
-      const conn = new NodeConnection(this.endpoint, host, c.num("controller.socket.timeout.ms") * 1000);
+      // NetworkClientUtils.awaitReady(..., controller.socket.timeout.ms): a negative wait throws
+      // IllegalArgumentException; 0 returns false before any poll, SocketTimeoutException (an IOException: retried).
+      if (socketTimeoutMs < 0) return abandon("IllegalArgumentException: Timeout needs to be greater than 0");
+      if (socketTimeoutMs === 0) return retry();
+      const conn = new NodeConnection(this.endpoint, host, socketTimeoutMs * 1000);
       const body: ControlledShutdownRequest = { brokerId: this.spec.id, brokerEpoch: this.brokerEpoch };
       conn.send<ControlledShutdownResponse>("ControlledShutdown", body, HEADER_BYTES, (res) => {
         conn.close();
@@ -385,12 +428,18 @@ export class Broker implements Process, RequestHandler {
         retry();
       });
     };
+    const giveUp = (): void => {
+      this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
+      this.cleanStop(done);
+    };
+    // After a failed attempt: Thread.sleep(controlled.shutdown.retry.backoff.ms), before 3.1 after
+    // the last attempt too (#11246 sleeps only when retries remain); a negative sleep throws
+    // IllegalArgumentException.
     const retry = (): void => {
-      if (attempts >= c.num("controlled.shutdown.max.retries")) {
-        this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
-        return this.cleanStop(done);
-      }
-      this.machine.setTimer(c.num("controlled.shutdown.retry.backoff.ms") * 1000, attempt);
+      const more = attempts < maxRetries;
+      if (!more && !this.spec.behaviour.controlledShutdownSleepsAfterLastAttempt) return giveUp();
+      if (backoffMs < 0) return abandon("IllegalArgumentException: timeout value is negative");
+      this.machine.setTimer(backoffMs * 1000, more ? attempt : giveUp);
     };
     attempt();
   }

@@ -1,6 +1,9 @@
 /**
  * The controller's channels to brokers (ControllerChannelManager): one queue per live broker,
- * one request in flight at a time, retried until it is answered or the broker leaves. The
+ * one request in flight at a time, retried until it is answered or the broker leaves. Here
+ * controller.socket.timeout.ms bounds a request; in Kafka it bounds the wait for the connection
+ * (RequestSendThread.brokerReady), a request's timeout being the broker's request.timeout.ms, 30 s
+ * by default as controller.socket.timeout.ms is (we take one timeout for both). The
  * requests an event produces are gathered per broker and sent together when the event ends
  * (ControllerBrokerRequestBatch).
  */
@@ -25,6 +28,7 @@ class BrokerQueue {
   constructor(
     private readonly endpoint: Endpoint,
     readonly conn: NodeConnection,
+    private readonly timeoutUs: number,
     private readonly brokerEpoch: () => number,
     private readonly onResponse: (api: ApiKey, res: ControllerResponse) => void,
   ) {}
@@ -38,6 +42,17 @@ class BrokerQueue {
     if (this.busy || this.stopped || this.queue.length === 0) return;
     this.busy = true;
     const q = this.queue[0];
+    // RequestSendThread.brokerReady: NetworkClientUtils.awaitReady(..., controller.socket.timeout.ms)
+    // throws for a negative wait and returns false for 0 before any poll could complete the connect;
+    // either way the connection is closed and the thread backs off 100 ms: the request never goes.
+    if (this.timeoutUs <= 0) {
+      this.endpoint.machine.mark("controller: controller.socket.timeout.ms <= 0, never connects to a broker");
+      this.endpoint.machine.setTimer(RETRY_BACKOFF_US, () => {
+        this.busy = false;
+        this.pump();
+      });
+      return;
+    }
     this.conn.send<ControllerResponse>(q.api, { ...q.body, brokerEpoch: this.brokerEpoch() }, q.bytes, (res) => {
       if (this.stopped) return;
       if (res === null) {
@@ -74,7 +89,7 @@ export class ControllerChannel {
     const onResponse = (api: ApiKey, res: ControllerResponse): void => {
       if (api === "LeaderAndIsr") this.onLeaderAndIsrResponse(id, res as LeaderAndIsrResponse);
     };
-    this.queues.set(id, new BrokerQueue(this.endpoint, new NodeConnection(this.endpoint, host, this.timeoutUs), epoch, onResponse));
+    this.queues.set(id, new BrokerQueue(this.endpoint, new NodeConnection(this.endpoint, host, this.timeoutUs), this.timeoutUs, epoch, onResponse));
   }
 
   removeBroker(id: number): void {

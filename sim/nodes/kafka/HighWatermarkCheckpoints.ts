@@ -4,7 +4,9 @@
  * online partition whose log is in that dir, written as CheckpointFile writes (tmp, fsync,
  * rename). The task starts after the first LeaderAndIsr (startHighWatermarkCheckPointThread:
  * "we initialize highwatermark thread after the first leaderisrrequest"), runs at once and then
- * every replica.high.watermark.checkpoint.interval.ms; a clean shutdown writes once more
+ * every replica.high.watermark.checkpoint.interval.ms (an interval <= 0: only that first run, from
+ * 3.4 for 0; before 3.4, 0 makes that LeaderAndIsr fail and the task never runs: KafkaScheduler.ts);
+ * a clean shutdown writes once more
  * (ReplicaManager.shutdown(checkpointHW = true)). At startup a partition's high watermark is
  * min(its checkpointed value or 0, its log end offset). A failed dir's file is dropped
  * (handleLogDirFailure filters highWatermarkCheckpoints).
@@ -14,6 +16,8 @@ import type { Machine } from "../Machine.js";
 import { CheckpointFile, offsetCheckpointBytes } from "./CheckpointFile.js";
 import type { LogDir } from "./LogDir.js";
 import type { Partition } from "./Partition.js";
+import { schedule } from "./KafkaScheduler.js";
+import type { Behaviour } from "./versions.js";
 
 export const HW_CHECKPOINT = "replication-offset-checkpoint";
 
@@ -29,6 +33,8 @@ export class HighWatermarkCheckpoints {
     /** The online partitions, in a defined order. */
     private readonly partitions: () => Iterable<Partition>,
     private readonly onError: (dir: LogDir, error: IoError) => void,
+    /** KafkaScheduler's period rule of the release (only an interval <= 0 needs it). */
+    private readonly behaviour: Pick<Behaviour, "schedulerPeriodZeroRunsOnce"> = { schedulerPeriodZeroRunsOnce: true },
   ) {
     for (const d of dirs) {
       if (!d.online) continue;
@@ -43,15 +49,16 @@ export class HighWatermarkCheckpoints {
     return this.checkpointed.get(dir)?.get(key) ?? 0;
   }
 
-  /** startHighWatermarkCheckPointThread: once, after the first LeaderAndIsr. */
-  start(): void {
-    if (this.started) return;
+  /**
+   * startHighWatermarkCheckPointThread: once, after the first LeaderAndIsr (its flag is set before
+   * KafkaScheduler.schedule is called). Returns the error schedule throws (period 0 before 3.4):
+   * the task then never runs, and that LeaderAndIsr fails.
+   */
+  start(): string | null {
+    if (this.started) return null;
     this.started = true;
-    const run = (): void => {
-      this.checkpointHighWatermarks();
-      this.machine.setTimer(this.intervalUs, run);
-    };
-    this.machine.setTimer(0, run);
+    const r = schedule(this.machine, this.behaviour, "highwatermark-checkpoint", 0, this.intervalUs, () => this.checkpointHighWatermarks());
+    return "error" in r ? r.error : null;
   }
 
   /** Writes each live dir's file with its partitions' high watermarks; done when all are written (or failed). */

@@ -16,6 +16,7 @@ import { ControllerChannel } from "./ControllerChannel.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import { ControllerStateMachines, traceElected } from "./ControllerStateMachines.js";
 import { controlledShutdownElection } from "./leaderElection.js";
+import { periodRule } from "./KafkaScheduler.js";
 import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
 import { answerOf, validateAlterIsr } from "./alterIsrValidation.js";
 import { ISR_CHANGE_DIR, LOG_DIR_EVENT_DIR, takeNotifications } from "./controllerNotifications.js";
@@ -51,6 +52,23 @@ type Done = () => void;
 /** KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5 s). */
 const FIRST_REBALANCE_CHECK_US = 5_000_000;
 
+/**
+ * What the controller does with leader.imbalance.check.interval.seconds (3.2+ refuses < 1 in its
+ * ConfigDef): "repeat" after each check (a positive interval); "once", the first check only
+ * (0.10.2 with a negative period, KafkaScheduler's rule); "throws" (0.10.2 with 0:
+ * scheduleAtFixedRate's IllegalArgumentException in onControllerFailover, after which
+ * ZookeeperLeaderElector.elect resigns and the brokers elect again, over and over); "busy-loop"
+ * (0.11 - 3.1 with <= 0, a negative delay being none: processAutoPreferredReplicaLeaderElection
+ * re-arms the task with no delay, so from the first check on one is always queued, and the event
+ * queue runs one after every other event; we run exactly that, the check taking no time). "throws"
+ * is refused at load. 0.10.2's fixed rate is taken as a re-arm after each check.
+ */
+export function rebalanceRule(intervalSeconds: number, behaviour: Pick<Behaviour, "rebalanceTaskRearmed" | "schedulerPeriodZeroRunsOnce">): "repeat" | "once" | "throws" | "busy-loop" {
+  if (intervalSeconds > 0) return "repeat";
+  if (behaviour.rebalanceTaskRearmed) return "busy-loop";
+  return periodRule(intervalSeconds, behaviour) === "throws" ? "throws" : "once";
+}
+
 export class KafkaController {
   epoch = 0;
   private epochZkVersion = -1;
@@ -58,7 +76,13 @@ export class KafkaController {
   private readonly states: PartitionStateStore;
   private readonly sm: ControllerStateMachines;
   private readonly channel: ControllerChannel;
-  private readonly events: Array<(done: Done) => void> = [];
+  private readonly events: Array<{ fn: (done: Done) => void; rebalanceCheck: boolean }> = [];
+  /**
+   * leader.imbalance.check.interval.seconds <= 0 in 0.11 - 3.1, after the first check: the check is
+   * re-armed with no delay, so one is always queued behind whatever event comes in.
+   */
+  private continuousRebalance = false;
+  private rebalanceQueued = false;
   private running = false;
 
   constructor(private readonly ctx: ControllerContext) {
@@ -94,21 +118,25 @@ export class KafkaController {
     this.ctx.endpoint.machine.mark(name);
   }
 
-  private enqueue(fn: (done: Done) => void): void {
-    this.events.push(fn);
+  private enqueue(fn: (done: Done) => void, rebalanceCheck = false): void {
+    this.events.push({ fn, rebalanceCheck });
     if (!this.running) this.next();
   }
 
   private next(): void {
-    const fn = this.events.shift();
-    if (fn === undefined || !this.active) {
+    const ev = this.events.shift();
+    if (ev === undefined || !this.active) {
       this.running = false;
       return;
     }
     this.running = true;
-    fn(() => {
+    if (ev.rebalanceCheck) this.rebalanceQueued = false;
+    ev.fn(() => {
       if (!this.active) return;
       this.sendBatch();
+      // The busy loop: a check follows every other event. Checks in between see the same
+      // controller context, so each would do nothing the one before did not.
+      if (this.continuousRebalance && !ev.rebalanceCheck && !this.rebalanceQueued) this.enqueueRebalanceCheck(() => undefined);
       this.next();
     });
   }
@@ -366,6 +394,8 @@ export class KafkaController {
    */
   private onLeaderAndIsrResponse(brokerId: number, res: LeaderAndIsrResponse): void {
     if (!this.ctx.behaviour.logDirFailureHandling || !this.active) return;
+    // A failed request (a top-level error) is logged and dropped (processLeaderAndIsrResponseReceived).
+    if (res.error !== "NONE") return;
     // Replicas answered NONE are online again (processLeaderAndIsrResponseReceived: previous -- online ++ offline).
     const known = this.sm.offlineDirReplicas.get(brokerId);
     if (known !== undefined) for (const e of res.partitionErrors) if (e.error === "NONE") known.delete(tpKey(e.topic, e.partition));
@@ -387,15 +417,32 @@ export class KafkaController {
   /** First 5 s after failover, then leader.imbalance.check.interval.seconds after each check. */
   private scheduleRebalance(delayUs: number): void {
     if (!this.ctx.config.bool("auto.leader.rebalance.enable")) return;
+    const intervalSeconds = this.ctx.config.num("leader.imbalance.check.interval.seconds");
+    const rule = rebalanceRule(intervalSeconds, this.ctx.behaviour);
+    if (rule === "throws") throw new Error(`leader.imbalance.check.interval.seconds=${intervalSeconds} fails 0.10.2's failover over and over, not modelled (the scenario loader refuses it)`);
     this.ctx.endpoint.machine.setTimer(delayUs, () => {
       if (!this.active) return;
-      this.enqueue((done) =>
+      this.enqueueRebalanceCheck(() => {
+        if (rule === "repeat") this.scheduleRebalance(intervalSeconds * 1_000_000);
+        if (rule === "busy-loop" && !this.continuousRebalance) {
+          this.mark("controller: leader balance checked after every event (interval <= 0)");
+          this.continuousRebalance = true;
+        }
+      });
+    });
+  }
+
+  /** AutoPreferredReplicaLeaderElection: checkAndTriggerAutoLeaderRebalance, then `after` (the re-arm). */
+  private enqueueRebalanceCheck(after: () => void): void {
+    this.rebalanceQueued = true;
+    this.enqueue(
+      (done) =>
         this.sm.electPreferred(() => {
-          this.scheduleRebalance(this.ctx.config.num("leader.imbalance.check.interval.seconds") * 1_000_000);
+          after();
           done();
         }),
-      );
-    });
+      true,
+    );
   }
 
   // --- topics ---

@@ -10,7 +10,8 @@
  *   flush is at least log.flush.interval.ms (which defaults to the scheduler interval); the
  *   recovery points are checkpointed every log.flush.offset.checkpoint.interval.ms. Both first
  *   run InitialTaskDelayMs (30 s) after startup; an interval that is "never" (Long.MaxValue)
- *   means that first run is the only one, as KafkaScheduler does with such a period.
+ *   means that first run is the only one, as KafkaScheduler does with such a period, and so
+ *   does one <= 0 from 3.4 (before, 0 fails the start-up: KafkaScheduler.ts).
  * - Placement (nextLogDirs): a new log goes to the live dir holding the fewest logs (ties: the
  *   earlier dir in log.dirs).
  * - Shutdown: flush every log, checkpoint the recovery points, create the marker, per dir.
@@ -33,6 +34,7 @@ import type { Machine } from "../Machine.js";
 import { CheckpointFile, offsetCheckpointBytes } from "./CheckpointFile.js";
 import { Log } from "./Log.js";
 import { LogDir, type LogDirFailureChannel } from "./LogDir.js";
+import { schedule } from "./KafkaScheduler.js";
 import { loadLog, partitionDirsOn, type LoadedLog } from "./LogLoader.js";
 import type { Behaviour, KafkaConfig } from "./versions.js";
 
@@ -150,17 +152,21 @@ export class LogManager {
     for (const job of perDir) job(allDone);
   }
 
-  /** Starts the flusher and the recovery-point checkpoint task (LogManager.startup). */
-  startup(): void {
+  /**
+   * LogManager.startup: schedules kafka-log-flusher and kafka-recovery-point-checkpoint (KafkaScheduler's
+   * period rule: a period <= 0 runs once from 3.4, a period of 0 throws before). Returns the error
+   * that fails the broker's start-up, or null.
+   */
+  startup(): string | null {
     const m = this.ctx.machine;
+    const b = this.ctx.behaviour;
     const flushCheckUs = intervalUs(this.ctx.config.num("log.flush.scheduler.interval.ms"));
     const checkpointUs = intervalUs(this.ctx.config.num("log.flush.offset.checkpoint.interval.ms"));
-    const every = (period: number | null, task: () => void): void => {
-      task();
-      if (period !== null) m.setTimer(period, () => every(period, task));
-    };
-    m.setTimer(INITIAL_TASK_DELAY_US, () => every(flushCheckUs, () => this.flushDirtyLogs()));
-    m.setTimer(INITIAL_TASK_DELAY_US, () => every(checkpointUs, () => this.checkpointLogRecoveryOffsets()));
+    const flusher = schedule(m, b, "kafka-log-flusher", INITIAL_TASK_DELAY_US, flushCheckUs, () => this.flushDirtyLogs());
+    if ("error" in flusher) return flusher.error;
+    const checkpoint = schedule(m, b, "kafka-recovery-point-checkpoint", INITIAL_TASK_DELAY_US, checkpointUs, () => this.checkpointLogRecoveryOffsets());
+    if ("error" in checkpoint) return checkpoint.error;
+    return null;
   }
 
   /** LogManager.getOrCreateLog; null when it cannot be created (KafkaStorageException). */

@@ -142,7 +142,10 @@ export class NodeConnection {
     const t = this.client?.setupTimeout;
     if (this.connecting && t !== undefined && t !== null) {
       const timeoutUs = exponentialBackoffUs(t.baseUs, t.maxUs, this.failedSetups, 0.2, t.rng, t.capAtMax);
-      this.setupTimer = m.setTimer(timeoutUs, () => this.onSetupTimeout());
+      // ClusterConnectionStates.isConnectionSetupTimeout: `now - lastConnectAttempt > timeout`, checked
+      // at each poll; at 0 or below we take it as timed out at once (Kafka's millisecond clock would
+      // spare a handshake done within the same millisecond).
+      this.setupTimer = m.setTimer(Math.max(0, timeoutUs), () => this.onSetupTimeout());
     }
   }
 
@@ -179,8 +182,11 @@ export class NodeConnection {
     const req: Request = { api, cid, body };
     this.socket!.send(req, bytes);
     if (!expectResponse) return;
-    this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + this.requestTimeoutUs });
-    if (this.timer === null) this.armTimer(this.requestTimeoutUs);
+    // NetworkClient.handleTimedOutRequests: timed out once `now - sendTime > requestTimeout`, so a
+    // negative timeout (AlterIsr's controller.socket.timeout.ms, say) expires at the first poll, as 0 does here.
+    const timeoutUs = Math.max(0, this.requestTimeoutUs);
+    this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + timeoutUs });
+    if (this.timer === null) this.armTimer(timeoutUs);
   }
 
   private armTimer(delayUs: number): void {

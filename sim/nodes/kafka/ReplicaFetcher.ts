@@ -5,6 +5,10 @@
  * the leader OffsetsForLeaderEpoch (KIP-101, fixed by KIP-279 in 2.0) and truncates to the
  * answer. Then it fetches in a loop: each Fetch waits at the leader up to
  * replica.fetch.wait.max.ms for replica.fetch.min.bytes, and carries the follower's position.
+ * replica.socket.timeout.ms bounds the request here; in Kafka it bounds only the wait for the
+ * connection (awaitReady), the request's timeout being the broker's request.timeout.ms, 30 s
+ * by default as replica.socket.timeout.ms is: we assume, unrealistically for other values, one
+ * timeout for both. At <= 0 the follower never connects.
  *
  * The fetched data is appended partition by partition in the fetcher thread (processPartitionData);
  * an append that reaches log.flush.interval.messages flushes before the next partition is
@@ -102,6 +106,14 @@ export class ReplicaFetcher {
   private kick(): void {
     if (this.busy || this.stopped || this.states.size === 0) return;
     this.busy = true;
+    // ReplicaFetcherBlockingSend.sendRequest (BrokerBlockingSender from 3.5; blockingReady in
+    // 0.10.2) first waits replica.socket.timeout.ms for the connection: NetworkClientUtils.awaitReady
+    // throws for a negative wait and, for 0, returns false before any poll could complete the
+    // connect; the connection is closed and the fetcher backs off. Such a follower never fetches.
+    if (this.s.socketTimeoutUs <= 0) {
+      this.endpoint.machine.mark("fetcher: replica.socket.timeout.ms <= 0, never connects");
+      return this.done(true);
+    }
     const truncating = [...this.states.values()].filter((t) => t.truncating);
     if (truncating.length > 0) this.sendEpochRequest(truncating);
     else this.sendFetch();

@@ -11,6 +11,7 @@ import type { Endpoint } from "../Endpoint.js";
 import type { Machine } from "../Machine.js";
 import type { ZkClient } from "../zookeeper/ZkClient.js";
 import { HighWatermarkCheckpoints } from "./HighWatermarkCheckpoints.js";
+import { schedule } from "./KafkaScheduler.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import { AlterIsrManager, ZkIsrManager, type IsrChangeManager } from "./IsrChangeManager.js";
 import type { RecordBatch } from "./Log.js";
@@ -107,8 +108,20 @@ export class ReplicaManager implements PartitionObserver {
       c.num("replica.high.watermark.checkpoint.interval.ms") * 1000,
       () => this.partitions.values(),
       (dir, error) => ctx.channel.maybeAddOfflineLogDir(dir, "high-watermark checkpoint", error),
+      ctx.behaviour,
     );
-    ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
+  }
+
+  /**
+   * ReplicaManager.startup: the isr-expiration task, every replica.lag.time.max.ms / 2 in whole
+   * milliseconds (a Long division: 1 / 2 = 0, -1 / 2 = 0), by KafkaScheduler's rule: a period <= 0
+   * runs it once, at start-up, when the broker leads nothing, so the ISR never shrinks (0 from
+   * 3.4); before 3.4 a period of 0 throws and fails the start-up. Returns that error, or null.
+   */
+  startup(): string | null {
+    const periodMs = Math.trunc(this.ctx.config.num("replica.lag.time.max.ms") / 2);
+    const r = schedule(this.ctx.machine, this.ctx.behaviour, "isr-expiration", 0, periodMs * 1000, () => this.isrExpiration());
+    return "error" in r ? r.error : null;
   }
 
   /** The partition, created with its log (LogManager.getOrCreateLog) if new; null when its log cannot be had (offline). */
@@ -248,7 +261,9 @@ export class ReplicaManager implements PartitionObserver {
     const first = read();
     const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
     const errors = first.partitions.some((r) => r.error !== "NONE");
-    if (bytes >= req.minBytes || errors || req.maxWaitMs === 0) return respond(first);
+    // ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
+    // replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others).
+    if (bytes >= req.minBytes || errors || req.maxWaitMs <= 0) return respond(first);
     // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
     // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
     const enough =
@@ -355,7 +370,15 @@ export class ReplicaManager implements PartitionObserver {
         if (s.leader >= 0) this.fetchers.add(p, s.leader);
       }
     }
-    this.hw.start();
+    // startHighWatermarkCheckPointThread comes after the partitions changed; its exception (before
+    // 3.4, interval 0) leaves them changed and answers the request with the error
+    // (KafkaApis.handleError: LeaderAndIsrRequest.getErrorResponse, UNKNOWN_SERVER_ERROR throughout).
+    const hwError = this.hw.start();
+    if (hwError !== null) {
+      this.ctx.machine.mark("replica: high-watermark checkpoint task failed to schedule, LeaderAndIsr fails");
+      this.ctx.machine.trace("leader-and-isr-failed", { error: hwError });
+      return { error: "UNKNOWN_SERVER_ERROR", partitionErrors: partitionErrors.map((e) => ({ ...e, error: "UNKNOWN_SERVER_ERROR" })) };
+    }
     return { error: "NONE", partitionErrors };
   }
 
@@ -458,6 +481,5 @@ export class ReplicaManager implements PartitionObserver {
 
   private isrExpiration(): void {
     for (const p of this.partitions.values()) p.maybeShrinkIsr();
-    this.ctx.machine.setTimer(this.lagUs / 2, () => this.isrExpiration());
   }
 }

@@ -120,6 +120,23 @@ export interface Behaviour {
   logDirFailureHandling: boolean;
   /** KAFKA-10471 (2.8): the clean-shutdown marker is deleted before the logs load, not after. */
   cleanShutdownMarkerDeletedFirst: boolean;
+  /**
+   * 3.4 (KafkaScheduler.schedule, #12882): a task scheduled with period 0 runs once. Before, period 0
+   * went to ScheduledThreadPoolExecutor.scheduleAtFixedRate, which throws IllegalArgumentException.
+   */
+  schedulerPeriodZeroRunsOnce: boolean;
+  /**
+   * 0.11 (the controller's event queue, KAFKA-5028): the preferred-leader check is a one-shot task
+   * re-armed leader.imbalance.check.interval.seconds after each check (scheduleAutoLeaderRebalanceTask);
+   * 0.10.2 schedules partition-rebalance-thread at that fixed rate.
+   */
+  rebalanceTaskRearmed: boolean;
+  /**
+   * Before 3.1 (#11246, KafkaServer.controlledShutdown) a failed controlled-shutdown attempt is
+   * followed by controlled.shutdown.retry.backoff.ms even when it was the last one; from 3.1 only
+   * when retries remain.
+   */
+  controlledShutdownSleepsAfterLastAttempt: boolean;
 }
 
 /**
@@ -180,6 +197,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     metadataBackoffAfterDisconnect: at(version, "2.5"),
     logDirFailureHandling: at(version, "1.0"),
     cleanShutdownMarkerDeletedFirst: at(version, "2.8"),
+    schedulerPeriodZeroRunsOnce: at(version, "3.4"),
+    rebalanceTaskRearmed: at(version, "0.11"),
+    controlledShutdownSleepsAfterLastAttempt: !at(version, "3.1"),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The ZooKeeper client a broker embeds (Kafka's ZooKeeperClient over the ZooKeeper Java client).
  * It connects to one server at a time, pings every third of the session timeout, gives up on a
- * server it has not heard from for two thirds of it and moves to the next. Requests made while
+ * server it has not heard from for two thirds of it and moves to the next. The session timeout is
+ * the requested one until a server grants one, then the negotiated one (the server bounds it). Requests made while
  * disconnected wait and are re-sent on reconnect (ZooKeeperClient retries CONNECTIONLOSS); when
  * the session has expired they fail with SESSIONEXPIRED and a new session is opened, after
  * which the owner re-creates its ephemeral znodes (KafkaZkClient's state change handlers).
@@ -41,12 +42,41 @@ export class ZkClient {
   ) {
     // The Java client shuffles its connect string; start somewhere seeded.
     this.serverIndex = endpoint.machine.rng("zk-client").int(0, servers.length - 1);
+    // ClientCnxn's connect timeout is sessionTimeout / servers in whole ms; at 0 or below, each
+    // attempt times out (SendThread.run: to <= 0, SessionTimeoutException) before it can be
+    // answered, so the client never connects.
+    if (Math.trunc(Math.trunc(sessionTimeoutUs / 1000) / servers.length) <= 0) {
+      endpoint.machine.mark("zookeeper client: connect timeout of 0 ms, never connects");
+      this.closed = true;
+      return;
+    }
     this.connect();
     endpoint.machine.setTimer(this.pingIntervalUs, () => this.heartbeat());
   }
 
+  /**
+   * The timeout the server granted (ZooKeeperServer.processConnectRequest bounds the requested one);
+   * from the first connection on, the client's read timeout and pings follow it
+   * (ClientCnxn.SendThread.onConnected: readTimeout = negotiatedSessionTimeout * 2 / 3).
+   */
+  private negotiatedTimeoutUs: number | null = null;
+
+  private get timeoutUs(): number {
+    return this.negotiatedTimeoutUs ?? this.sessionTimeoutUs;
+  }
+
   private get pingIntervalUs(): number {
-    return Math.floor(this.sessionTimeoutUs / 3);
+    return Math.floor(this.timeoutUs / 3);
+  }
+
+  /** A session was established at least once (ZooKeeperClient.waitUntilConnected waits for this at start-up). */
+  get hasConnected(): boolean {
+    return this.everConnected;
+  }
+
+  /** The negotiated session timeout, once a server granted one. */
+  get negotiatedSessionTimeoutUs(): number | null {
+    return this.negotiatedTimeoutUs;
   }
 
   request(op: ZkOp, cb: Callback): void {
@@ -91,6 +121,7 @@ export class ZkClient {
       case "connected": {
         const fresh = reply.sessionId !== this.sessionId;
         this.sessionId = reply.sessionId;
+        this.negotiatedTimeoutUs = reply.timeoutUs;
         this.connected = true;
         // Requests cut off by the lost connection go again, then those made while away.
         const resend = [...this.inFlight.values(), ...this.queued];
@@ -150,7 +181,7 @@ export class ZkClient {
   private heartbeat(): void {
     const m = this.endpoint.machine;
     if (this.closed) return;
-    const readTimeoutUs = Math.floor((this.sessionTimeoutUs * 2) / 3);
+    const readTimeoutUs = Math.floor((this.timeoutUs * 2) / 3);
     if (this.socket !== null && m.now - this.lastHeardUs > readTimeoutUs) {
       m.mark("zookeeper client: server silent, trying the next one");
       this.dropSocket();

@@ -10,7 +10,11 @@ import type { Network } from "../../network/Network.js";
 import type { Simulation } from "../../Simulation.js";
 import { ZkTree, type WatchEvent, type ZkOp, type ZkResult } from "./ZkTree.js";
 
-/** ZooKeeper's default tickTime (zoo.cfg); session expiry is checked once per tick. */
+/**
+ * ZooKeeper's tickTime as zoo_sample.cfg sets it (a server given no tickTime uses
+ * ZooKeeperServer.DEFAULT_TICK_TIME, 3000 ms, as Kafka's own config/zookeeper.properties leaves it);
+ * session expiry is checked once per tick.
+ */
 export const ZK_TICK_US = 2_000_000;
 /** The leader's transaction log fsync before it acks a proposal (an SSD-ish figure). */
 export const ZK_LOG_FSYNC_US = 1_000;
@@ -77,7 +81,9 @@ export class ZkEnsemble {
   }
 
   openSession(timeoutUs: number, owner: string): ZkSession {
-    // ZooKeeper bounds the negotiated timeout to [2, 20] ticks.
+    // ZooKeeperServer.processConnectRequest bounds the requested timeout to [minSessionTimeout,
+    // maxSessionTimeout], by default 2 and 20 ticks (getMinSessionTimeout / getMaxSessionTimeout;
+    // the admin guide's minSessionTimeout and maxSessionTimeout): a request of 0 gets 4000 ms here.
     const bounded = Math.min(Math.max(timeoutUs, 2 * ZK_TICK_US), 20 * ZK_TICK_US);
     const s: ZkSession = { id: this.nextSession++, timeoutUs: bounded, lastHeardUs: this.sim.now, sink: null, pending: [], owner };
     this.sessions.set(s.id, s);
