@@ -356,3 +356,15 @@ describe("producer edge values", () => {
     expect(exponentialBackoffUs(-2_000_000, -1_000_000, 0, 0.2, rng, false)).toBe(0);
   });
 });
+
+describe("a config key of another release", () => {
+  it("is accepted at load and never read by the model, whatever its value (Kafka ignores a config it does not know)", () => {
+    // retry.backoff.max.ms is 3.7+, partitioner.ignore.keys 3.3+: on 3.2 their values (of a type those
+    // releases would refuse) must neither be read nor crash the run.
+    const text = cluster({ version: "3.2", duration: "3s", producer: "rate: 100/s", producerConfig: '"retry.backoff.max.ms": true, "partitioner.ignore.keys": 7' });
+    expect(problems(text)).toBe("accepted");
+    const r = run(text);
+    expect(r.outcome.stopReason).toBe("time");
+    expect(r.metrics.acked).toBeGreaterThan(0);
+  });
+});

@@ -278,11 +278,16 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
 export class KafkaConfig {
   constructor(private readonly values: ConfigMap) {}
 
-  static merge(...layers: Array<ConfigMap | Record<string, unknown> | undefined>): KafkaConfig {
-    const out: ConfigMap = {};
+  /**
+   * The release's defaults overlaid with what the user set. A key the release does not have (one
+   * of another release, accepted at load) is left out, as Kafka ignores a config it does not know
+   * (AbstractConfig.logUnused): the model must not read it.
+   */
+  static merge(defaults: ConfigMap, ...layers: Array<ConfigMap | Record<string, unknown> | undefined>): KafkaConfig {
+    const out: ConfigMap = { ...defaults };
     for (const layer of layers) {
       if (layer === undefined) continue;
-      for (const [k, v] of Object.entries(layer)) if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") out[k] = v;
+      for (const [k, v] of Object.entries(layer)) if (k in defaults && (typeof v === "number" || typeof v === "boolean" || typeof v === "string")) out[k] = v;
     }
     return new KafkaConfig(out);
   }
