@@ -127,7 +127,7 @@ function stalledMessage(outcome: RunOutcome, repro: string): string {
   const culprits = [...sim.stallTally].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3).map(([name, n]) => `${name} ×${n}`).join(", ");
   return (
     `kafkasim: simulation stalled at ${formatUs(sim.now)}: ${STALL_EVENTS.toLocaleString("en-US")} events in a row without the clock moving ` +
-    `(the last ${[...sim.stallTally.values()].reduce((s, n) => s + n, 0).toLocaleString("en-US")} ran ${culprits}); a config of 0 where Kafka needs a positive value can do this\n` +
+    `(the last ${[...sim.stallTally.values()].reduce((s, n) => s + n, 0).toLocaleString("en-US")} ran ${culprits}); this is a bug in kafkasim or a config value it should have refused: please report it with the repro line\n` +
     `repro      ${repro}\n`
   );
 }

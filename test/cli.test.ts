@@ -157,9 +157,13 @@ describe("kafkasim CLI", async () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/^result\s+ok/m); // the summary is complete
     expect(r.err).toMatch(/--trace \/dev\/full: could not be written \(ENOSPC\)/);
+    // A run that does not finish (here an injected internal error) leaves no file and no temporary.
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
-    const stalled = await kafkasim("run", "steady-state", "--set", "duration=2s", "--set", "broker.replica.lag.time.max.ms=0", "--trace", join(dir, "t.jsonl"));
-    if (stalled.code === 3) expect(readdirSync(dir)).toEqual([]); // a run that did not finish leaves no file and no temporary
+    const hook = join(dir, "..", `${dir.split("/").pop()}-break.mjs`);
+    writeFileSync(hook, `import { Simulation } from ${JSON.stringify(join(process.cwd(), "dist/sim/Simulation.js"))};\nSimulation.prototype.run = () => { throw new Error("injected failure"); };\n`);
+    const broken = spawnSync(process.execPath, ["--import", hook, "dist/cli.js", "run", "steady-state", "--trace", join(dir, "t.jsonl"), "--timeline", join(dir, "t.json")], { encoding: "utf8" });
+    expect(broken.status).toBe(70);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it("the timeline draws every acknowledged batch (no cap)", async () => {
