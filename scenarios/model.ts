@@ -231,8 +231,22 @@ export const LIMITS = {
   recordPartitionsPerSec: 10_000_000,
   /** The same over the whole run (records × their topic's partitions): minutes of wall time at most. */
   recordPartitions: 1_000_000_000,
+  /**
+   * num.network.threads and num.io.threads (Kafka: at least 1, no maximum): each is an array the
+   * broker scans per request; 1,000,000 made a 5 s run take 47 s, 2^31 - 1 runs out of memory.
+   */
+  requestThreads: 1_000,
+  /**
+   * Log segments over the run, all replicas: bytes produced (messageBytes + 10 a record) ×
+   * replication.factor / log.segment.bytes. Each is a file in the simulated page cache and a flush
+   * walks its log's segments: log.segment.bytes 14 (Kafka's minimum) made max-throughput's 5 s take
+   * 187 s of wall time.
+   */
+  segments: 100_000,
 };
 const CLOSED_LOOP_RATE = 1_000_000;
+/** Kafka's log.segment.bytes default in every release (1 GiB). */
+const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
 
 export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   const problems: Problem[] = [];
@@ -280,6 +294,29 @@ export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   }
   const replicas = (doc.topics ?? []).reduce((n, t) => n + t.partitions * t["replication.factor"], 0);
   if (replicas > LIMITS.replicas) problems.push({ path: ["topics"], message: `expected at most ${fmt(LIMITS.replicas)} partition replicas over all topics (partitions × replication.factor), got ${fmt(replicas)}` });
+  for (const key of ["num.network.threads", "num.io.threads"]) {
+    const threads = Number(doc.cluster.config?.[key]);
+    if (threads > LIMITS.requestThreads) problems.push({ path: ["cluster", "config", key], message: `expected at most ${fmt(LIMITS.requestThreads)} (the simulator's bound; got ${fmt(threads)})` });
+  }
+  // Segments: per topic, the bytes its producers write, on every replica, over its segment size.
+  let segments = 0;
+  let segmentPath: Path = ["duration"];
+  let mostSegments = 0;
+  (doc.topics ?? []).forEach((t, i) => {
+    const fromTopic = t.config?.["log.segment.bytes"];
+    const segmentBytes = Number(fromTopic ?? doc.cluster.config?.["log.segment.bytes"] ?? DEFAULT_SEGMENT_BYTES);
+    if (!(segmentBytes > 0)) return;
+    const bytesPerSec = (doc.producers ?? []).filter((p) => p.topic === t.name).reduce((n, p) => n + Math.min(p.rate === "max" ? CLOSED_LOOP_RATE : rateOf(p.rate), LIMITS.ratePerSec) * (p.messageBytes + 10), 0);
+    const n = (bytesPerSec * seconds * t["replication.factor"]) / segmentBytes;
+    segments += n;
+    if (n > mostSegments) {
+      mostSegments = n;
+      segmentPath = fromTopic !== undefined ? ["topics", i, "config", "log.segment.bytes"] : doc.cluster.config?.["log.segment.bytes"] !== undefined ? ["cluster", "config", "log.segment.bytes"] : ["duration"];
+    }
+  });
+  if (segments > LIMITS.segments) {
+    problems.push({ path: segmentPath, message: `expected at most ${fmt(LIMITS.segments)} log segments over the run (bytes produced × replication.factor / log.segment.bytes), got about ${fmt(Math.round(segments))}: raise log.segment.bytes, shorten the duration or lower the rates` });
+  }
   return problems;
 }
 
