@@ -13,6 +13,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { fuzzCase, type FuzzCase } from "../scripts/fuzz/generate.js";
 import { checkDocument, type CheckResult } from "../scripts/fuzz/check.js";
+import { loadScenario, formatProblem } from "../scenarios/loader.js";
 // Type-only, so that `npm run typecheck` (tsconfig.json does not include scripts/) checks the script too.
 import type {} from "../scripts/fuzz.js";
 
@@ -98,4 +99,31 @@ describe("fuzzed scenario documents (issue 9)", () => {
     // The whole property: RUNS cases in well under a minute on an idle core.
     600_000,
   );
+});
+
+describe("what the fuzzer found (issue 9)", () => {
+  const refused = (text: string): string => {
+    const r = loadScenario(text, "f.yaml");
+    return r.ok ? "accepted" : r.problems.map(formatProblem).join("\n");
+  };
+  const base = (cluster: string, rest = ""): string => `name: f\nduration: 10s\ncluster: { brokers: 3${cluster} }\ntopics: [{ name: t, partitions: 6, replication.factor: 3 }]\n${rest}`;
+
+  it("an alias used as a key is checked against __proto__, constructor and prototype", () => {
+    expect(refused("description: &k constructor\nname: f\nduration: 1s\ncluster:\n  brokers: 1\n  config:\n    *k : 1\n")).toMatch(/^f\.yaml:7:5: .*not "constructor" \(refused/);
+    expect(refused("description: &k __proto__\nname: f\nduration: 1s\ncluster:\n  brokers: 1\n  config:\n    *k : { num.io.threads: 0 }\n")).toMatch(/^f\.yaml:7:5: .*not "__proto__" \(refused/);
+  });
+
+  it("refuses cluster sizes that blew time or memory, each at its place", () => {
+    expect(refused(base(""))).toBe("accepted");
+    const brokers = `[${Array.from({ length: 1001 }, (_, i) => `{ id: ${i} }`).join(", ")}]`;
+    expect(refused(`name: f\nduration: 1s\ncluster: { brokers: ${brokers} }\n`)).toMatch(/cluster\.brokers: expected at most 1,000 brokers \(got 1,001\)/);
+    expect(refused(base("", "consumers: [{ group: a, members: 1000, topic: t }, { group: b, members: 1000, topic: t }]\n"))).toMatch(/consumers: expected at most 2,000 hosts/);
+    expect(refused(base("").replace("partitions: 6", "partitions: 5000"))).toMatch(/topics: expected at most 10,000 partition replicas over all topics \(partitions × replication\.factor\), got 15,000/);
+    const keyed = "producers: [{ id: a, topic: t, rate: 10/s, messageBytes: 10, keys: 600000 }, { id: b, topic: t, rate: 10/s, messageBytes: 10, keys: 600000 }]\n";
+    expect(refused(base("", keyed))).toMatch(/producers: expected at most 1,000,000 keys over all producers \(got 1,200,000\)/);
+    expect(refused(base("", "producers: [{ id: a, topic: t, rate: 2000000/s, messageBytes: 10 }]\n"))).toMatch(/producers\[0\]\.rate: expected at most 10,000,000 records × partitions a second/);
+    expect(refused(base("", "producers: [{ id: a, topic: t, rate: 1000000/s, messageBytes: 10 }]\n").replace("10s", "3m"))).toMatch(/duration: expected at most 1,000,000,000 records × partitions over the run/);
+    expect(refused(base(", config: { num.io.threads: 2147483647 }"))).toMatch(/cluster\.config\.num\.io\.threads: expected at most 1,000/);
+    expect(refused(base(", config: { log.segment.bytes: 14 }", "producers: [{ id: a, topic: t, rate: 1000/s, messageBytes: 100 }]\n"))).toMatch(/cluster\.config\.log\.segment\.bytes: expected at most 100,000 log segments over the run/);
+  });
 });
