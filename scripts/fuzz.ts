@@ -7,6 +7,7 @@
  *   npx tsx scripts/fuzz.ts --count 20000 [--seed S] [--workers 2] [--until 3s] [--timeout 60]
  *                           [--heap 2048] [--out /tmp/kafkasim-fuzz] [--kinds random,alias,...]
  *   npx tsx scripts/fuzz.ts --seed S --only I      one case, in this process, with its text
+ *   npx tsx scripts/fuzz.ts --replay FILE...        the given documents, in workers as above
  *
  * Case I of seed S is the same document on every machine (fast-check, seeded per case). A run
  * ends at --until simulated time (runScenario's untilUs: the document is checked as written).
@@ -17,7 +18,7 @@
  * per case. Exit status 0 when there was no internal error, hang, abort or pollution, else 1.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync, createWriteStream } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync, createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { FUZZ_KINDS, nthCase, type FuzzCase, type FuzzKind } from "./fuzz/generate.js";
@@ -31,7 +32,7 @@ const BAD: readonly Outcome[] = ["internal-error", "hang", "abort", "pollution"]
 
 export interface CaseRecord {
   index: number;
-  kind: FuzzKind;
+  kind: FuzzKind | "file";
   note: string;
   seed: number;
   outcome: Outcome;
@@ -55,10 +56,12 @@ interface Options {
   heapMb: number;
   out: string;
   kinds: FuzzKind[];
+  /** Documents to check instead of generated ones. */
+  replay: string[];
 }
 
 function options(): Options & { only: number | null } {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       count: { type: "string", default: "20000" },
       seed: { type: "string", default: "1" },
@@ -69,7 +72,9 @@ function options(): Options & { only: number | null } {
       out: { type: "string", default: "/tmp/kafkasim-fuzz" },
       kinds: { type: "string", default: FUZZ_KINDS.join(",") },
       only: { type: "string" },
+      replay: { type: "boolean", default: false },
     },
+    allowPositionals: true,
     strict: true,
   });
   const int = (name: string, s: string): number => {
@@ -80,8 +85,9 @@ function options(): Options & { only: number | null } {
   if (untilUs === null) throw new Error(`--until ${values.until}: expected a duration such as 3s`);
   const kinds = values.kinds.split(",").map((k) => k.trim());
   for (const k of kinds) if (!(FUZZ_KINDS as readonly string[]).includes(k)) throw new Error(`--kinds ${k}: expected some of ${FUZZ_KINDS.join(", ")}`);
+  if (positionals.length > 0 && !values.replay) throw new Error(`unexpected ${positionals[0]}: documents to check go after --replay`);
   return {
-    count: int("count", values.count),
+    count: values.replay ? positionals.length : int("count", values.count),
     seed: int("seed", values.seed),
     workers: Math.max(1, int("workers", values.workers)),
     untilUs,
@@ -90,14 +96,17 @@ function options(): Options & { only: number | null } {
     out: values.out,
     kinds: kinds as FuzzKind[],
     only: values.only === undefined ? null : int("only", values.only),
+    replay: values.replay ? positionals : [],
   };
 }
+
+type AnyCase = Omit<FuzzCase, "kind"> & { kind: FuzzKind | "file" };
 
 const WORKER = fileURLToPath(new URL("./fuzz/worker.ts", import.meta.url));
 
 class Worker {
   child: ChildProcess;
-  current: { c: FuzzCase; index: number; started: number; timer: NodeJS.Timeout } | null = null;
+  current: { c: AnyCase; index: number; started: number; timer: NodeJS.Timeout } | null = null;
   stderr = "";
   hung = false;
   ready: Promise<void>;
@@ -115,6 +124,8 @@ class Worker {
 async function main(): Promise<void> {
   const opts = options();
   if (opts.only !== null) return only(opts, opts.only);
+  const caseAt = (index: number): AnyCase =>
+    opts.replay.length > 0 ? { kind: "file", note: opts.replay[index], text: readFileSync(opts.replay[index], "utf8"), seed: opts.seed } : nthCase(opts.seed, index, opts.kinds);
   mkdirSync(opts.out, { recursive: true });
   const results = createWriteStream(`${opts.out}/results.jsonl`);
   const records: CaseRecord[] = [];
@@ -123,7 +134,7 @@ async function main(): Promise<void> {
   let lastProgress = Date.now();
   const maxHeap = { mb: 0, index: -1 };
 
-  const save = (r: CaseRecord, c: FuzzCase): void => {
+  const save = (r: CaseRecord, c: AnyCase): void => {
     const dir = `${opts.out}/${r.outcome}`;
     mkdirSync(dir, { recursive: true });
     const base = `${dir}/${String(r.index).padStart(6, "0")}-${r.kind}`;
@@ -133,11 +144,11 @@ async function main(): Promise<void> {
       `${base}.txt`,
       [
         `outcome   ${r.outcome}`,
-        `case      --seed ${opts.seed} --only ${r.index} (kind ${r.kind})`,
+        r.kind === "file" ? `case      ${c.note}` : `case      --seed ${opts.seed} --only ${r.index} (kind ${r.kind})`,
         `note      ${c.note}`,
         `sim seed  ${c.seed}, run capped at ${until}`,
         `wall      ${r.wallMs} ms`,
-        `replay    npx tsx scripts/fuzz.ts --seed ${opts.seed} --only ${r.index} --until ${until}`,
+        r.kind === "file" ? `replay    npx tsx scripts/fuzz.ts --replay ${c.note} --until ${until}` : `replay    npx tsx scripts/fuzz.ts --seed ${opts.seed} --only ${r.index} --until ${until}`,
         `          npx kafkasim describe ${base}.yaml --at ${until} --seed ${c.seed}   (the same capped run)`,
         "",
         r.detail ?? "",
@@ -146,7 +157,7 @@ async function main(): Promise<void> {
     );
   };
 
-  const record = (r: CaseRecord, c: FuzzCase): void => {
+  const record = (r: CaseRecord, c: AnyCase): void => {
     records.push(r);
     results.write(JSON.stringify(r) + "\n");
     if (BAD.includes(r.outcome) || r.outcome === "stalled") save(r, c);
@@ -167,7 +178,7 @@ async function main(): Promise<void> {
         return;
       }
       const index = next++;
-      const c = nthCase(opts.seed, index, opts.kinds);
+      const c = caseAt(index);
       const timer = setTimeout(() => {
         w.hung = true;
         w.child.kill("SIGKILL");
@@ -284,7 +295,7 @@ function formatSummary(records: CaseRecord[], opts: Options, wallS: number, maxH
     ["violations", (r) => (r.violations ?? 0) > 0],
   ];
   out.push(["kind".padEnd(10), ...cols.map(([c]) => c.padStart(11))].join(""));
-  for (const kind of [...FUZZ_KINDS, "total"] as const) {
+  for (const kind of [...FUZZ_KINDS, "file", "total"] as const) {
     const rows = kind === "total" ? records : records.filter((r) => r.kind === kind);
     if (rows.length === 0) continue;
     out.push([kind.padEnd(10), ...cols.map(([, f]) => String(rows.filter(f).length).padStart(11))].join(""));
@@ -323,6 +334,9 @@ function formatSummary(records: CaseRecord[], opts: Options, wallS: number, maxH
   out.push("");
   out.push("slowest runs:");
   for (const r of slow) out.push(`  case ${r.index} (${r.kind}) ${(r.wallMs / 1000).toFixed(1)} s, ${r.events} events, ${r.hosts} hosts: ${r.note.slice(0, 120)}`);
+  const slowLoads = records.filter((r) => r.outcome === "rejected").sort((a, b) => b.wallMs - a.wallMs).slice(0, 3);
+  out.push("slowest refusals:");
+  for (const r of slowLoads) out.push(`  case ${r.index} (${r.kind}) ${(r.wallMs / 1000).toFixed(1)} s: ${r.note.slice(0, 120)}`);
   out.push(`largest worker heap after a case: ${maxHeap.mb} MB (case ${maxHeap.index})`);
   const reasons = new Map<string, number>();
   for (const r of records) {
