@@ -68,9 +68,12 @@ function load(text: string, file: string, overrides: readonly Override[]): LoadR
   const forbidden: LocatedProblem[] = [];
   visit(doc, {
     Pair(_key, pair) {
-      if (isScalar(pair.key) && FORBIDDEN_KEYS.has(String(pair.key.value))) {
-        const pos = lineCounter.linePos(pair.key.range?.[0] ?? 0);
-        forbidden.push({ file, line: pos.line, col: pos.col, path: [], message: forbiddenKeyMessage(String(pair.key.value)) });
+      // A key can be an alias (`*k : 1` with `&k constructor` elsewhere): check what it names.
+      const alias = isAlias(pair.key) ? pair.key : null;
+      const key = alias !== null ? alias.resolve(doc) : pair.key;
+      if (isScalar(key) && FORBIDDEN_KEYS.has(String(key.value))) {
+        const pos = lineCounter.linePos((alias ?? key).range?.[0] ?? 0);
+        forbidden.push({ file, line: pos.line, col: pos.col, path: [], message: forbiddenKeyMessage(String(key.value)) });
       }
     },
   });

@@ -197,7 +197,9 @@ export function toScenario(doc: ScenarioDocument): Scenario {
 
 /**
  * Limits that keep an accepted scenario's run bounded in time and memory (README, "Limits"):
- * simulated time, records produced (what costs memory and CPU), and per-producer key counts.
+ * simulated time, records produced (what costs memory and CPU), per-producer key counts, and the
+ * cluster's size. The cluster limits come from the fuzzer (scripts/fuzz.ts, issue 9): documents
+ * the schema accepted that took minutes or gigabytes for a few simulated seconds.
  */
 export const LIMITS = {
   durationUs: 24 * 3_600_000_000,
@@ -210,8 +212,45 @@ export const LIMITS = {
    * within a few GB.
    */
   records: 50_000_000,
+  /** Keys over all producers: each producer hashes its keys up front (~4 s of wall time a million). */
+  keysTotal: 1_000_000,
+  /** Brokers in the list form, as the schema bounds the number form. */
+  brokers: 1_000,
+  /** Hosts: brokers, ZooKeeper servers, producers and consumer members (each has a NIC, disks, a page cache). */
+  hosts: 2_000,
+  /**
+   * Partition replicas over all topics (partitions × replication.factor): a fetch and its answer
+   * cost per partition, so the replicas set what every fetch costs. 10,000 on 3 brokers takes ~10 s
+   * of wall time per simulated second under load; 30,000 (1,000 brokers at RF 1,000) took 1.3 GB and
+   * 45 s for 3 simulated seconds.
+   */
+  replicas: 10_000,
+  /**
+   * A producer's rate × its topic's partitions, summed over producers: the producer's sender looks
+   * at every partition of its topic each time it wakes (as RecordAccumulator.ready does), and spread
+   * over many partitions the records no longer share batches. 1,000 partitions at 10,000/s
+   * (10 million a second) runs ~10 s of wall time per simulated second under load; `rate: max` on
+   * 1,000 partitions took 80 s for 3 simulated seconds.
+   */
+  recordPartitionsPerSec: 10_000_000,
+  /** The same over the whole run (records × their topic's partitions): minutes of wall time at most. */
+  recordPartitions: 1_000_000_000,
+  /**
+   * num.network.threads and num.io.threads (Kafka: at least 1, no maximum): each is an array the
+   * broker scans per request; 1,000,000 made a 5 s run take 47 s, 2^31 - 1 runs out of memory.
+   */
+  requestThreads: 1_000,
+  /**
+   * Log segments over the run, all replicas: bytes produced (messageBytes + 10 a record) ×
+   * replication.factor / log.segment.bytes. Each is a file in the simulated page cache and a flush
+   * walks its log's segments: log.segment.bytes 14 (Kafka's minimum) made max-throughput's 5 s take
+   * 187 s of wall time.
+   */
+  segments: 100_000,
 };
 const CLOSED_LOOP_RATE = 1_000_000;
+/** Kafka's log.segment.bytes default in every release (1 GiB). */
+const DEFAULT_SEGMENT_BYTES = 1_073_741_824;
 
 export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   const problems: Problem[] = [];
@@ -219,15 +258,68 @@ export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   const durationUs = parseDuration(doc.duration) ?? 0;
   if (durationUs > LIMITS.durationUs) problems.push({ path: ["duration"], message: `expected at most 24h (got ${doc.duration})` });
   if (doc.settle !== undefined && (parseDuration(doc.settle) ?? 0) > LIMITS.settleUs) problems.push({ path: ["settle"], message: `expected at most 24h (got ${doc.settle})` });
+  const seconds = Math.min(durationUs, LIMITS.durationUs) / 1e6;
+  const partitionsOf = new Map((doc.topics ?? []).map((t) => [t.name, t.partitions]));
   let records = 0;
+  let keys = 0;
+  let recordPartitionsPerSec = 0;
+  let busiest = { index: -1, perSec: 0 };
   (doc.producers ?? []).forEach((p, i) => {
     const rate = p.rate === "max" ? CLOSED_LOOP_RATE : rateOf(p.rate);
     if (p.rate !== "max" && rate > LIMITS.ratePerSec) problems.push({ path: ["producers", i, "rate"], message: `expected at most ${fmt(LIMITS.ratePerSec)}/s (got ${p.rate})` });
     if (p.keys !== undefined && p.keys > LIMITS.keys) problems.push({ path: ["producers", i, "keys"], message: `expected at most ${fmt(LIMITS.keys)} keys (got ${fmt(p.keys)})` });
-    records += Math.min(rate, LIMITS.ratePerSec) * (Math.min(durationUs, LIMITS.durationUs) / 1e6);
+    records += Math.min(rate, LIMITS.ratePerSec) * seconds;
+    keys += Math.min(p.keys ?? 0, LIMITS.keys);
+    const perSec = Math.min(rate, LIMITS.ratePerSec) * (partitionsOf.get(p.topic) ?? 0);
+    recordPartitionsPerSec += perSec;
+    if (perSec > busiest.perSec) busiest = { index: i, perSec };
   });
   if (records > LIMITS.records) {
     problems.push({ path: ["duration"], message: `expected at most ${fmt(LIMITS.records)} records over the run (rate × duration; rate: max counts ${fmt(CLOSED_LOOP_RATE)}/s), got about ${fmt(Math.round(records))}: shorten the duration or lower the rates` });
+  }
+  if (keys > LIMITS.keysTotal) problems.push({ path: ["producers"], message: `expected at most ${fmt(LIMITS.keysTotal)} keys over all producers (got ${fmt(keys)})` });
+  if (recordPartitionsPerSec > LIMITS.recordPartitionsPerSec) {
+    problems.push({
+      path: ["producers", busiest.index, "rate"],
+      message: `expected at most ${fmt(LIMITS.recordPartitionsPerSec)} records × partitions a second over all producers (each producer's rate × its topic's partitions; rate: max counts ${fmt(CLOSED_LOOP_RATE)}/s), got about ${fmt(Math.round(recordPartitionsPerSec))}: lower the rates or use fewer partitions`,
+    });
+  } else if (recordPartitionsPerSec * seconds > LIMITS.recordPartitions) {
+    problems.push({
+      path: ["duration"],
+      message: `expected at most ${fmt(LIMITS.recordPartitions)} records × partitions over the run (each producer's rate × its topic's partitions × duration), got about ${fmt(Math.round(recordPartitionsPerSec * seconds))}: shorten the duration, lower the rates or use fewer partitions`,
+    });
+  }
+  const brokers = typeof doc.cluster.brokers === "number" ? doc.cluster.brokers : doc.cluster.brokers.length;
+  if (brokers > LIMITS.brokers) problems.push({ path: ["cluster", "brokers"], message: `expected at most ${fmt(LIMITS.brokers)} brokers (got ${fmt(brokers)})` });
+  const members = (doc.consumers ?? []).reduce((n, c) => n + c.members, 0);
+  const hosts = brokers + (doc.cluster.zookeeper?.nodes ?? 1) + (doc.producers ?? []).length + members;
+  if (hosts > LIMITS.hosts) {
+    problems.push({ path: members > 0 ? ["consumers"] : ["producers"], message: `expected at most ${fmt(LIMITS.hosts)} hosts: brokers, ZooKeeper nodes, producers and consumer members (got ${fmt(hosts)})` });
+  }
+  const replicas = (doc.topics ?? []).reduce((n, t) => n + t.partitions * t["replication.factor"], 0);
+  if (replicas > LIMITS.replicas) problems.push({ path: ["topics"], message: `expected at most ${fmt(LIMITS.replicas)} partition replicas over all topics (partitions × replication.factor), got ${fmt(replicas)}` });
+  for (const key of ["num.network.threads", "num.io.threads"]) {
+    const threads = Number(doc.cluster.config?.[key]);
+    if (threads > LIMITS.requestThreads) problems.push({ path: ["cluster", "config", key], message: `expected at most ${fmt(LIMITS.requestThreads)} (the simulator's bound; got ${fmt(threads)})` });
+  }
+  // Segments: per topic, the bytes its producers write, on every replica, over its segment size.
+  let segments = 0;
+  let segmentPath: Path = ["duration"];
+  let mostSegments = 0;
+  (doc.topics ?? []).forEach((t, i) => {
+    const fromTopic = t.config?.["log.segment.bytes"];
+    const segmentBytes = Number(fromTopic ?? doc.cluster.config?.["log.segment.bytes"] ?? DEFAULT_SEGMENT_BYTES);
+    if (!(segmentBytes > 0)) return;
+    const bytesPerSec = (doc.producers ?? []).filter((p) => p.topic === t.name).reduce((n, p) => n + Math.min(p.rate === "max" ? CLOSED_LOOP_RATE : rateOf(p.rate), LIMITS.ratePerSec) * (p.messageBytes + 10), 0);
+    const n = (bytesPerSec * seconds * t["replication.factor"]) / segmentBytes;
+    segments += n;
+    if (n > mostSegments) {
+      mostSegments = n;
+      segmentPath = fromTopic !== undefined ? ["topics", i, "config", "log.segment.bytes"] : doc.cluster.config?.["log.segment.bytes"] !== undefined ? ["cluster", "config", "log.segment.bytes"] : ["duration"];
+    }
+  });
+  if (segments > LIMITS.segments) {
+    problems.push({ path: segmentPath, message: `expected at most ${fmt(LIMITS.segments)} log segments over the run (bytes produced × replication.factor / log.segment.bytes), got about ${fmt(Math.round(segments))}: raise log.segment.bytes, shorten the duration or lower the rates` });
   }
   return problems;
 }
