@@ -193,10 +193,32 @@ export class ReplicaFetcher {
     };
     this.conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(this.s.behaviour, this.clientId, req.partitions), (res) => {
       if (res === null) return this.done(true);
-      const apply = (i: number, backoff: boolean): void => {
-        if (this.stopped || !this.endpoint.machine.host.alive) return;
-        if (i === res.partitions.length) return this.done(backoff);
-        this.onPartitionData(res.partitions[i], (b) => apply(i + 1, backoff || b));
+      // Partitions are applied in order, each after the previous one's append has completed. A
+      // partition that completes at once continues the loop here rather than by recursion, so
+      // thousands of partitions in one answer do not grow the stack; one that waits (a flush)
+      // resumes the loop from its callback.
+      const apply = (start: number, backoffSoFar: boolean): void => {
+        let backoff = backoffSoFar;
+        for (let i = start; ; i++) {
+          if (this.stopped || !this.endpoint.machine.host.alive) return;
+          if (i === res.partitions.length) return this.done(backoff);
+          let waiting = false;
+          let completed = false;
+          let partitionBackoff = false;
+          const before = backoff;
+          this.onPartitionData(res.partitions[i], (b) => {
+            if (waiting) apply(i + 1, before || b);
+            else {
+              completed = true;
+              partitionBackoff = b;
+            }
+          });
+          if (!completed) {
+            waiting = true;
+            return;
+          }
+          backoff = backoff || partitionBackoff;
+        }
       };
       apply(0, false);
     });
