@@ -243,10 +243,15 @@ export const LIMITS = {
   /**
    * Log segments over the run, all replicas: bytes produced (messageBytes + 10 a record) ×
    * replication.factor / log.segment.bytes. Each is a file in the simulated page cache and a flush
-   * walks its log's segments: log.segment.bytes 14 (Kafka's minimum) made max-throughput's 5 s take
-   * 187 s of wall time.
+   * walks its log's segments (so the cost grows with their square): log.segment.bytes 14 (Kafka's
+   * minimum) made max-throughput's 5 s take 187 s of wall time, and ~75,000 segments in 3 s took 16 s.
    */
-  segments: 100_000,
+  segments: 10_000,
+  /**
+   * max.in.flight.requests.per.connection (Kafka: at least 1, no maximum): the producer looks at
+   * every batch in flight each time it wakes; ~90,000 made 3 simulated seconds take 20 to 33 s.
+   */
+  maxInFlight: 100,
 };
 const CLOSED_LOOP_RATE = 1_000_000;
 /** Kafka's log.segment.bytes default in every release (1 GiB). */
@@ -265,6 +270,8 @@ export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   let recordPartitionsPerSec = 0;
   let busiest = { index: -1, perSec: 0 };
   (doc.producers ?? []).forEach((p, i) => {
+    const inFlight = Number(p.config?.["max.in.flight.requests.per.connection"]);
+    if (inFlight > LIMITS.maxInFlight) problems.push({ path: ["producers", i, "config", "max.in.flight.requests.per.connection"], message: `expected at most ${fmt(LIMITS.maxInFlight)} (the simulator's bound; got ${fmt(inFlight)})` });
     const rate = p.rate === "max" ? CLOSED_LOOP_RATE : rateOf(p.rate);
     if (p.rate !== "max" && rate > LIMITS.ratePerSec) problems.push({ path: ["producers", i, "rate"], message: `expected at most ${fmt(LIMITS.ratePerSec)}/s (got ${p.rate})` });
     if (p.keys !== undefined && p.keys > LIMITS.keys) problems.push({ path: ["producers", i, "keys"], message: `expected at most ${fmt(LIMITS.keys)} keys (got ${fmt(p.keys)})` });

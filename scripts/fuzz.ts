@@ -109,6 +109,8 @@ class Worker {
   current: { c: AnyCase; index: number; started: number; timer: NodeJS.Timeout } | null = null;
   stderr = "";
   hung = false;
+  /** Killed on purpose (no work left, or recycled): its exit is not an abort. */
+  retired = false;
   ready: Promise<void>;
 
   constructor(private readonly heapMb: number) {
@@ -173,6 +175,7 @@ async function main(): Promise<void> {
     let live = 0;
     const dispatch = (w: Worker): void => {
       if (next >= opts.count) {
+        w.retired = true;
         w.child.kill();
         if (--live === 0) finish();
         return;
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
         w.child.kill("SIGKILL");
       }, opts.timeoutMs);
       w.current = { c, index, started: Date.now(), timer };
+      w.stderr = "";
       const req: WorkRequest = { index, text: c.text, seed: c.seed, untilUs: opts.untilUs };
       w.child.send(req);
     };
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
         );
         // A worker whose heap grew past half its limit is replaced, so a later case is not blamed for it.
         if (m.heapUsedMb > opts.heapMb / 2) {
-          w.child.removeAllListeners("exit");
+          w.retired = true;
           w.child.kill();
           live--;
           spawn();
@@ -225,10 +229,15 @@ async function main(): Promise<void> {
       });
       w.child.on("exit", (code, signal) => {
         const cur = w.current;
-        if (cur === null) return; // finished or recycled
+        if (w.retired) return;
+        live--;
+        if (cur === null) {
+          // Died between cases: nothing to blame, carry on with a new one.
+          spawn();
+          return;
+        }
         clearTimeout(cur.timer);
         w.current = null;
-        live--;
         const wallMs = Date.now() - cur.started;
         const what = w.hung ? `no answer within ${opts.timeoutMs / 1000} s (worker killed)` : `worker died: exit code ${code}, signal ${signal}`;
         record({ index: cur.index, kind: cur.c.kind, note: cur.c.note, seed: cur.c.seed, outcome: w.hung ? "hang" : "abort", wallMs, detail: `${what}\n${w.stderr.trim()}` }, cur.c);

@@ -32,7 +32,8 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
  */
 const KNOWN: Array<{ what: string; pattern: RegExp }> = [
   // Found and fixed: negative timeouts Kafka's ConfigDef accepts (modelled or refused per release,
-  // test/zero-configs.test.ts); ReplicaFetcher's recursion per partition (a loop now, below).
+  // test/zero-configs.test.ts); ReplicaFetcher's recursion per partition (a loop now, below); a
+  // config key of another release read by the model (KafkaConfig.merge leaves it out now).
 ];
 const STRICT = process.env.FUZZ_STRICT === "1";
 
@@ -111,7 +112,8 @@ describe("what the fuzzer found (issue 9)", () => {
     expect(refused(base("", "producers: [{ id: a, topic: t, rate: 2000000/s, messageBytes: 10 }]\n"))).toMatch(/producers\[0\]\.rate: expected at most 10,000,000 records × partitions a second/);
     expect(refused(base("", "producers: [{ id: a, topic: t, rate: 1000000/s, messageBytes: 10 }]\n").replace("10s", "3m"))).toMatch(/duration: expected at most 1,000,000,000 records × partitions over the run/);
     expect(refused(base(", config: { num.io.threads: 2147483647 }"))).toMatch(/cluster\.config\.num\.io\.threads: expected at most 1,000/);
-    expect(refused(base(", config: { log.segment.bytes: 14 }", "producers: [{ id: a, topic: t, rate: 1000/s, messageBytes: 100 }]\n"))).toMatch(/cluster\.config\.log\.segment\.bytes: expected at most 100,000 log segments over the run/);
+    expect(refused(base(", config: { log.segment.bytes: 14 }", "producers: [{ id: a, topic: t, rate: 1000/s, messageBytes: 100 }]\n"))).toMatch(/cluster\.config\.log\.segment\.bytes: expected at most 10,000 log segments over the run/);
+    expect(refused(base("", "producers: [{ id: a, topic: t, rate: 10/s, messageBytes: 10, config: { max.in.flight.requests.per.connection: 101 } }]\n"))).toMatch(/producers\[0\]\.config\.max\.in\.flight\.requests\.per\.connection: expected at most 100/);
   });
 });
 
