@@ -7,7 +7,8 @@
  *   npx tsx scripts/fuzz.ts --count 20000 [--seed S] [--workers 2] [--until 3s] [--timeout 60]
  *                           [--heap 2048] [--out /tmp/kafkasim-fuzz] [--kinds random,alias,...]
  *   npx tsx scripts/fuzz.ts --seed S --only I      one case, in this process, with its text
- *   npx tsx scripts/fuzz.ts --replay FILE...        the given documents, in workers as above
+ *   npx tsx scripts/fuzz.ts --replay FILE...        the given documents, in workers as above (a
+ *                                                   document saved by the fuzzer runs with its sim seed)
  *
  * Case I of seed S is the same document on every machine (fast-check, seeded per case). A run
  * ends at --until simulated time (runScenario's untilUs: the document is checked as written).
@@ -126,8 +127,7 @@ class Worker {
 async function main(): Promise<void> {
   const opts = options();
   if (opts.only !== null) return only(opts, opts.only);
-  const caseAt = (index: number): AnyCase =>
-    opts.replay.length > 0 ? { kind: "file", note: opts.replay[index], text: readFileSync(opts.replay[index], "utf8"), seed: opts.seed } : nthCase(opts.seed, index, opts.kinds);
+  const caseAt = (index: number): AnyCase => (opts.replay.length > 0 ? fileCase(opts.replay[index], opts.seed) : nthCase(opts.seed, index, opts.kinds));
   mkdirSync(opts.out, { recursive: true });
   const results = createWriteStream(`${opts.out}/results.jsonl`);
   const records: CaseRecord[] = [];
@@ -260,6 +260,18 @@ async function main(): Promise<void> {
   writeFileSync(`${opts.out}/summary.txt`, summary);
   process.exitCode = records.some((r) => BAD.includes(r.outcome)) ? 1 : 0;
   process.exit();
+}
+
+/** A document to replay: its simulation seed from the .txt the fuzzer saved beside it, else --seed. */
+function fileCase(file: string, seed: number): AnyCase {
+  let simSeed = seed;
+  try {
+    const m = /^sim seed +(\d+)/m.exec(readFileSync(file.replace(/\.ya?ml$/, ".txt"), "utf8"));
+    if (m !== null) simSeed = Number(m[1]);
+  } catch {
+    // no saved companion: --seed
+  }
+  return { kind: "file", note: file, text: readFileSync(file, "utf8"), seed: simSeed };
 }
 
 function only(opts: Options, index: number): void {
