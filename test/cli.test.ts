@@ -18,7 +18,14 @@ function kafkasim(...args: string[]): Promise<{ code: number | null; out: string
   });
 }
 
-describe("kafkasim CLI", async () => {
+/** A module for `node --import` that makes every run throw: an internal error on demand. */
+function failureHook(): string {
+  const hook = join(mkdtempSync(join(tmpdir(), "kafkasim-hook-")), "break.mjs");
+  writeFileSync(hook, `import { Simulation } from ${JSON.stringify(join(process.cwd(), "dist/sim/Simulation.js"))};\nSimulation.prototype.run = () => { throw new Error("injected failure"); };\n`);
+  return hook;
+}
+
+describe("kafkasim CLI", () => {
   it("run --json prints one document with the promised fields, and the same traceHash twice", async () => {
     const a = await kafkasim("run", "steady-state", "--seed", "7", "--json");
     const b = await kafkasim("run", "steady-state", "--seed", "7", "--json");
@@ -159,8 +166,7 @@ describe("kafkasim CLI", async () => {
     expect(r.err).toMatch(/--trace \/dev\/full: could not be written \(ENOSPC\)/);
     // A run that does not finish (here an injected internal error) leaves no file and no temporary.
     const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
-    const hook = join(dir, "..", `${dir.split("/").pop()}-break.mjs`);
-    writeFileSync(hook, `import { Simulation } from ${JSON.stringify(join(process.cwd(), "dist/sim/Simulation.js"))};\nSimulation.prototype.run = () => { throw new Error("injected failure"); };\n`);
+    const hook = failureHook();
     const broken = spawnSync(process.execPath, ["--import", hook, "dist/cli.js", "run", "steady-state", "--trace", join(dir, "t.jsonl"), "--timeline", join(dir, "t.json")], { encoding: "utf8" });
     expect(broken.status).toBe(70);
     expect(readdirSync(dir)).toEqual([]);
@@ -177,9 +183,7 @@ describe("kafkasim CLI", async () => {
   });
 
   it("an internal error exits 70 with the repro line and a request for a report", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "kafkasim-"));
-    const hook = join(dir, "break.mjs");
-    writeFileSync(hook, `import { Simulation } from ${JSON.stringify(join(process.cwd(), "dist/sim/Simulation.js"))};\nSimulation.prototype.run = () => { throw new Error("injected failure"); };\n`);
+    const hook = failureHook();
     const r = spawnSync(process.execPath, ["--import", hook, "dist/cli.js", "run", "steady-state", "--seed", "4"], { encoding: "utf8" });
     expect(r.status).toBe(70);
     expect(r.stderr).toMatch(/internal error: injected failure/);

@@ -74,11 +74,6 @@ export class ZkClient {
     return this.everConnected;
   }
 
-  /** The negotiated session timeout, once a server granted one. */
-  get negotiatedSessionTimeoutUs(): number | null {
-    return this.negotiatedTimeoutUs;
-  }
-
   request(op: ZkOp, cb: Callback): void {
     if (!this.connected) {
       this.queued.push({ op, cb });
