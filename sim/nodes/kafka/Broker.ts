@@ -140,7 +140,8 @@ export class Broker implements Process, RequestHandler {
 
   /**
    * An exception in KafkaServer.startup: "Fatal error during KafkaServer startup. Prepare to
-   * shutdown", then Kafka.main's Exit.exit(1). Every release.
+   * shutdown", shutdown(), then exit code 1 (KafkaServerStartable.startup before 2.8, Kafka.main from
+   * 2.8), every release. The model exits at once; these failures come only from configs the loader refuses.
    */
   private startupFailed(reason: string): void {
     this.machine.mark("broker: start-up failed, the process exits");

@@ -25,7 +25,7 @@ export interface StateMachineContext {
 /**
  * How a leader was chosen, after Kafka's PartitionLeaderElectionStrategy: offline
  * (OfflinePartitionLeaderElectionStrategy, a live ISR member), unclean (the same strategy falling
- * back to a replica outside the ISR; ElectionType.UNCLEAN), preferred
+ * back to a replica outside the ISR when unclean.leader.election.enable allows it), preferred
  * (PreferredReplicaPartitionLeaderElectionStrategy; ElectionType.PREFERRED), controlled-shutdown
  * (ControlledShutdownPartitionLeaderElectionStrategy). Reassignment is not modelled.
  */
@@ -103,7 +103,7 @@ export class ControllerStateMachines {
         if (e?.unclean === true) unclean++;
         const key = tpKey(s.topic, s.partition);
         if (e !== null) how.set(key, { election: e.unclean ? "unclean" : "offline", previousLeader: s.leader });
-        // NoReplicaOnlineException: the partition stays offline (OfflinePartition).
+        // No live candidate (NoReplicaOnlineException before 1.1, StateChangeFailedException from 1.1): the partition stays offline.
         else this.ctx.trace("leader-election-failed", { partition: key, election: "offline", isr: s.isr.join(","), leaderEpoch: s.leaderEpoch });
         return e;
       },

@@ -106,7 +106,7 @@ export class ReplicaFetcher {
   private kick(): void {
     if (this.busy || this.stopped || this.states.size === 0) return;
     this.busy = true;
-    // ReplicaFetcherBlockingSend.sendRequest (BrokerBlockingSender from 3.5; blockingReady in
+    // ReplicaFetcherBlockingSend.sendRequest (BrokerBlockingSender from 3.3; blockingReady in
     // 0.10.2) first waits replica.socket.timeout.ms for the connection: NetworkClientUtils.awaitReady
     // throws for a negative wait and, for 0, returns false before any poll could complete the
     // connect; the connection is closed and the fetcher backs off. Such a follower never fetches.

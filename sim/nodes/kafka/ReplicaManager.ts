@@ -372,7 +372,9 @@ export class ReplicaManager implements PartitionObserver {
     }
     // startHighWatermarkCheckPointThread comes after the partitions changed; its exception (before
     // 3.4, interval 0) leaves them changed and answers the request with the error
-    // (KafkaApis.handleError: LeaderAndIsrRequest.getErrorResponse, UNKNOWN_SERVER_ERROR throughout).
+    // (KafkaApis.handleError: LeaderAndIsrRequest.getErrorResponse, with a top-level error from 1.1;
+    // 0.10.2 - 1.0 answer NONE at the top and the error per partition, which we do not tell apart:
+    // their controller ignores the answer, or in 1.0 treats those partitions as neither online nor offline).
     const hwError = this.hw.start();
     if (hwError !== null) {
       this.ctx.machine.mark("replica: high-watermark checkpoint task failed to schedule, LeaderAndIsr fails");

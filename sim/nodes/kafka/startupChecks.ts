@@ -33,7 +33,7 @@ export function brokerConfigRefusals(config: KafkaConfig, set: ReadonlySet<strin
   const wait = n("replica.fetch.wait.max.ms");
   for (const [other, text] of [
     ["replica.socket.timeout.ms", "replica.socket.timeout.ms should always be at least replica.fetch.wait.max.ms to prevent unnecessary socket timeouts"],
-    ["replica.lag.time.max.ms", "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR"],
+    ["replica.lag.time.max.ms", "replica.fetch.wait.max.ms should always be less than or equal to replica.lag.time.max.ms to prevent frequent changes in ISR" /* 1.1+ wording (#4417) */],
   ] as const) {
     if (wait <= n(other)) continue;
     const key = set.has(other) ? other : "replica.fetch.wait.max.ms";
