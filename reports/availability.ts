@@ -6,7 +6,7 @@
  */
 import type { World } from "../scenarios/world.js";
 import type { StateChange } from "../sim/nodes/kafka/History.js";
-import { producerDefaults, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { producerDefaults, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 
 export interface PartitionSummary {
   key: string;

@@ -1,7 +1,7 @@
 /** `kafkasim describe --at`: the cluster as ZooKeeper holds it, in kafka-topics.sh --describe style or as JSON. */
 import type { World } from "../scenarios/world.js";
 import { formatUs } from "../sim/time.js";
-import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
+import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
 
 export interface PartitionState {
   partition: number;

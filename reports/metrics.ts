@@ -6,12 +6,12 @@
  */
 import type { RunOutcome } from "../scenarios/runner.js";
 import type { World } from "../scenarios/world.js";
-import { readSegments, type RecordBatch } from "../sim/nodes/kafka/Log.js";
-import type { Broker } from "../sim/nodes/kafka/Broker.js";
+import { readSegments, type RecordBatch } from "../sim/nodes/kafka/log/Log.js";
+import type { Broker } from "../sim/nodes/kafka/server/Broker.js";
 import { partitionSummaries, type PartitionSummary } from "./availability.js";
-import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/CheckpointFile.js";
-import { HW_CHECKPOINT } from "../sim/nodes/kafka/HighWatermarkCheckpoints.js";
-import { offlineElection } from "../sim/nodes/kafka/leaderElection.js";
+import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/log/CheckpointFile.js";
+import { HW_CHECKPOINT } from "../sim/nodes/kafka/server/HighWatermarkCheckpoints.js";
+import { offlineElection } from "../sim/nodes/kafka/controller/leaderElection.js";
 import { produceStalls, type ProduceStall } from "./stall.js";
 import type { Histogram } from "hdr-histogram-js";
 

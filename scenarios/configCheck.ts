@@ -1,17 +1,17 @@
 /**
  * Kafka configs in a scenario are checked as Kafka's ConfigDef checks them, at the scenario's
- * release (sim/nodes/kafka/configDefs.ts): the key must be one the simulator models at that
+ * release (sim/nodes/kafka/common/configDefs.ts): the key must be one the simulator models at that
  * release (an unknown or unmodelled key is refused, with a "did you mean" hint), the value of its
  * type (an INT or LONG a whole number in Java's range, a BOOLEAN true or false, a STRING one of
  * its valid strings) and within its validator's range. Combinations Kafka refuses are refused
  * too (enable.idempotence=true needs acks=all, as ProducerConfig's ConfigException says), and
  * so are broker values a broker of that release cannot start with (KafkaConfig.validateValues'
  * requirements, a KafkaScheduler period of 0 before 3.4, a ZooKeeper connect timeout of 0) or
- * that make Kafka loop with no time passing: sim/nodes/kafka/startupChecks.ts says why, per release.
+ * that make Kafka loop with no time passing: sim/nodes/kafka/server/startupChecks.ts says why, per release.
  */
-import { brokerDefaults, KafkaConfig, producerDefaults, type ConfigMap, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
-import { brokerConfigRefusals } from "../sim/nodes/kafka/startupChecks.js";
-import { BROKER_CONFIG_DEFS, configDefAt, PRODUCER_CONFIG_DEFS, TYPE_RANGE, type ConfigDef } from "../sim/nodes/kafka/configDefs.js";
+import { brokerDefaults, KafkaConfig, producerDefaults, type ConfigMap, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { brokerConfigRefusals } from "../sim/nodes/kafka/server/startupChecks.js";
+import { BROKER_CONFIG_DEFS, configDefAt, PRODUCER_CONFIG_DEFS, TYPE_RANGE, type ConfigDef } from "../sim/nodes/kafka/common/configDefs.js";
 import type { ScenarioDocument } from "./schema.js";
 import type { Path, Problem } from "./model.js";
 import { suggestion } from "./suggest.js";
@@ -59,7 +59,7 @@ export function checkKafkaConfigs(doc: ScenarioDocument, version: KafkaVersion):
   const broker = brokerDefaults(version);
   checkSection(doc.cluster.config, broker, BROKER_CONFIG_DEFS, version, "broker", ["cluster", "config"], problems);
   // Values each key's ConfigDef accepts but a broker of this release cannot start with (or that
-  // make Kafka spin with no time passing): sim/nodes/kafka/startupChecks.ts. Checked once the
+  // make Kafka spin with no time passing): sim/nodes/kafka/server/startupChecks.ts. Checked once the
   // keys themselves are valid; every broker shares the config, so a run would have none.
   if (problems.length === 0) {
     const set = doc.cluster.config ?? {};

@@ -8,7 +8,7 @@ import type { BlockDevice } from "../sim/disk/BlockDevice.js";
 import { assertNever } from "../sim/assert.js";
 import type { FaultModel } from "./model.js";
 import type { World } from "./world.js";
-import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
+import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
 import { parseDuration } from "./units.js";
 
 /** A slowDisk fault without `factor` makes every I/O this many times slower. */

@@ -7,7 +7,7 @@ import { parseDuration, parseRate } from "./units.js";
 import { DEFAULT_KAFKA_VERSION, FAULT_VERBS, type FaultDocument, type FaultVerb, type ScenarioDocument } from "./schema.js";
 import { KNOWN_METRICS } from "./metrics.js";
 import { checkKafkaConfigs } from "./configCheck.js";
-import type { KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import type { KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 
 export type Path = ReadonlyArray<string | number>;

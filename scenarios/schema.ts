@@ -11,7 +11,7 @@ import { z } from "zod";
 import { parseDuration, parseRate, DURATION_HINT, RATE_HINT } from "./units.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 
-import { KAFKA_VERSIONS } from "../sim/nodes/kafka/versions.js";
+import { KAFKA_VERSIONS } from "../sim/nodes/kafka/common/versions.js";
 export { KAFKA_VERSIONS };
 export const DEFAULT_KAFKA_VERSION = "3.6";
 

@@ -13,14 +13,14 @@ import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 import { Machine } from "../sim/nodes/Machine.js";
 import { ZkEnsemble } from "../sim/nodes/zookeeper/ZkEnsemble.js";
 import { ZkServer } from "../sim/nodes/zookeeper/ZkServer.js";
-import { Broker } from "../sim/nodes/kafka/Broker.js";
-import { KafkaProducer } from "../sim/nodes/kafka/KafkaProducer.js";
+import { Broker } from "../sim/nodes/kafka/server/Broker.js";
+import { KafkaProducer } from "../sim/nodes/kafka/clients/producer/KafkaProducer.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
-import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/RequestPools.js";
-import type { PartitionStateZnode } from "../sim/nodes/kafka/protocol.js";
-import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
-import { effectiveProducerConfig } from "../sim/nodes/kafka/ProducerConfig.js";
-import type { ClientCpu } from "../sim/nodes/kafka/KafkaProducer.js";
+import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/server/RequestPools.js";
+import type { PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
+import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { effectiveProducerConfig } from "../sim/nodes/kafka/clients/producer/ProducerConfig.js";
+import type { ClientCpu } from "../sim/nodes/kafka/clients/producer/KafkaProducer.js";
 import { rateOf, type Scenario } from "./model.js";
 
 export interface World {

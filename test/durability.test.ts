@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import { HDD_7200, NVME_SSD, SATA_SSD } from "../sim/disk/profiles.js";
-import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/CheckpointFile.js";
-import { HighWatermarkCheckpoints, HW_CHECKPOINT } from "../sim/nodes/kafka/HighWatermarkCheckpoints.js";
-import { Log } from "../sim/nodes/kafka/Log.js";
-import { LogDir } from "../sim/nodes/kafka/LogDir.js";
-import { loadLog } from "../sim/nodes/kafka/LogLoader.js";
-import { CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_US, RECOVERY_POINT_CHECKPOINT } from "../sim/nodes/kafka/LogManager.js";
-import type { Partition } from "../sim/nodes/kafka/Partition.js";
-import type { KafkaVersion } from "../sim/nodes/kafka/versions.js";
+import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/log/CheckpointFile.js";
+import { HighWatermarkCheckpoints, HW_CHECKPOINT } from "../sim/nodes/kafka/server/HighWatermarkCheckpoints.js";
+import { Log } from "../sim/nodes/kafka/log/Log.js";
+import { LogDir } from "../sim/nodes/kafka/log/LogDir.js";
+import { loadLog } from "../sim/nodes/kafka/log/LogLoader.js";
+import { CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_US, RECOVERY_POINT_CHECKPOINT } from "../sim/nodes/kafka/log/LogManager.js";
+import type { Partition } from "../sim/nodes/kafka/cluster/Partition.js";
+import type { KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { batch, logManager, machineWith, MB, newLog, timeLoad } from "./helpers/storage.js";
 
 const S = 1_000_000;

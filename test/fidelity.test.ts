@@ -8,15 +8,15 @@ import { loadScenario, formatProblem } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
 import { computeMetrics } from "../reports/metrics.js";
 import type { Override } from "../scenarios/overrides.js";
-import { Partition, type PartitionObserver } from "../sim/nodes/kafka/Partition.js";
-import type { Log } from "../sim/nodes/kafka/Log.js";
-import { behaviourOf, type KafkaVersion } from "../sim/nodes/kafka/versions.js";
-import { validateAlterIsr } from "../sim/nodes/kafka/alterIsrValidation.js";
-import { PartitionStateStore } from "../sim/nodes/kafka/PartitionStateStore.js";
+import { Partition, type PartitionObserver } from "../sim/nodes/kafka/cluster/Partition.js";
+import type { Log } from "../sim/nodes/kafka/log/Log.js";
+import { behaviourOf, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { validateAlterIsr } from "../sim/nodes/kafka/controller/alterIsrValidation.js";
+import { PartitionStateStore } from "../sim/nodes/kafka/controller/PartitionStateStore.js";
 import { ZkTree, type ZkOp, type ZkResult } from "../sim/nodes/zookeeper/ZkTree.js";
 import type { ZkClient } from "../sim/nodes/zookeeper/ZkClient.js";
-import { statePath, type PartitionState } from "../sim/nodes/kafka/protocol.js";
-import type { ReplicaManager } from "../sim/nodes/kafka/ReplicaManager.js";
+import { statePath, type PartitionState } from "../sim/nodes/kafka/common/protocol.js";
+import type { ReplicaManager } from "../sim/nodes/kafka/server/ReplicaManager.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { murmur2, partitionForKey } from "../sim/nodes/kafka/Partitioner.js";
-import { assignReplicas } from "../sim/nodes/kafka/replicaAssignment.js";
-import { controlledShutdownElection, offlineElection, preferredElection } from "../sim/nodes/kafka/leaderElection.js";
-import { behaviourOf, brokerDefaults, producerDefaults } from "../sim/nodes/kafka/versions.js";
+import { murmur2, partitionForKey } from "../sim/nodes/kafka/clients/producer/Partitioner.js";
+import { assignReplicas } from "../sim/nodes/kafka/controller/replicaAssignment.js";
+import { controlledShutdownElection, offlineElection, preferredElection } from "../sim/nodes/kafka/controller/leaderElection.js";
+import { behaviourOf, brokerDefaults, producerDefaults } from "../sim/nodes/kafka/common/versions.js";
 import { Rng } from "../sim/Random.js";
 import { ZkTree, type WatchEvent } from "../sim/nodes/zookeeper/ZkTree.js";
 
@@ -128,7 +128,7 @@ describe("ZooKeeper data tree", () => {
 
 describe("producer config post-processing (ProducerConfig, KafkaProducer.configure*)", () => {
   it("idempotence set by the user makes unset acks all and unset retries MAX; the 3.2+ default gives way to acks=1, retries=0 or > 5 in flight", async () => {
-    const { effectiveProducerConfig } = await import("../sim/nodes/kafka/ProducerConfig.js");
+    const { effectiveProducerConfig } = await import("../sim/nodes/kafka/clients/producer/ProducerConfig.js");
     const explicit = effectiveProducerConfig("2.0", { "enable.idempotence": true });
     expect(explicit.acks()).toBe(-1);
     expect(explicit.num("retries")).toBe(2_147_483_647);

@@ -16,7 +16,7 @@ import { produceStalls } from "../reports/stall.js";
 import { perfTestSummaries } from "../reports/perfTest.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import type { Simulation } from "../sim/Simulation.js";
-import type { RecordBatch } from "../sim/nodes/kafka/Log.js";
+import type { RecordBatch } from "../sim/nodes/kafka/log/Log.js";
 import type { World } from "../scenarios/world.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));

@@ -269,8 +269,8 @@ faults:
 
 describe("NetworkClient.leastLoadedNode", () => {
   it("from 2.3 picks a ready node with the fewest in flight, else a connecting one, else the one tried longest ago (2.7); before 2.3, the fewest in flight, connected or not", async () => {
-    const { ProducerMetadata } = await import("../sim/nodes/kafka/ProducerMetadata.js");
-    const { behaviourOf } = await import("../sim/nodes/kafka/versions.js");
+    const { ProducerMetadata } = await import("../sim/nodes/kafka/clients/producer/ProducerMetadata.js");
+    const { behaviourOf } = await import("../sim/nodes/kafka/common/versions.js");
     type Fake = { state: string; inFlight: number; readyAtUs: number; lastConnectAttemptUs: number };
     const pick = (version: string, conns: Record<number, Fake>, offset = 0) => {
       const m = new ProducerMetadata({
@@ -319,7 +319,7 @@ describe("3.7: KIP-580 exponential retry backoff and KIP-951 leader hints", () =
   }, 60_000);
 
   it("ExponentialBackoff: retry.backoff.ms doubling per attempt, ±20%, capped at the maximum from 3.7", async () => {
-    const { exponentialBackoffUs } = await import("../sim/nodes/kafka/ExponentialBackoff.js");
+    const { exponentialBackoffUs } = await import("../sim/nodes/kafka/clients/ExponentialBackoff.js");
     const top = { uniform: (_a: number, b: number) => b } as never;
     expect(exponentialBackoffUs(100, 1000, 0, 0.2, top, true)).toBe(120);
     expect(exponentialBackoffUs(100, 1000, 2, 0.2, top, true)).toBe(480);

@@ -11,8 +11,8 @@ import { scheduleFaults } from "../scenarios/faults.js";
 import { computeMetrics } from "../reports/metrics.js";
 import type { Socket } from "../sim/network/Network.js";
 import type { SimFile } from "../sim/disk/File.js";
-import type { ReplicaManager } from "../sim/nodes/kafka/ReplicaManager.js";
-import { statePath, type LeaderAndIsrResponse, type PartitionStateZnode, type Request } from "../sim/nodes/kafka/protocol.js";
+import type { ReplicaManager } from "../sim/nodes/kafka/server/ReplicaManager.js";
+import { statePath, type LeaderAndIsrResponse, type PartitionStateZnode, type Request } from "../sim/nodes/kafka/common/protocol.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 

@@ -13,7 +13,7 @@ import { OutputFile } from "../reports/OutputFile.js";
 import { formatProblem, loadScenario } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
 import { Trace, TraceShape } from "../sim/Trace.js";
-import type { ApiKey } from "../sim/nodes/kafka/protocol.js";
+import type { ApiKey } from "../sim/nodes/kafka/common/protocol.js";
 
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 

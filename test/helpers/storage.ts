@@ -6,10 +6,10 @@ import { BlockDevice, type DeviceSpec, type IoError } from "../../sim/disk/Block
 import { PageCache, LINUX_DEFAULTS } from "../../sim/disk/PageCache.js";
 import { SATA_SSD } from "../../sim/disk/profiles.js";
 import { Machine } from "../../sim/nodes/Machine.js";
-import { Log, type RecordBatch } from "../../sim/nodes/kafka/Log.js";
-import { LogDir, LogDirFailureChannel, type StorageOp } from "../../sim/nodes/kafka/LogDir.js";
-import { LogManager } from "../../sim/nodes/kafka/LogManager.js";
-import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../../sim/nodes/kafka/versions.js";
+import { Log, type RecordBatch } from "../../sim/nodes/kafka/log/Log.js";
+import { LogDir, LogDirFailureChannel, type StorageOp } from "../../sim/nodes/kafka/log/LogDir.js";
+import { LogManager } from "../../sim/nodes/kafka/log/LogManager.js";
+import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../../sim/nodes/kafka/common/versions.js";
 
 export const GiB = 1024 ** 3;
 export const MB = 1_000_000;

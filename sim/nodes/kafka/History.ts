@@ -9,7 +9,7 @@
 import * as hdr from "hdr-histogram-js";
 import type { Simulation } from "../../Simulation.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
-import type { Partition } from "./Partition.js";
+import type { Partition } from "./cluster/Partition.js";
 
 export interface AckRecord {
   producer: string;

@@ -2,7 +2,7 @@
  * What brokers, the controller and producers report as they run: the history the checkers
  * read after the run, and the hooks where the replication invariants are checked.
  */
-import type { Partition } from "./Partition.js";
+import type { Partition } from "./cluster/Partition.js";
 
 export interface KafkaObserver {
   onBecomeLeader(brokerId: number, p: Partition): void;

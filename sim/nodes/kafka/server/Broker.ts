@@ -1,0 +1,468 @@
+/**
+ * A Kafka broker process (kafka.server.KafkaServer, ZooKeeper mode). Startup: the log manager
+ * loads (and after an unclean shutdown recovers) the logs of every log dir, then a ZooKeeper
+ * session, registration under /brokers/ids (the znode's czxid is the broker epoch, KIP-380) and
+ * a bid for the /controller znode. Requests go through the request pools to KafkaApis-like
+ * handlers. On SIGTERM it runs controlled shutdown, checkpoints its high watermarks, flushes its
+ * logs and leaves a clean-shutdown marker in each log dir so that the next start skips recovery.
+ * A storage error it cannot survive halts it (Exit.halt): the process exits. So does a start-up
+ * whose registration finds the znode of an earlier process's session still there (every version:
+ * ZKCheckedEphemeral before 1.1, KafkaZkClient.checkedEphemeralCreate after; KAFKA-7165 in 2.2
+ * re-creates it only for the same process's own expired session).
+ */
+import type { Host, Process } from "../../../Host.js";
+import type { Socket } from "../../../network/Network.js";
+import { Endpoint, type RequestHandler } from "../../Endpoint.js";
+import type { Machine } from "../../Machine.js";
+import { ZkClient } from "../../zookeeper/ZkClient.js";
+import type { WatchEvent } from "../../zookeeper/ZkTree.js";
+import { KafkaController, type TopicSpec } from "../controller/KafkaController.js";
+import type { KafkaObserver } from "../KafkaObserver.js";
+import { LogDirFailureChannel } from "../log/LogDir.js";
+import { LogManager } from "../log/LogManager.js";
+import { NodeConnection } from "../clients/NodeConnection.js";
+import { ReplicaManager } from "./ReplicaManager.js";
+import { RequestPools, type RequestCpu } from "./RequestPools.js";
+import { traceRequest, traceResponse } from "./traceRecords.js";
+import type { Behaviour, KafkaConfig } from "../common/versions.js";
+import {
+  HEADER_BYTES,
+  fetchResponseBytes,
+  PRODUCER_CLIENT_ID,
+  produceRequestBytes,
+  produceResponseBytes,
+  type AlterIsrRequest,
+  LOG_DIR_EVENT_PATH,
+  type ControlledShutdownRequest,
+  type ControlledShutdownResponse,
+  type FetchRequest,
+  type LeaderAndIsrRequest,
+  type LogDirEventZnode,
+  type MetadataResponse,
+  type OffsetsForLeaderEpochRequest,
+  type PartitionState,
+  type ProduceRequest,
+  type Request,
+  type StopReplicaRequest,
+  type UpdateMetadataRequest,
+} from "../common/protocol.js";
+
+export interface BrokerSpec {
+  id: number;
+  rack: string;
+  zkServers: readonly Host[];
+  config: KafkaConfig;
+  behaviour: Behaviour;
+  topicConfig(topic: string): KafkaConfig;
+  topics: readonly TopicSpec[];
+  expectedBrokers: number;
+  hostOf(id: number): Host | undefined;
+  observer: KafkaObserver;
+  /** Where the request pools count their busy time, across restarts. */
+  requestCpu?: RequestCpu;
+}
+
+/**
+ * Startup work besides log loading (JVM, socket server, ...), after the logs have loaded: a base
+ * plus a uniform jitter drawn per start, so brokers started together reach ZooKeeper in a
+ * seed-dependent order (which one becomes the first controller varies with the seed).
+ */
+const STARTUP_US = 1_000_000;
+const STARTUP_JITTER_US = 500_000;
+
+export class Broker implements Process, RequestHandler {
+  readonly kind = "broker";
+  private readonly endpoint: Endpoint;
+  private zk: ZkClient | null = null;
+  private readonly rm: ReplicaManager;
+  private readonly pools: RequestPools;
+  private controller: KafkaController | null = null;
+  private activeControllerId = -1;
+  /** The controller as UpdateMetadata names it (what the broker-to-controller channel uses, 2.7+). */
+  private metadataControllerId = -1;
+  /** KafkaServer.startupComplete: logs loaded and the broker registered. */
+  private startupComplete = false;
+  private brokerEpoch = -1;
+  private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
+  private nextProducerId = 0;
+  private readonly logManager: LogManager;
+  /** Log dir events to write once the ZooKeeper client exists (a dir failed while loading). */
+  private pendingLogDirEvents = 0;
+  private stopping = false;
+  private readonly channels = new Map<number, { busy: boolean; queue: Request[] }>();
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly spec: BrokerSpec,
+  ) {
+    this.endpoint = new Endpoint(machine, this);
+    const c = spec.config;
+    this.pools = new RequestPools(c.num("num.network.threads"), c.num("num.io.threads"), spec.requestCpu);
+    const self = this;
+    const channel = new LogDirFailureChannel({
+      machine,
+      logDirFailureHandling: spec.behaviour.logDirFailureHandling,
+      handleLogDirFailure: (dir) => this.rm.handleLogDirFailure(dir),
+      halt: (reason) => this.halt(reason),
+    });
+    this.logManager = new LogManager({ machine, config: c, behaviour: spec.behaviour, topicConfig: spec.topicConfig, channel, halt: (reason) => this.halt(reason) });
+    this.rm = new ReplicaManager({
+      id: spec.id,
+      machine,
+      endpoint: this.endpoint,
+      get zk() {
+        return self.zk!;
+      },
+      config: c,
+      behaviour: spec.behaviour,
+      observer: spec.observer,
+      hostOf: spec.hostOf,
+      topicConfig: spec.topicConfig,
+      brokerEpoch: () => this.brokerEpoch,
+      controllerHost: () => (this.metadata.brokers.some((b) => b.id === this.metadataControllerId) ? spec.hostOf(this.metadataControllerId) : undefined),
+      isBrokerAlive: (id) => this.metadata.brokers.some((b) => b.id === id),
+      logManager: this.logManager,
+      channel,
+      propagateLogDirEvent: () => this.propagateLogDirEvent(),
+      halt: (reason) => this.halt(reason),
+    });
+    const replicaManagerStartup = this.rm.startup();
+    // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) and
+    // ReplicaManager.startup before registration; an exception there fails the start-up.
+    machine.setTimer(0, () =>
+      this.logManager.loadLogs(() => {
+        const failed = this.logManager.startup() ?? replicaManagerStartup;
+        if (failed !== null) return this.startupFailed(failed);
+        machine.setTimer(STARTUP_US + machine.rng("startup").int(0, STARTUP_JITTER_US), () => this.startZk());
+      }),
+    );
+  }
+
+  /**
+   * An exception in KafkaServer.startup: "Fatal error during KafkaServer startup. Prepare to
+   * shutdown", shutdown(), then exit code 1 (KafkaServerStartable.startup before 2.8, Kafka.main from
+   * 2.8), every release. The model exits at once; these failures come only from configs the loader refuses.
+   */
+  private startupFailed(reason: string): void {
+    this.machine.mark("broker: start-up failed, the process exits");
+    this.spec.observer.onBrokerExit(this.spec.id, reason);
+    this.machine.exit(reason);
+  }
+
+  /** Exit.halt(1): the process ends at once, without a clean shutdown. */
+  private halt(reason: string): void {
+    if (!this.machine.host.alive) return;
+    this.spec.observer.onBrokerHalted(this.spec.id, reason);
+    this.machine.exit(reason);
+  }
+
+  /** KafkaZkClient.propagateLogDirEvent: a persistent sequential znode the controller watches. */
+  private propagateLogDirEvent(): void {
+    if (this.zk === null) {
+      this.pendingLogDirEvents++;
+      return;
+    }
+    const data: LogDirEventZnode = { version: 1, broker: this.spec.id, event: 1 };
+    this.machine.mark("broker: log dir event notification written");
+    this.zk.request({ op: "create", path: `${LOG_DIR_EVENT_PATH}/log_dir_event_`, data, sequential: true }, () => undefined);
+  }
+
+  private startZk(): void {
+    const sessionTimeoutMs = this.spec.config.num("zookeeper.session.timeout.ms");
+    // KafkaServer.initZkClient waits zookeeper.connection.timeout.ms, which defaults to (and is not
+    // modelled apart from) zookeeper.session.timeout.ms, for the first connection; then the start-up
+    // fails: ZooKeeperClient.waitUntilConnected's ZooKeeperClientTimeoutException (1.1+), I0Itec
+    // ZkClient's ZkTimeoutException before.
+    this.machine.setTimer(Math.max(0, sessionTimeoutMs * 1000), () => {
+      if (this.zk === null || this.zk.hasConnected) return;
+      this.machine.mark("broker: start-up failed, no ZooKeeper connection within the connection timeout");
+      this.startupFailed(`no ZooKeeper connection within zookeeper.connection.timeout.ms (= zookeeper.session.timeout.ms, ${sessionTimeoutMs} ms): ZooKeeperClientTimeoutException (ZkTimeoutException before 1.1)`);
+    });
+    this.zk = new ZkClient(this.endpoint, this.spec.zkServers, sessionTimeoutMs * 1000, {
+      onSession: () => this.register(),
+      onSessionExpired: () => {
+        this.controller?.resign();
+        this.brokerEpoch = -1;
+      },
+      onWatch: (e) => this.onWatch(e),
+    });
+    for (; this.pendingLogDirEvents > 0; this.pendingLogDirEvents--) this.propagateLogDirEvent();
+  }
+
+  private register(): void {
+    if (this.stopping) return;
+    const zk = this.zk!;
+    zk.request({ op: "create", path: `/brokers/ids/${this.spec.id}`, data: { rack: this.spec.rack, host: this.machine.name }, ephemeral: true }, (r) => {
+      if (r.code === "NODEEXISTS") {
+        // The previous process's session still owns the znode (it lives until that session
+        // expires): NodeExistsException, "Fatal error during KafkaServer startup", exit(1).
+        this.machine.mark("broker: start-up failed, /brokers/ids znode of the old session still there");
+        this.spec.observer.onBrokerExit(this.spec.id, "NodeExistsException: /brokers/ids/" + this.spec.id + " still held by the previous session");
+        this.machine.exit("registration: /brokers/ids znode still held by the previous session");
+        return;
+      }
+      if (r.code !== "OK") return;
+      this.brokerEpoch = r.stat!.czxid;
+      this.startupComplete = true;
+      this.machine.trace("broker-registered", { epoch: this.brokerEpoch });
+      this.elect();
+    });
+  }
+
+  /** KafkaController.elect: whoever creates the ephemeral /controller znode leads. */
+  private elect(): void {
+    const zk = this.zk!;
+    zk.request({ op: "create", path: "/controller", data: { brokerid: this.spec.id }, ephemeral: true }, (r) => {
+      if (r.code === "OK") {
+        this.activeControllerId = this.spec.id;
+        zk.request({ op: "exists", path: "/controller", watch: true }, () => undefined);
+        this.becomeController();
+        return;
+      }
+      // The session ended meanwhile: the next session registers and bids again.
+      if (r.code !== "NODEEXISTS") return;
+      zk.request({ op: "getData", path: "/controller", watch: true }, (d) => {
+        if (d.code === "NONODE") return this.elect();
+        if (d.code === "OK") this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+      });
+    });
+  }
+
+  private becomeController(): void {
+    const s = this.spec;
+    this.controller = new KafkaController({
+      id: s.id,
+      endpoint: this.endpoint,
+      zk: this.zk!,
+      config: s.config,
+      observer: s.observer,
+      topics: s.topics,
+      expectedBrokers: s.expectedBrokers,
+      hostOf: s.hostOf,
+      topicConfig: s.topicConfig,
+      rng: this.machine.rng("replica-assignment"),
+      behaviour: s.behaviour,
+      onResign: () => {
+        this.controller = null;
+      },
+    });
+  }
+
+  private onWatch(e: WatchEvent): void {
+    if (e.path === "/controller") {
+      if (e.type === "NodeDeleted") {
+        this.controller?.resign();
+        if (this.brokerEpoch >= 0) this.elect();
+      } else {
+        this.zk!.request({ op: "getData", path: "/controller", watch: true }, (d) => {
+          if (d.code === "NONODE") return this.elect();
+          if (d.code !== "OK") return;
+          this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+          if (this.activeControllerId !== this.spec.id) this.controller?.resign();
+        });
+      }
+    } else if (e.path === "/brokers/ids") {
+      this.controller?.onBrokerChange();
+    } else if (e.path === "/isr_change_notification") {
+      this.controller?.onIsrChangeNotification();
+    } else if (e.path === "/log_dir_event_notification") {
+      this.controller?.onLogDirEventNotification();
+    }
+  }
+
+  // --- requests ---
+
+  /**
+   * A connection's requests are handled one at a time, in order: the processor mutes a channel
+   * from reading a request until its response is sent (SocketServer.Processor), so pipelined
+   * requests wait on the socket, even while a produce sits in purgatory.
+   */
+  onRequest(socket: Socket, message: unknown): void {
+    let q = this.channels.get(socket.connection.id);
+    if (q === undefined) this.channels.set(socket.connection.id, (q = { busy: false, queue: [] }));
+    q.queue.push(message as Request);
+    this.pump(socket, q);
+  }
+
+  onClientGone(socket: Socket): void {
+    this.channels.delete(socket.connection.id);
+  }
+
+  private pump(socket: Socket, q: { busy: boolean; queue: Request[] }): void {
+    if (q.busy || q.queue.length === 0) return;
+    q.busy = true;
+    const req = q.queue.shift()!;
+    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
+    this.machine.setTimer(doneAt - this.machine.now, () =>
+      this.handle(
+        socket,
+        req,
+        () => {
+          q.busy = false;
+          this.pump(socket, q);
+        },
+        socket.connection.client.name,
+      ),
+    );
+  }
+
+  /** client: the node that sent the request, for the trace. */
+  private handle(socket: Socket, req: Request, unmute: () => void, client = ""): void {
+    traceRequest(this.machine, req, client);
+    const reply = (body: unknown, bytes = HEADER_BYTES): void => {
+      traceResponse(this.machine, req, client, body, bytes);
+      socket.send({ cid: req.cid, body }, bytes);
+      unmute();
+    };
+    if (req.api === "Produce" && (req.body as ProduceRequest).acks === 0) {
+      // No response for acks=0: the channel is unmuted once the request is handled. An error
+      // closes the connection instead, so that the producer refreshes its metadata
+      // (KafkaApis.handleProduceRequest: requestChannel.closeConnection, every version).
+      this.rm.handleProduce(req.body as ProduceRequest, (res) => {
+        if (!res.partitions.some((p) => p.error !== "NONE")) return;
+        traceResponse(this.machine, req, client, res, 0, true);
+        this.machine.mark("broker: error to an acks=0 produce closes the connection");
+        socket.close();
+      });
+      return unmute();
+    }
+    switch (req.api) {
+      case "Produce":
+        return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, produceResponseBytes(this.spec.behaviour, res.partitions)));
+      case "Fetch":
+        return this.rm.handleFetch(req.body as FetchRequest, (res) => reply(res, fetchResponseBytes(this.spec.behaviour, res.partitions)));
+      case "OffsetsForLeaderEpoch":
+        return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
+      case "Metadata":
+        return reply(this.metadataResponse(), HEADER_BYTES + 40 * this.metadata.states.length);
+      case "LeaderAndIsr": {
+        const res = this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest);
+        // LeaderAndIsrPartitionError: topic, partition, error code.
+        return reply(res, HEADER_BYTES + 24 * res.partitionErrors.length);
+      }
+      case "StopReplica":
+        return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
+      case "UpdateMetadata": {
+        const u = req.body as UpdateMetadataRequest;
+        // ReplicaManager.maybeUpdateMetadataCache: an older controller epoch is refused; from 2.2
+        // (KIP-380) so is an older broker epoch (KafkaApis.isBrokerEpochStale).
+        const stale = this.rm.staleController(u.controllerEpoch, u.brokerEpoch);
+        if (stale !== null) return reply({ error: stale });
+        this.metadata = { states: u.partitionStates, brokers: u.liveBrokers };
+        this.activeControllerId = u.controllerId;
+        this.metadataControllerId = u.controllerId;
+        return reply({ error: "NONE" });
+      }
+      case "ControlledShutdown": {
+        const c = req.body as ControlledShutdownRequest;
+        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", remaining: 0 });
+        return this.controller.onControlledShutdown(c.brokerId, c.brokerEpoch, (r) => reply(r));
+      }
+      case "AlterIsr":
+      case "AlterPartition": {
+        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", partitions: [] });
+        return this.controller.onAlterIsr(req.body as AlterIsrRequest, (r) => reply(r, HEADER_BYTES + 24 * r.partitions.length));
+      }
+      case "InitProducerId":
+        // Producer ids come in blocks per broker (ProducerIdManager); unique per broker incarnation here.
+        return reply({ error: "NONE", producerId: this.spec.id * 1_000_000_000 + this.machine.host.incarnation * 1_000_000 + this.nextProducerId++, producerEpoch: 0 });
+    }
+  }
+
+  private metadataResponse(): MetadataResponse {
+    return {
+      brokers: this.metadata.brokers,
+      controllerId: this.activeControllerId,
+      partitions: this.metadata.states.map((s) => ({ topic: s.topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas, isr: s.isr })),
+    };
+  }
+
+  /** For reports: this broker's view of a partition. */
+  partitionView(key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
+    const p = this.rm.partitions.get(key);
+    return p === undefined ? undefined : { highWatermark: p.highWatermark, logEndOffset: p.log.logEndOffset, isLeader: p.isLeader };
+  }
+
+  // --- shutdown ---
+
+  /** SIGTERM: controlled shutdown (controlled.shutdown.max.retries tries), then a clean stop. */
+  onStopRequested(done: () => void): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const c = this.spec.config;
+    // KafkaServer.shutdown during start-up: "still starting up, cannot shut down", Exit.halt(1).
+    if (!this.startupComplete) return this.halt("SIGTERM while still starting up");
+    if (!c.bool("controlled.shutdown.enable") || this.brokerEpoch < 0) return this.cleanStop(done);
+    // KafkaServer.controlledShutdown: `while (!shutdownSucceeded && remainingRetries > 0)`, so no
+    // attempt at all for controlled.shutdown.max.retries <= 0; then the shutdown goes on.
+    const maxRetries = c.num("controlled.shutdown.max.retries");
+    if (maxRetries <= 0) {
+      this.machine.mark("broker: controlled.shutdown.max.retries <= 0, no controlled shutdown attempt");
+      return this.cleanStop(done);
+    }
+    const socketTimeoutMs = c.num("controller.socket.timeout.ms");
+    const backoffMs = c.num("controlled.shutdown.retry.backoff.ms");
+    // An exception other than an IOException leaves controlledShutdown(); KafkaServer.shutdown
+    // swallows it (CoreUtils.swallow) and goes on with the rest of the shutdown.
+    const abandon = (exception: string): void => {
+      this.machine.mark("broker: controlled shutdown abandoned on an exception, stopping anyway");
+      this.machine.trace("controlled-shutdown-abandoned", { exception });
+      this.cleanStop(done);
+    };
+    let attempts = 0;
+    const attempt = (): void => {
+      attempts++;
+      const host = this.spec.hostOf(this.activeControllerId);
+      if (host === undefined) return retry();
+      // NetworkClientUtils.awaitReady(..., controller.socket.timeout.ms): a negative wait throws
+      // IllegalArgumentException; 0 returns false before any poll, SocketTimeoutException (an IOException: retried).
+      if (socketTimeoutMs < 0) return abandon("IllegalArgumentException: Timeout needs to be greater than 0");
+      if (socketTimeoutMs === 0) return retry();
+      const conn = new NodeConnection(this.endpoint, host, socketTimeoutMs * 1000);
+      const body: ControlledShutdownRequest = { brokerId: this.spec.id, brokerEpoch: this.brokerEpoch };
+      conn.send<ControlledShutdownResponse>("ControlledShutdown", body, HEADER_BYTES, (res) => {
+        conn.close();
+        if (res !== null && res.error === "NONE" && res.remaining === 0) {
+          this.machine.mark("broker: controlled shutdown succeeded");
+          return this.cleanStop(done);
+        }
+        retry();
+      });
+    };
+    const giveUp = (): void => {
+      this.machine.mark("broker: controlled shutdown gave up, stopping anyway");
+      this.cleanStop(done);
+    };
+    // After a failed attempt: Thread.sleep(controlled.shutdown.retry.backoff.ms), before 3.1 after
+    // the last attempt too (#11246 sleeps only when retries remain); a negative sleep throws
+    // IllegalArgumentException.
+    const retry = (): void => {
+      const more = attempts < maxRetries;
+      if (!more && !this.spec.behaviour.controlledShutdownSleepsAfterLastAttempt) return giveUp();
+      if (backoffMs < 0) return abandon("IllegalArgumentException: timeout value is negative");
+      this.machine.setTimer(backoffMs * 1000, more ? attempt : giveUp);
+    };
+    attempt();
+  }
+
+  /**
+   * KafkaServer.shutdown, the parts that matter here: ReplicaManager.shutdown (fetchers stop,
+   * high watermarks checkpointed), the controller resigns, LogManager.shutdown (every log
+   * flushed, recovery points checkpointed, the clean-shutdown markers created), ZooKeeper closed.
+   */
+  private cleanStop(done: () => void): void {
+    this.rm.shutdown(() =>
+      this.logManager.shutdown(() => {
+        this.zk?.close();
+        // Give the close a moment to reach ZooKeeper before the process exits.
+        this.machine.setTimer(10_000, done);
+      }),
+    );
+    this.controller?.resign();
+  }
+}
+
+/** What the request pools charge for: a produce request's size as its producer sent it (client id as Kafka's default). */
+function requestBytes(req: Request, behaviour: Behaviour): number {
+  return req.api === "Produce" ? produceRequestBytes(behaviour, PRODUCER_CLIENT_ID, (req.body as ProduceRequest).data) : HEADER_BYTES;
+}
