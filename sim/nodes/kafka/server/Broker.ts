@@ -23,29 +23,10 @@ import { LogManager } from "../log/LogManager.js";
 import { NodeConnection } from "../clients/NodeConnection.js";
 import { ReplicaManager } from "./ReplicaManager.js";
 import { RequestPools, type RequestCpu } from "./RequestPools.js";
-import { traceRequest, traceResponse } from "./traceRecords.js";
 import type { Behaviour, KafkaConfig } from "../common/versions.js";
-import {
-  HEADER_BYTES,
-  fetchResponseBytes,
-  PRODUCER_CLIENT_ID,
-  produceRequestBytes,
-  produceResponseBytes,
-  type AlterIsrRequest,
-  LOG_DIR_EVENT_PATH,
-  type ControlledShutdownRequest,
-  type ControlledShutdownResponse,
-  type FetchRequest,
-  type LeaderAndIsrRequest,
-  type LogDirEventZnode,
-  type MetadataResponse,
-  type OffsetsForLeaderEpochRequest,
-  type PartitionState,
-  type ProduceRequest,
-  type Request,
-  type StopReplicaRequest,
-  type UpdateMetadataRequest,
-} from "../common/protocol.js";
+import { HEADER_BYTES, LOG_DIR_EVENT_PATH, type ControlledShutdownRequest, type ControlledShutdownResponse, type LogDirEventZnode, type Request } from "../common/protocol.js";
+import { KafkaApis, requestBytes } from "./KafkaApis.js";
+import { MetadataCache } from "./MetadataCache.js";
 
 export interface BrokerSpec {
   id: number;
@@ -77,14 +58,11 @@ export class Broker implements Process, RequestHandler {
   private readonly rm: ReplicaManager;
   private readonly pools: RequestPools;
   private controller: KafkaController | null = null;
-  private activeControllerId = -1;
-  /** The controller as UpdateMetadata names it (what the broker-to-controller channel uses, 2.7+). */
-  private metadataControllerId = -1;
   /** KafkaServer.startupComplete: logs loaded and the broker registered. */
   private startupComplete = false;
   private brokerEpoch = -1;
-  private metadata: { states: PartitionState[]; brokers: Array<{ id: number; rack: string }> } = { states: [], brokers: [] };
-  private nextProducerId = 0;
+  private readonly metadataCache = new MetadataCache();
+  private readonly apis: KafkaApis;
   private readonly logManager: LogManager;
   /** Log dir events to write once the ZooKeeper client exists (a dir failed while loading). */
   private pendingLogDirEvents = 0;
@@ -119,13 +97,14 @@ export class Broker implements Process, RequestHandler {
       hostOf: spec.hostOf,
       topicConfig: spec.topicConfig,
       brokerEpoch: () => this.brokerEpoch,
-      controllerHost: () => (this.metadata.brokers.some((b) => b.id === this.metadataControllerId) ? spec.hostOf(this.metadataControllerId) : undefined),
-      isBrokerAlive: (id) => this.metadata.brokers.some((b) => b.id === id),
+      controllerHost: () => (this.metadataCache.isBrokerAlive(this.metadataCache.metadataControllerId) ? spec.hostOf(this.metadataCache.metadataControllerId) : undefined),
+      isBrokerAlive: (id) => this.metadataCache.isBrokerAlive(id),
       logManager: this.logManager,
       channel,
       propagateLogDirEvent: () => this.propagateLogDirEvent(),
       halt: (reason) => this.halt(reason),
     });
+    this.apis = new KafkaApis({ brokerId: spec.id, machine, behaviour: spec.behaviour, rm: this.rm, metadataCache: this.metadataCache, controller: () => this.controller });
     const replicaManagerStartup = this.rm.startup();
     // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) and
     // ReplicaManager.startup before registration; an exception there fails the start-up.
@@ -214,7 +193,7 @@ export class Broker implements Process, RequestHandler {
     const zk = this.zk!;
     zk.request({ op: "create", path: "/controller", data: { brokerid: this.spec.id }, ephemeral: true }, (r) => {
       if (r.code === "OK") {
-        this.activeControllerId = this.spec.id;
+        this.metadataCache.activeControllerId = this.spec.id;
         zk.request({ op: "exists", path: "/controller", watch: true }, () => undefined);
         this.becomeController();
         return;
@@ -223,7 +202,7 @@ export class Broker implements Process, RequestHandler {
       if (r.code !== "NODEEXISTS") return;
       zk.request({ op: "getData", path: "/controller", watch: true }, (d) => {
         if (d.code === "NONODE") return this.elect();
-        if (d.code === "OK") this.activeControllerId = (d.data as { brokerid: number }).brokerid;
+        if (d.code === "OK") this.metadataCache.activeControllerId = (d.data as { brokerid: number }).brokerid;
       });
     });
   }
@@ -257,8 +236,8 @@ export class Broker implements Process, RequestHandler {
         this.zk!.request({ op: "getData", path: "/controller", watch: true }, (d) => {
           if (d.code === "NONODE") return this.elect();
           if (d.code !== "OK") return;
-          this.activeControllerId = (d.data as { brokerid: number }).brokerid;
-          if (this.activeControllerId !== this.spec.id) this.controller?.resign();
+          this.metadataCache.activeControllerId = (d.data as { brokerid: number }).brokerid;
+          if (this.metadataCache.activeControllerId !== this.spec.id) this.controller?.resign();
         });
       }
     } else if (e.path === "/brokers/ids") {
@@ -294,7 +273,7 @@ export class Broker implements Process, RequestHandler {
     const req = q.queue.shift()!;
     const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
     this.machine.setTimer(doneAt - this.machine.now, () =>
-      this.handle(
+      this.apis.handle(
         socket,
         req,
         () => {
@@ -304,77 +283,6 @@ export class Broker implements Process, RequestHandler {
         socket.connection.client.name,
       ),
     );
-  }
-
-  /** client: the node that sent the request, for the trace. */
-  private handle(socket: Socket, req: Request, unmute: () => void, client = ""): void {
-    traceRequest(this.machine, req, client);
-    const reply = (body: unknown, bytes = HEADER_BYTES): void => {
-      traceResponse(this.machine, req, client, body, bytes);
-      socket.send({ cid: req.cid, body }, bytes);
-      unmute();
-    };
-    if (req.api === "Produce" && (req.body as ProduceRequest).acks === 0) {
-      // No response for acks=0: the channel is unmuted once the request is handled. An error
-      // closes the connection instead, so that the producer refreshes its metadata
-      // (KafkaApis.handleProduceRequest: requestChannel.closeConnection, every version).
-      this.rm.handleProduce(req.body as ProduceRequest, (res) => {
-        if (!res.partitions.some((p) => p.error !== "NONE")) return;
-        traceResponse(this.machine, req, client, res, 0, true);
-        this.machine.mark("broker: error to an acks=0 produce closes the connection");
-        socket.close();
-      });
-      return unmute();
-    }
-    switch (req.api) {
-      case "Produce":
-        return this.rm.handleProduce(req.body as ProduceRequest, (res) => reply(res, produceResponseBytes(this.spec.behaviour, res.partitions)));
-      case "Fetch":
-        return this.rm.handleFetch(req.body as FetchRequest, (res) => reply(res, fetchResponseBytes(this.spec.behaviour, res.partitions)));
-      case "OffsetsForLeaderEpoch":
-        return reply(this.rm.handleOffsetsForLeaderEpoch(req.body as OffsetsForLeaderEpochRequest));
-      case "Metadata":
-        return reply(this.metadataResponse(), HEADER_BYTES + 40 * this.metadata.states.length);
-      case "LeaderAndIsr": {
-        const res = this.rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest);
-        // LeaderAndIsrPartitionError: topic, partition, error code.
-        return reply(res, HEADER_BYTES + 24 * res.partitionErrors.length);
-      }
-      case "StopReplica":
-        return reply(this.rm.handleStopReplica(req.body as StopReplicaRequest));
-      case "UpdateMetadata": {
-        const u = req.body as UpdateMetadataRequest;
-        // ReplicaManager.maybeUpdateMetadataCache: an older controller epoch is refused; from 2.2
-        // (KIP-380) so is an older broker epoch (KafkaApis.isBrokerEpochStale).
-        const stale = this.rm.staleController(u.controllerEpoch, u.brokerEpoch);
-        if (stale !== null) return reply({ error: stale });
-        this.metadata = { states: u.partitionStates, brokers: u.liveBrokers };
-        this.activeControllerId = u.controllerId;
-        this.metadataControllerId = u.controllerId;
-        return reply({ error: "NONE" });
-      }
-      case "ControlledShutdown": {
-        const c = req.body as ControlledShutdownRequest;
-        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", remaining: 0 });
-        return this.controller.onControlledShutdown(c.brokerId, c.brokerEpoch, (r) => reply(r));
-      }
-      case "AlterIsr":
-      case "AlterPartition": {
-        if (this.controller === null) return reply({ error: "NOT_CONTROLLER", partitions: [] });
-        return this.controller.onAlterIsr(req.body as AlterIsrRequest, (r) => reply(r, HEADER_BYTES + 24 * r.partitions.length));
-      }
-      case "InitProducerId":
-        // Producer ids come in blocks per broker (ProducerIdManager); unique per broker incarnation here.
-        return reply({ error: "NONE", producerId: this.spec.id * 1_000_000_000 + this.machine.host.incarnation * 1_000_000 + this.nextProducerId++, producerEpoch: 0 });
-    }
-  }
-
-  private metadataResponse(): MetadataResponse {
-    return {
-      brokers: this.metadata.brokers,
-      controllerId: this.activeControllerId,
-      partitions: this.metadata.states.map((s) => ({ topic: s.topic, partition: s.partition, leader: s.leader, leaderEpoch: s.leaderEpoch, replicas: s.replicas, isr: s.isr })),
-    };
   }
 
   /** For reports: this broker's view of a partition. */
@@ -412,7 +320,7 @@ export class Broker implements Process, RequestHandler {
     let attempts = 0;
     const attempt = (): void => {
       attempts++;
-      const host = this.spec.hostOf(this.activeControllerId);
+      const host = this.spec.hostOf(this.metadataCache.activeControllerId);
       if (host === undefined) return retry();
       // NetworkClientUtils.awaitReady(..., controller.socket.timeout.ms): a negative wait throws
       // IllegalArgumentException; 0 returns false before any poll, SocketTimeoutException (an IOException: retried).
@@ -460,9 +368,4 @@ export class Broker implements Process, RequestHandler {
     );
     this.controller?.resign();
   }
-}
-
-/** What the request pools charge for: a produce request's size as its producer sent it (client id as Kafka's default). */
-function requestBytes(req: Request, behaviour: Behaviour): number {
-  return req.api === "Produce" ? produceRequestBytes(behaviour, PRODUCER_CLIENT_ID, (req.body as ProduceRequest).data) : HEADER_BYTES;
 }
