@@ -5,7 +5,8 @@
  * state machines), broker changes seen through the /brokers/ids watch, controlled shutdown,
  * ISR changes (AlterIsr from 2.7, /isr_change_notification before), log dir failures
  * (/log_dir_event_notification, KIP-112), topic creation and the periodic preferred-leader
- * rebalance. Partition-state writes go through PartitionStateStore.
+ * rebalance. Partition-state writes go through PartitionStateStore. The ISR change and log dir
+ * events are handled in isrChangeEvents.ts and logDirEvents.ts, on this queue.
  */
 import type { Host } from "../../../Host.js";
 import type { RandomStream } from "../../../Random.js";
@@ -18,10 +19,10 @@ import { ControllerStateMachines, traceElected } from "./ControllerStateMachines
 import { controlledShutdownElection } from "./leaderElection.js";
 import { periodRule } from "../server/KafkaScheduler.js";
 import { PartitionStateStore, zkAll } from "./PartitionStateStore.js";
-import { answerOf, validateAlterIsr } from "./alterIsrValidation.js";
 import { ISR_CHANGE_DIR, LOG_DIR_EVENT_DIR, takeNotifications } from "./controllerNotifications.js";
-import type { AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, LeaderAndIsrResponse, PartitionState } from "../common/protocol.js";
-import { tpKey } from "../common/protocol.js";
+import { processAlterIsr, processIsrChangeNotification } from "./isrChangeEvents.js";
+import { processLeaderAndIsrResponse, processLogDirEventNotification } from "./logDirEvents.js";
+import type { AlterIsrRequest, AlterIsrResponse, ControlledShutdownResponse, PartitionState } from "../common/protocol.js";
 import { topicCreationOps } from "./replicaAssignment.js";
 import type { Behaviour, KafkaConfig } from "../common/versions.js";
 
@@ -48,6 +49,20 @@ export interface ControllerContext {
 }
 
 type Done = () => void;
+
+/** What the event handlers in isrChangeEvents.ts and logDirEvents.ts use of the controller. */
+export interface ControllerEventContext {
+  zk: ZkClient;
+  behaviour: Behaviour;
+  states: PartitionStateStore;
+  sm: ControllerStateMachines;
+  channel: ControllerChannel;
+  epoch(): number;
+  active(): boolean;
+  /** The ControllerEventManager queue: events run one at a time. */
+  enqueue(fn: (done: Done) => void): void;
+  mark(name: string): void;
+}
 
 /** KafkaController.onControllerFailover: scheduleAutoLeaderRebalanceTask(delay = 5 s). */
 const FIRST_REBALANCE_CHECK_US = 5_000_000;
@@ -76,6 +91,7 @@ export class KafkaController {
   private readonly states: PartitionStateStore;
   private readonly sm: ControllerStateMachines;
   private readonly channel: ControllerChannel;
+  private readonly eventContext: ControllerEventContext;
   private readonly events: Array<{ fn: (done: Done) => void; rebalanceCheck: boolean }> = [];
   /**
    * leader.imbalance.check.interval.seconds <= 0 in 0.11 - 3.1, after the first check: the check is
@@ -87,7 +103,7 @@ export class KafkaController {
 
   constructor(private readonly ctx: ControllerContext) {
     this.channel = new ControllerChannel(ctx.endpoint, () => ({ controllerId: ctx.id, controllerEpoch: this.epoch }), ctx.config.num("controller.socket.timeout.ms") * 1000, (id, res) =>
-      this.onLeaderAndIsrResponse(id, res),
+      processLeaderAndIsrResponse(this.eventContext, id, res),
     );
     this.states = new PartitionStateStore({
       zk: ctx.zk,
@@ -98,6 +114,7 @@ export class KafkaController {
       mark: (name) => this.mark(name),
     });
     this.sm = new ControllerStateMachines(this.states, this.channel, { behaviour: ctx.behaviour, config: ctx.config, topicConfig: ctx.topicConfig, mark: (name) => this.mark(name), trace: (type, data) => ctx.endpoint.machine.trace(type, data) });
+    this.eventContext = { zk: ctx.zk, behaviour: ctx.behaviour, states: this.states, sm: this.sm, channel: this.channel, epoch: () => this.epoch, active: () => this.active, enqueue: (fn) => this.enqueue(fn), mark: (name) => this.mark(name) };
     this.enqueue((done) => this.onFailover(done));
   }
 
@@ -307,57 +324,12 @@ export class KafkaController {
 
   // --- ISR changes from leaders ---
 
-  /**
-   * KafkaController.processAlterIsr (2.7; processAlterPartition from 3.2): the controller checks
-   * the broker epoch, then each partition (alterIsrValidation), writes the new ISR (same leader
-   * epoch) and tells every broker; the leader learns the result from the answer.
-   */
   onAlterIsr(req: AlterIsrRequest, respond: (r: AlterIsrResponse) => void): void {
-    this.enqueue((done) => {
-      const b = this.live.get(req.brokerId);
-      if (b === undefined || (this.ctx.behaviour.brokerEpoch && req.brokerEpoch !== b.epoch)) {
-        respond({ error: "STALE_BROKER_EPOCH", partitions: [] });
-        return done();
-      }
-      const { answers, toWrite } = validateAlterIsr(req, (k) => this.states.get(k), this.sm.isOnline, this.ctx.behaviour.ineligibleReplicaCheck, this.epoch);
-      // A deposed controller's write fails (ControllerMovedException), which processAlterPartition
-      // catches as any Throwable: UNKNOWN_SERVER_ERROR in every release; the leader sends again.
-      const fenced = (): void => respond({ error: "UNKNOWN_SERVER_ERROR", partitions: [] });
-      if ([...answers.values()].some((a) => a.error === "INELIGIBLE_REPLICA")) this.mark("controller: AlterPartition refused an ineligible replica");
-      this.states.write(toWrite, (written, conflicts) => {
-        for (const s of written) answers.set(tpKey(s.topic, s.partition), answerOf(s));
-        for (const k of conflicts) answers.set(k, answerOf(this.states.get(k)!, "INVALID_UPDATE_VERSION"));
-        if (written.length > 0) {
-          this.mark("controller: ISR changed by AlterIsr");
-          this.channel.addUpdateMetadata(this.live.keys());
-        }
-        // A write that failed otherwise (the session ended, say) is answered as Kafka maps the exception.
-        const answer = (p: { topic: string; partition: number }) => answers.get(tpKey(p.topic, p.partition)) ?? { topic: p.topic, partition: p.partition, error: "UNKNOWN_SERVER_ERROR" as const, leaderEpoch: -1, isr: [], currentIsrVersion: -1 };
-        respond({ error: "NONE", partitions: req.partitions.map(answer) });
-        done();
-      }, fenced);
-    });
+    processAlterIsr(this.eventContext, req, respond);
   }
 
-  /**
-   * Before 2.7 leaders write ISR changes themselves and announce them with sequential znodes
-   * under /isr_change_notification (KafkaController.processIsrChangeNotification): the
-   * controller re-reads those partitions, sends UpdateMetadata and deletes the notifications. At
-   * failover the old notifications are deleted unread (the controller reads every state anyway).
-   */
   onIsrChangeNotification(): void {
-    if (this.ctx.behaviour.alterIsr) return;
-    this.enqueue((done) =>
-      takeNotifications<{ partitions: Array<{ topic: string; partition: number }> }>(this.ctx.zk, ISR_CHANGE_DIR, (data) => {
-        const keys = [...new Set(data.flatMap((d) => d.partitions.map((p) => tpKey(p.topic, p.partition))))].filter((k) => this.states.get(k) !== undefined).sort();
-        if (keys.length === 0) return done();
-        this.states.read(keys, () => {
-          this.mark("controller: ISR change notification propagated");
-          this.channel.addUpdateMetadata(this.live.keys());
-          done();
-        });
-      }),
-    );
+    processIsrChangeNotification(this.eventContext);
   }
 
   /** Deletes a notification directory's znodes unread (re-arming its watch), as failover does. */
@@ -366,50 +338,10 @@ export class KafkaController {
     takeNotifications<unknown>(this.ctx.zk, dir, () => done());
   }
 
-
   // --- log dir failures (KIP-112) ---
 
-  /**
-   * KafkaController.processLogDirEventNotification / onBrokerLogDirFailure: a broker lost a log
-   * dir. Every replica on it is sent its partition's state again (OnlineReplica); the broker
-   * answers KAFKA_STORAGE_ERROR for those on the failed dir.
-   */
   onLogDirEventNotification(): void {
-    this.enqueue((done) =>
-      takeNotifications<{ broker: number }>(this.ctx.zk, LOG_DIR_EVENT_DIR, (data) => {
-        const brokers = [...new Set(data.map((d) => d.broker))].filter((b) => this.live.has(b)).sort((a, b) => a - b);
-        if (brokers.length > 0) this.mark("controller: log dir failure notification");
-        for (const s of this.states.all()) {
-          const on = s.replicas.filter((r) => brokers.includes(r));
-          if (on.length > 0) this.channel.addLeaderAndIsr(on, s);
-        }
-        done();
-      }),
-    );
-  }
-
-  /**
-   * LeaderAndIsrResponseReceived: replicas the broker reports on an offline dir become offline
-   * (onReplicasBecomeOffline): partitions they led elect a new leader, then OfflineReplica.
-   */
-  private onLeaderAndIsrResponse(brokerId: number, res: LeaderAndIsrResponse): void {
-    if (!this.ctx.behaviour.logDirFailureHandling || !this.active) return;
-    // A failed request (a top-level error) is logged and dropped (processLeaderAndIsrResponseReceived).
-    if (res.error !== "NONE") return;
-    // Replicas answered NONE are online again (processLeaderAndIsrResponseReceived: previous -- online ++ offline).
-    const known = this.sm.offlineDirReplicas.get(brokerId);
-    if (known !== undefined) for (const e of res.partitionErrors) if (e.error === "NONE") known.delete(tpKey(e.topic, e.partition));
-    const failed = res.partitionErrors.filter((e) => e.error === "KAFKA_STORAGE_ERROR").map((e) => tpKey(e.topic, e.partition));
-    if (failed.length === 0) return;
-    this.enqueue((done) => {
-      let set = this.sm.offlineDirReplicas.get(brokerId);
-      if (set === undefined) this.sm.offlineDirReplicas.set(brokerId, (set = new Set()));
-      const fresh = new Set(failed.filter((k) => !set!.has(k)));
-      for (const k of fresh) set.add(k);
-      if (fresh.size === 0 || !this.live.has(brokerId)) return done();
-      this.mark("controller: replicas on an offline log dir go offline");
-      this.sm.electOffline(() => this.sm.offlineReplicas([brokerId], done, fresh));
-    });
+    processLogDirEventNotification(this.eventContext);
   }
 
   // --- preferred leaders ---

@@ -1,0 +1,81 @@
+/**
+ * What a leader serves its followers (ReplicaManager.fetchMessages, readFromLocalLog and
+ * lastOffsetForLeaderEpoch): follower fetches, parked in the DelayedFetch purgatory until
+ * enough data arrives, and the OffsetsForLeaderEpoch answers they truncate by.
+ */
+import type { ReplicaManager } from "./ReplicaManager.js";
+import type { Partition } from "../cluster/Partition.js";
+import type { EpochEndOffset, ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochRequest } from "../common/protocol.js";
+
+export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (res: FetchResponse) => void): void {
+  const now = rm.ctx.machine.now;
+  for (const f of req.partitions) {
+    const key = `${f.topic}-${f.partition}`;
+    const p = rm.partitions.get(key);
+    if (p !== undefined && p.isLeader && !rm.isOffline(key, p) && leaderEpochError(rm, p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
+      p.updateFollower(req.replicaId, f.fetchOffset, now);
+    }
+  }
+  const read = (): FetchResponse => ({ partitions: req.partitions.map((f) => readPartition(rm, f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, req.maxBytes)) });
+  const first = read();
+  const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
+  const errors = first.partitions.some((r) => r.error !== "NONE");
+  // ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
+  // replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others).
+  if (bytes >= req.minBytes || errors || req.maxWaitMs <= 0) return respond(first);
+  // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
+  // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
+  const enough =
+    req.minBytes <= 1
+      ? undefined
+      : (): boolean => {
+          const r = read();
+          return r.partitions.some((x) => x.error !== "NONE") || r.partitions.reduce((s, x) => s + x.batches.reduce((t, b) => t + b.bytes, 0), 0) >= req.minBytes;
+        };
+  rm.fetchPurgatory.park(
+    req.partitions.map((f) => `${f.topic}-${f.partition}`),
+    req.maxWaitMs * 1000,
+    () => respond(read()),
+    enough,
+  );
+}
+
+/** KIP-320: a fetch names the leader epoch it believes in. */
+function leaderEpochError(rm: ReplicaManager, p: Partition, currentLeaderEpoch: number): ErrorCode | null {
+  if (currentLeaderEpoch < 0 || !rm.ctx.behaviour.fetchLeaderEpoch) return null;
+  if (currentLeaderEpoch < p.leaderEpoch) return "FENCED_LEADER_EPOCH";
+  if (currentLeaderEpoch > p.leaderEpoch) return "UNKNOWN_LEADER_EPOCH";
+  return null;
+}
+
+function readPartition(rm: ReplicaManager, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number): FetchPartitionResponse {
+  const key = `${topic}-${index}`;
+  const p = rm.partitions.get(key);
+  const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: [] };
+  if (rm.isOffline(key, p)) {
+    r.error = "KAFKA_STORAGE_ERROR";
+    return r;
+  }
+  if (p === undefined || !p.isLeader) {
+    r.error = "NOT_LEADER_OR_FOLLOWER";
+    return r;
+  }
+  const epochError = leaderEpochError(rm, p, currentLeaderEpoch);
+  r.highWatermark = p.highWatermark;
+  r.logEndOffset = p.log.logEndOffset;
+  if (epochError !== null) r.error = epochError;
+  else if (offset > p.log.logEndOffset) r.error = "OFFSET_OUT_OF_RANGE";
+  else r.batches = p.log.read(offset, maxBytes);
+  return r;
+}
+
+export function lastOffsetForLeaderEpoch(rm: ReplicaManager, req: OffsetsForLeaderEpochRequest): EpochEndOffset[] {
+  return req.partitions.map((q) => {
+    const key = `${q.topic}-${q.partition}`;
+    const p = rm.partitions.get(key);
+    if (rm.isOffline(key, p)) return { topic: q.topic, partition: q.partition, error: "KAFKA_STORAGE_ERROR", leaderEpoch: -1, endOffset: -1 };
+    if (p === undefined || !p.isLeader) return { topic: q.topic, partition: q.partition, error: "NOT_LEADER_OR_FOLLOWER", leaderEpoch: -1, endOffset: -1 };
+    const r = p.log.endOffsetForEpoch(q.leaderEpoch, rm.ctx.behaviour.epochTruncationFix);
+    return { topic: q.topic, partition: q.partition, error: "NONE", leaderEpoch: r.epoch, endOffset: r.endOffset };
+  });
+}
