@@ -1,42 +1,20 @@
 /**
  * A producer application and its KafkaProducer: a workload creating records at a rate, the
- * partitioner, the RecordAccumulator and the Sender (org.apache.kafka.clients.producer.internals
- * .Sender): metadata from the bootstrap brokers, one ProduceRequest per broker per drain with the
- * first ready batch of each partition it leads, max.in.flight.requests.per.connection, retries
- * with retry.backoff.ms, delivery.timeout.ms (KIP-91), acks, and idempotence (InitProducerId,
- * per-partition sequence numbers, retries re-queued in sequence order).
+ * partitioner and the RecordAccumulator, in front of the Sender (Sender.ts).
  *
  * Records are not events: the sender wakes when a batch can become ready (linger expiry, the
  * arrival that fills it, a retry backoff, a timeout) and creates the records that arrived since.
  */
-import type { Host, Process } from "../../../../Host.js";
+import type { Process } from "../../../../Host.js";
 import type { RandomStream } from "../../../../Random.js";
 import type { TimerHandle } from "../../../../Simulation.js";
-import { Endpoint } from "../../../Endpoint.js";
 import type { Machine } from "../../../Machine.js";
-import type { KafkaObserver } from "../../KafkaObserver.js";
-import type { RecordBatch } from "../../log/Log.js";
-import { NodeConnection, type ReconnectBackoff, type SetupTimeout } from "../NodeConnection.js";
 import { ProducerApplication, type SendOutcome } from "./ProducerApplication.js";
-import { ProducerMetadata } from "./ProducerMetadata.js";
-import { ProducerIdempotence } from "./ProducerIdempotence.js";
-import { BatchExpiry } from "./BatchExpiry.js";
-import { exponentialBackoffUs } from "../ExponentialBackoff.js";
+import type { ProducerMetadata } from "./ProducerMetadata.js";
 import { KeylessPartitioner, partitionForKey, type PartitionLoad } from "./Partitioner.js";
-import { HEADER_BYTES, INVALIDATES_METADATA, PRODUCER_CLIENT_ID, produceRequestBytes, RETRIABLE, type ErrorCode, type InitProducerIdResponse, type ProduceRequest, type ProduceResponse } from "../../common/protocol.js";
-import { RecordAccumulator, type ProducerBatch } from "./RecordAccumulator.js";
+import { RecordAccumulator } from "./RecordAccumulator.js";
+import { Sender, type SenderSpec } from "./Sender.js";
 import { keyBytesOf } from "../../log/recordFormat.js";
-import type { Behaviour, KafkaConfig } from "../../common/versions.js";
-
-/**
- * The Sender thread's CPU per produce request: building the request around the closed batches,
- * the selector's write(2) and epoll round (a few µs a system call), and the response's parsing
- * and callbacks; a documented estimate of ~20 µs for a 2020s core. Per KB, the batch's CRC32C
- * (computed when the batch closes; java.util.zip.CRC32C runs at several GB/s with the CPU's
- * crc32 instruction): ~0.2 µs.
- */
-export const SENDER_US_PER_REQUEST = 20;
-export const SENDER_US_PER_KB = 0.2;
 
 /** Busy time of a producer's two threads, kept by the world across restarts (for utilization). */
 export interface ClientCpu {
@@ -44,36 +22,22 @@ export interface ClientCpu {
   senderBusyUs: number;
 }
 
-export interface ProducerSpec {
-  id: string;
-  topic: string;
-  partitions: number;
+export interface ProducerSpec extends SenderSpec {
   /** Records per second, or "max" for a closed loop. */
   rate: number | "max";
   poisson: boolean;
-  messageBytes: number;
   /** Distinct keys, or undefined for keyless records. */
   keys: number | undefined;
-  config: KafkaConfig;
-  behaviour: Behaviour;
-  brokers: ReadonlyMap<number, Host>;
   stopAtUs: number;
-  observer: KafkaObserver;
   cpu?: ClientCpu;
 }
 
 export class KafkaProducer implements Process {
   readonly kind = "producer";
-  private readonly endpoint: Endpoint;
   private readonly acc: RecordAccumulator;
-  private readonly conns = new Map<number, NodeConnection>();
+  private readonly sender: Sender;
   private readonly metadata: ProducerMetadata;
   private readonly leaders: number[];
-  private readonly idem: ProducerIdempotence;
-  private readonly expiry: BatchExpiry;
-  private readonly inFlightPerPartition: number[];
-  /** Batches in flight, in the order they were sent (Sender.inFlightBatches). */
-  private readonly inFlightBatches = new Set<ProducerBatch>();
   private readonly app: ProducerApplication;
   private readonly keyRng: RandomStream;
   private readonly keyPartitions: number[] = [];
@@ -82,58 +46,16 @@ export class KafkaProducer implements Process {
   private readonly load: PartitionLoad;
   private readonly availabilityTimeoutUs: number;
   private readonly ignoreKeys: boolean;
-  /** Sender.updateNodeLatencyStats: when each node last had data ready, and last was drained. */
-  private readonly nodeReadyUs = new Map<number, number>();
-  private readonly nodeDrainUs = new Map<number, number>();
   private wakeTimer: TimerHandle | null = null;
-  /** When the Sender thread has finished with the last request it built. */
-  private senderFreeAtUs = 0;
   private wakeAtUs = Infinity;
-  // Settings, read once.
-  private readonly acks: number;
-  private readonly idempotent: boolean;
-  private readonly lingerUs: number;
-  private readonly maxInFlight: number;
-  private readonly retries: number;
-  private readonly retryBackoffUs: number;
-  private readonly retryBackoffMaxUs: number;
-  private readonly retryRng: RandomStream;
-  private readonly requestTimeoutUs: number;
-  private readonly deliveryTimeoutUs: number;
-  private readonly reconnect: ReconnectBackoff;
-  private readonly setupTimeout: SetupTimeout | null;
 
   constructor(
     private readonly machine: Machine,
     private readonly spec: ProducerSpec,
   ) {
     const c = spec.config;
-    this.endpoint = new Endpoint(machine, null);
-    this.acks = c.acks();
-    this.idempotent = c.bool("enable.idempotence") && spec.behaviour.idempotence;
-    this.lingerUs = c.num("linger.ms") * 1000;
-    // Before 1.0 an idempotent producer keeps order only with one request in flight.
-    this.maxInFlight = this.idempotent && !spec.behaviour.idempotentInFlight5 ? 1 : c.num("max.in.flight.requests.per.connection");
-    this.retries = c.num("retries");
-    this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
-    this.retryBackoffMaxUs = c.has("retry.backoff.max.ms") ? c.num("retry.backoff.max.ms") * 1000 : this.retryBackoffUs;
-    this.retryRng = machine.rng("retry-backoff");
-    this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
-    this.deliveryTimeoutUs = c.num("delivery.timeout.ms") * 1000;
-    const s = spec.behaviour.connectionSetupTimeout;
-    this.setupTimeout = s ? { baseUs: c.num("socket.connection.setup.timeout.ms") * 1000, maxUs: c.num("socket.connection.setup.timeout.max.ms") * 1000, rng: machine.rng("connection-setup"), capAtMax: spec.behaviour.exponentialRetryBackoff } : null;
-    this.reconnect = {
-      baseUs: c.num("reconnect.backoff.ms") * 1000,
-      maxUs: (spec.behaviour.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
-      exponential: spec.behaviour.exponentialReconnectBackoff,
-      jitter: spec.behaviour.reconnectBackoffJitter,
-      rng: machine.rng("reconnect-backoff"),
-      capAtMax: spec.behaviour.exponentialRetryBackoff,
-    };
     this.acc = new RecordAccumulator(spec.partitions, c.num("batch.size"), c.num("buffer.memory"), spec.behaviour.messageFormat);
-    this.idem = new ProducerIdempotence(spec.partitions, spec.behaviour, machine);
-    this.expiry = new BatchExpiry({ deliveryTimeout: spec.behaviour.deliveryTimeout, deliveryTimeoutUs: this.deliveryTimeoutUs, requestTimeoutUs: this.requestTimeoutUs, lingerUs: this.lingerUs, messageBytes: spec.messageBytes }, this.acc);
-    this.inFlightPerPartition = new Array(spec.partitions).fill(0);
+    this.sender = new Sender(machine, spec, this.acc, { run: () => this.runOnce(), wake: (delayUs) => this.wake(delayUs) });
     this.app = new ProducerApplication({ rate: spec.rate, poisson: spec.poisson, messageBytes: spec.messageBytes, stopAtUs: spec.stopAtUs, maxBlockUs: c.num("max.block.ms") * 1000 }, machine.rng("arrivals"), machine.now);
     this.keyRng = machine.rng("keys");
     this.keyless = new KeylessPartitioner(spec.behaviour.keylessPartitioner, machine.rng("partitioner"), c.num("batch.size"), c.has("partitioner.adaptive.partitioning.enable") && c.bool("partitioner.adaptive.partitioning.enable"));
@@ -145,29 +67,12 @@ export class KafkaProducer implements Process {
       // partitioner.availability.timeout.ms (0: off): the leader had data ready, undrained, for longer.
       unavailable: (p) => {
         if (this.availabilityTimeoutUs <= 0 || this.leaders[p] < 0) return false;
-        const node = this.leaders[p];
-        return (this.nodeReadyUs.get(node) ?? 0) - (this.nodeDrainUs.get(node) ?? 0) > this.availabilityTimeoutUs;
+        return this.sender.undrainedUs(this.leaders[p]) > this.availabilityTimeoutUs;
       },
     };
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyPartitions.push(partitionForKey(`key-${k}`, spec.partitions));
     if (spec.keys !== undefined) for (let k = 0; k < spec.keys; k++) this.keyBytes.push(keyBytesOf(`key-${k}`));
-    this.metadata = new ProducerMetadata(
-      {
-        machine,
-        topic: spec.topic,
-        partitions: spec.partitions,
-        brokerIds: [...spec.brokers.keys()].sort((a, b) => a - b),
-        behaviour: spec.behaviour,
-        retryBackoffUs: this.retryBackoffUs,
-        retryBackoffMaxUs: this.retryBackoffMaxUs,
-        maxAgeUs: c.num("metadata.max.age.ms") * 1000,
-        maxInFlight: this.maxInFlight,
-        rng: machine.rng("least-loaded-node"),
-        conn: (id) => this.conn(id)!,
-        onUpdate: () => this.runOnce(),
-        wake: (delayUs) => this.wake(delayUs),
-      },
-    );
+    this.metadata = this.sender.metadata;
     this.leaders = this.metadata.leaders;
     this.wake(0);
   }
@@ -177,11 +82,7 @@ export class KafkaProducer implements Process {
   private runOnce(): void {
     const now = this.machine.now;
     this.generate(now);
-    this.expire(now);
-    this.metadata.maybeUpdate(now);
-    this.skipBackoffOnLeaderChange(now);
-    if (this.idempotent && this.idem.producerId < 0) this.initProducerId();
-    else this.sendReady(now);
+    this.sender.run(now);
     this.scheduleNextWake(now);
   }
 
@@ -235,242 +136,25 @@ export class KafkaProducer implements Process {
     this.spec.observer.onFail(this.spec.id, this.spec.topic, -1, 1, "TIMEOUT (max.block.ms)");
   }
 
-  // --- sending ---
-
-  private conn(broker: number): NodeConnection | undefined {
-    let c = this.conns.get(broker);
-    const host = this.spec.brokers.get(broker);
-    if (c === undefined && host !== undefined) {
-      this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect, { setupTimeout: this.setupTimeout })));
-      c.onServerDisconnect = () => {
-        // handleServerDisconnect: from 2.5 (KAFKA-8933) any disconnect asks for a metadata update
-        // (with acks=0 it is the only signal); before, only a timed-out or failed request does.
-        if (this.spec.behaviour.metadataBackoffAfterDisconnect) this.metadata.requestUpdate();
-        this.wake(0);
-      };
-      c.onReady = () => this.wake(0);
-    }
-    return c;
-  }
-
-  private sendable(p: number): boolean {
-    const leader = this.leaders[p];
-    if (leader < 0) return false;
-    if (this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0) return false;
-    const c = this.conn(leader);
-    return c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= this.machine.now;
-  }
-
-  /** Drains ready batches into one request per broker, again while requests can go out. */
-  private sendReady(now: number): void {
-    // The Sender is one thread: while it builds and writes a request it drains nothing else.
-    if (now < this.senderFreeAtUs) {
-      this.wake(Math.ceil(this.senderFreeAtUs - now));
-      return;
-    }
-    for (;;) {
-      // RecordAccumulator.ready: the leaders with a partition whose first batch is ready; the
-      // Sender keeps those that NetworkClient.ready allows (connected, room in flight).
-      const readyNodes = new Set<number>();
-      for (let p = 0; p < this.spec.partitions; p++) {
-        const leader = this.leaders[p];
-        if (leader < 0 || this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now) continue;
-        this.nodeReadyUs.set(leader, now);
-        // NetworkClient.ready: a node that is not connected is connected to (initiateConnect) when its backoff allows.
-        const c = this.conn(leader);
-        if (c !== undefined && c.state === "disconnected") c.connect();
-        if (this.sendable(p)) readyNodes.add(leader);
-      }
-      // RecordAccumulator.drain (drainBatchesForOneNode): the first batch of every partition a ready
-      // node leads goes along, lingering or not, unless it is a retry still backing off.
-      const byNode = new Map<number, ProducerBatch[]>();
-      for (let p = 0; p < this.spec.partitions; p++) {
-        const leader = this.leaders[p];
-        if (!readyNodes.has(leader) || !this.sendable(p)) continue;
-        const first = this.acc.deques[p][0];
-        if (first === undefined || (first.attempts > 0 && first.retryAtUs > now)) continue;
-        this.nodeDrainUs.set(leader, now);
-        const list = byNode.get(leader);
-        const b = this.acc.deques[p].shift()!;
-        if (list === undefined) byNode.set(leader, [b]);
-        else list.push(b);
-      }
-      if (byNode.size === 0) return;
-      for (const [node, batches] of byNode) {
-        this.sendProduce(node, batches, now);
-        const cost = SENDER_US_PER_REQUEST + (batches.reduce((s, b) => s + b.bytes, 0) / 1024) * SENDER_US_PER_KB;
-        this.senderFreeAtUs = Math.max(this.senderFreeAtUs, now) + cost;
-        if (this.spec.cpu !== undefined) this.spec.cpu.senderBusyUs += cost;
-      }
-      if (this.senderFreeAtUs > now) {
-        this.wake(Math.ceil(this.senderFreeAtUs - now));
-        return;
-      }
-    }
-  }
-
-  private sendProduce(node: number, batches: ProducerBatch[], now: number): void {
-    const data = batches.map((b) => {
-      if (this.idempotent) this.idem.assign(b);
-      if (!b.sentOnce) {
-        b.sentOnce = true;
-        this.spec.observer.onSend(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes);
-      }
-      b.attempts++;
-      b.leaderEpochAtSend = this.metadata.leaderEpochs[b.partition];
-      this.inFlightPerPartition[b.partition]++;
-      this.inFlightBatches.add(b);
-      const wire: RecordBatch = { baseOffset: -1, count: b.count, bytes: b.bytes, leaderEpoch: -1, producerId: this.idempotent ? b.producerId : -1, baseSequence: this.idempotent ? b.baseSequence : -1, producer: this.spec.id, firstIndex: b.firstIndex };
-      return { topic: this.spec.topic, partition: b.partition, batch: wire };
-    });
-    const req: ProduceRequest = { acks: this.acks, timeoutMs: this.requestTimeoutUs / 1000, data };
-    const bytes = produceRequestBytes(this.spec.behaviour, PRODUCER_CLIENT_ID, data);
-    const c = this.conn(node)!;
-    if (this.acks === 0) {
-      // acks=0: nothing comes back; the batch is done once written to the socket. The callback
-      // gets offset -1 and no broker acknowledged it, so it is reported apart from acknowledgements.
-      c.send("Produce", req, bytes, () => undefined, false);
-      for (const b of batches) {
-        this.inFlightPerPartition[b.partition]--;
-        this.inFlightBatches.delete(b);
-        this.acc.release(b);
-        this.spec.observer.onSentWithoutAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, b.arrivals);
-      }
-      return;
-    }
-    c.send<ProduceResponse>("Produce", req, bytes, (res, error) => {
-      const t = this.machine.now;
-      // NetworkClient: a disconnect or a request timeout asks for a metadata update (handleServerDisconnect).
-      if (res === null) this.metadata.requestUpdate();
-      batches.forEach((b, i) => this.complete(b, res === null ? error : res.partitions[i].error, res === null ? -1 : res.partitions[i].baseOffset, t, res?.partitions[i].currentLeader));
-      this.runOnce();
-    });
-  }
-
-  /** Sender.completeBatch: acknowledge, retry or fail one batch. */
-  private complete(b: ProducerBatch, error: ErrorCode, offset: number, now: number, hint?: { leaderId: number; leaderEpoch: number }): void {
-    this.inFlightPerPartition[b.partition]--;
-    this.inFlightBatches.delete(b);
-    // Expired while in flight (Sender.getExpiredInflightBatches): the answer is ignored
-    // (ProducerBatch.done returns false), even a success.
-    if (b.expiredInFlight) return;
-    const o = this.spec.observer;
-    if (error === "NONE" || error === "DUPLICATE_SEQUENCE_NUMBER") {
-      this.acc.release(b);
-      this.idem.acknowledged(b);
-      o.onAck(this.spec.id, this.spec.topic, b.partition, b.firstIndex, b.count, b.bytes, offset, b.arrivals);
-      return;
-    }
-    o.onProduceError(this.spec.id, this.spec.topic, b.partition, error);
-    if (INVALIDATES_METADATA.has(error)) this.metadata.requestUpdate();
-    // KIP-951 (Sender.handleProduceResponse, Metadata.updatePartitionLeadership): a newer leader
-    // named in the error is taken at once; the full refresh still follows.
-    if (error === "NOT_LEADER_OR_FOLLOWER" && hint !== undefined && this.spec.behaviour.leaderHints) this.metadata.applyLeaderHint(b.partition, hint.leaderId, hint.leaderEpoch);
-    if (error === "OUT_OF_ORDER_SEQUENCE_NUMBER" || error === "UNKNOWN_PRODUCER_ID") {
-      const verdict = this.idem.onSequenceError(b, error);
-      if (verdict === "fail") return this.fail(b, error);
-      if (verdict === "restart-sequences") this.idem.reset();
-    }
-    if (RETRIABLE.has(error) && this.canRetry(b, now)) {
-      b.retryAtUs = now + this.retryBackoffFor(b);
-      this.acc.reenqueue(b, this.idempotent);
-      return;
-    }
-    this.fail(b, error);
-  }
-
-  /** KAFKA-15415 (3.7, RecordAccumulator.ready/drain): a retry backing off goes at once once its partition's leader epoch moved. */
-  private skipBackoffOnLeaderChange(now: number): void {
-    if (!this.spec.behaviour.exponentialRetryBackoff) return;
-    for (let p = 0; p < this.spec.partitions; p++) {
-      const b = this.acc.deques[p][0];
-      if (b !== undefined && b.attempts > 0 && b.retryAtUs > now && this.metadata.leaderEpochs[p] > b.leaderEpochAtSend) b.retryAtUs = now;
-    }
-  }
-
-  /**
-   * retry.backoff.ms before 3.7; from 3.7 (KIP-580, RecordAccumulator.shouldBackoff) doubling per
-   * attempt up to retry.backoff.max.ms with ±20% jitter, and none when the partition's leader epoch
-   * moved since the batch was sent (KAFKA-15415). Kafka draws the jitter at each check; we draw once.
-   */
-  private retryBackoffFor(b: ProducerBatch): number {
-    if (!this.spec.behaviour.exponentialRetryBackoff) return this.retryBackoffUs;
-    if (this.metadata.leaderEpochs[b.partition] > b.leaderEpochAtSend) return 0;
-    return exponentialBackoffUs(this.retryBackoffUs, this.retryBackoffMaxUs, b.attempts - 1, 0.2, this.retryRng, true);
-  }
-
-  private canRetry(b: ProducerBatch, now: number): boolean {
-    if (b.attempts > this.retries) return false;
-    return !this.spec.behaviour.deliveryTimeout || now - b.createdUs < this.deliveryTimeoutUs;
-  }
-
-  private fail(b: ProducerBatch, error: string): void {
-    this.acc.release(b);
-    this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, error, b.firstIndex, b.arrivals);
-    if (this.idempotent) this.idem.failed(b);
-  }
-
-  /** BatchExpiry: queued batches past their time, and (from 2.1) batches in flight past delivery.timeout.ms. */
-  private expire(now: number): void {
-    const label = this.expiry.label;
-    this.expiry.takeExpired(now, (p) => this.maxInFlight === 1 && this.inFlightPerPartition[p] > 0, (b) => this.fail(b, label));
-    this.expiry.expireInFlight(now, this.inFlightBatches, (b) => {
-      this.acc.release(b);
-      this.spec.observer.onFail(this.spec.id, this.spec.topic, b.partition, b.count, label, b.firstIndex, b.arrivals);
-    });
-  }
-
   private scheduleNextWake(now: number): void {
     let next = Infinity;
     const consider = (t: number): void => {
       if (t > now && t < next) next = t;
     };
-    consider(this.expiry.nextInFlightDeadlineUs(this.inFlightBatches));
-    let anyCapacity = false;
-    for (let p = 0; p < this.spec.partitions; p++) {
-      const dq = this.acc.deques[p];
-      if (dq.length > 0) consider(this.expiry.expiresAtUs(dq[0], dq.length > 1) + 1);
-      if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
-      if (!this.sendable(p)) continue;
-      anyCapacity = true;
-      consider(this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes));
-    }
+    const anyCapacity = this.sender.nextWakes(now, consider);
+    const lingerUs = this.sender.lingerUs;
     if (this.metadata.known && this.app.blocked) consider(this.app.nextWakeUs());
     else if (this.metadata.known && this.app.nextWakeUs() < Infinity) {
-      if (this.lingerUs === 0 && anyCapacity) consider(this.app.nextWakeUs());
+      if (lingerUs === 0 && anyCapacity) consider(this.app.nextWakeUs());
       else if (anyCapacity) {
         // Wake when the open batch would fill, or when a batch opened by the next record would linger out.
         let room = Infinity;
-        for (let p = 0; p < this.spec.partitions; p++) if (this.sendable(p)) room = Math.min(room, this.acc.roomFor(p, this.spec.messageBytes));
+        for (let p = 0; p < this.spec.partitions; p++) if (this.sender.sendable(p)) room = Math.min(room, this.acc.roomFor(p, this.spec.messageBytes));
         consider(this.app.callAtUs(Math.max(0, Math.min(room, 1_000_000) - 1)));
-        consider(this.app.callAtUs(0) + this.lingerUs);
+        consider(this.app.callAtUs(0) + lingerUs);
       }
     }
     consider(this.metadata.dueUs());
     if (next < Infinity) this.wake(next - now);
-  }
-
-  // --- producer id ---
-
-  private initProducerId(): void {
-    if (this.idem.initInFlight || this.metadata.available.length === 0) return;
-    // TransactionManager: InitProducerId goes to the least-loaded node (Sender.maybeWaitForProducerId).
-    const target = this.metadata.leastLoadedNode(this.machine.now);
-    if (target < 0) return;
-    const c = this.conn(target)!;
-    if (c.state === "disconnected") c.connect();
-    if (c.state !== "ready") return;
-    this.idem.initInFlight = true;
-    c.send<InitProducerIdResponse>("InitProducerId", {}, HEADER_BYTES, (res) => {
-      this.idem.initInFlight = false;
-      if (res !== null && res.error === "NONE") {
-        this.idem.producerId = res.producerId;
-        this.machine.trace("producer-id", { producerId: res.producerId });
-        this.runOnce();
-      } else {
-        this.metadata.requestUpdate();
-        this.machine.setTimer(this.retryBackoffUs, () => this.runOnce());
-      }
-    });
   }
 }
