@@ -48,6 +48,13 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, History>> = {
   "log.segment.bytes": [["0.10.2", { type: "INT", min: 14 }]],
   "num.recovery.threads.per.data.dir": [["0.10.2", { type: "INT", min: 1 }]],
   "log.flush.offset.checkpoint.interval.ms": [["0.10.2", { type: "INT", min: 0 }]],
+  "offsets.topic.num.partitions": [["0.10.2", { type: "INT", min: 1 }]],
+  "offsets.topic.replication.factor": [["0.10.2", { type: "INT", min: 1, max: 32767 }]],
+  "offsets.commit.required.acks": [["0.10.2", { type: "INT", min: -32768, max: 32767 }]],
+  "offsets.commit.timeout.ms": [["0.10.2", { type: "INT", min: 1 }]],
+  "group.initial.rebalance.delay.ms": [["0.11", { type: "INT" }]],
+  "group.min.session.timeout.ms": [["0.10.2", { type: "INT" }]],
+  "group.max.session.timeout.ms": [["0.10.2", { type: "INT" }]],
 };
 
 export const PRODUCER_CONFIG_DEFS: Readonly<Record<string, History>> = {
@@ -71,6 +78,29 @@ export const PRODUCER_CONFIG_DEFS: Readonly<Record<string, History>> = {
   "partitioner.adaptive.partitioning.enable": [["3.3", { type: "BOOLEAN" }]],
   "partitioner.availability.timeout.ms": [["3.3", { type: "LONG", min: 0 }]],
   "partitioner.ignore.keys": [["3.3", { type: "BOOLEAN" }]],
+};
+
+/** ConsumerConfig.java's declarations (with CommonClientConfigs), read at the tags. */
+export const CONSUMER_CONFIG_DEFS: Readonly<Record<string, History>> = {
+  "session.timeout.ms": [["0.10.2", { type: "INT" }]],
+  "heartbeat.interval.ms": [["0.10.2", { type: "INT" }]],
+  "max.poll.interval.ms": [["0.10.2", { type: "INT", min: 1 }]],
+  "max.poll.records": [["0.10.2", { type: "INT", min: 1 }]],
+  "fetch.min.bytes": [["0.10.2", { type: "INT", min: 0 }]],
+  "fetch.max.wait.ms": [["0.10.2", { type: "INT", min: 0 }]],
+  "fetch.max.bytes": [["0.10.2", { type: "INT", min: 0 }]],
+  "max.partition.fetch.bytes": [["0.10.2", { type: "INT", min: 0 }]],
+  "enable.auto.commit": [["0.10.2", { type: "BOOLEAN" }]],
+  "auto.commit.interval.ms": [["0.10.2", { type: "INT", min: 0 }]],
+  "auto.offset.reset": [["0.10.2", { type: "STRING", in: ["latest", "earliest", "none"] }]],
+  "partition.assignment.strategy": [["0.10.2", { type: "STRING" }]],
+  "request.timeout.ms": [["0.10.2", { type: "INT", min: 0 }]],
+  "default.api.timeout.ms": [["2.0", { type: "INT", min: 0 }]],
+  "retry.backoff.ms": [["0.10.2", { type: "LONG", min: 0 }]],
+  "reconnect.backoff.ms": [["0.10.2", { type: "LONG", min: 0 }]],
+  "reconnect.backoff.max.ms": [["0.11", { type: "LONG", min: 0 }]],
+  "metadata.max.age.ms": [["0.10.2", { type: "LONG", min: 0 }]],
+  "group.instance.id": [["2.3", { type: "STRING" }]],
 };
 
 /** The declaration in force at a release, or undefined when the release has no such key. */

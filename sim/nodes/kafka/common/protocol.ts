@@ -21,7 +21,15 @@ export type ApiKey =
   | "OffsetsForLeaderEpoch"
   | "InitProducerId"
   | "AlterIsr"
-  | "AlterPartition";
+  | "AlterPartition"
+  | "ListOffsets"
+  | "FindCoordinator"
+  | "JoinGroup"
+  | "SyncGroup"
+  | "Heartbeat"
+  | "LeaveGroup"
+  | "OffsetCommit"
+  | "OffsetFetch";
 
 export type ErrorCode =
   | "NONE"
@@ -46,6 +54,17 @@ export type ErrorCode =
   | "INVALID_UPDATE_VERSION"
   | "INELIGIBLE_REPLICA"
   | "OPERATION_NOT_ATTEMPTED"
+  | "COORDINATOR_LOAD_IN_PROGRESS"
+  | "COORDINATOR_NOT_AVAILABLE"
+  | "NOT_COORDINATOR"
+  | "ILLEGAL_GENERATION"
+  | "INCONSISTENT_GROUP_PROTOCOL"
+  | "UNKNOWN_MEMBER_ID"
+  | "INVALID_SESSION_TIMEOUT"
+  | "REBALANCE_IN_PROGRESS"
+  | "MEMBER_ID_REQUIRED"
+  | "FENCED_INSTANCE_ID"
+  | "GROUP_MAX_SIZE_REACHED"
   | "UNKNOWN_SERVER_ERROR";
 
 /** Errors a producer retries (RetriableException subclasses). */
@@ -348,10 +367,13 @@ export interface FetchPartition {
 }
 
 export interface FetchRequest {
+  /** A follower's broker id; -1 for a consumer, whose fetch reads only below the high watermark. */
   replicaId: number;
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  /** A consumer's max.partition.fetch.bytes (per partition; the request's maxBytes bounds the whole answer). */
+  partitionMaxBytes?: number;
   partitions: FetchPartition[];
 }
 
@@ -415,3 +437,131 @@ export interface PartitionStateZnode {
 export function tpKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
+
+// --- the consumer's APIs (ListOffsets, and the group APIs the group coordinator answers) ---
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** ListOffsetsRequest: -2 asks for the earliest offset, -1 for the latest (ListOffsetsRequest.EARLIEST/LATEST_TIMESTAMP). */
+export const EARLIEST_TIMESTAMP = -2;
+export const LATEST_TIMESTAMP = -1;
+
+export interface ListOffsetsRequest {
+  replicaId: number;
+  partitions: Array<{ topic: string; partition: number; timestamp: number; currentLeaderEpoch: number }>;
+}
+
+export interface ListOffsetsPartitionResponse {
+  topic: string;
+  partition: number;
+  error: ErrorCode;
+  offset: number;
+  leaderEpoch: number;
+}
+
+/** FindCoordinatorRequest, key type 0 (a group). */
+export interface FindCoordinatorRequest {
+  key: string;
+}
+
+export interface FindCoordinatorResponse {
+  error: ErrorCode;
+  nodeId: number;
+}
+
+/** What a consumer's JoinGroup protocol metadata says (ConsumerProtocolSubscription). */
+export interface ConsumerSubscription {
+  topics: string[];
+  /** v1 (2.4, KIP-429): the partitions it owns now; the sticky assignor's userData before. */
+  ownedPartitions: TopicPartition[];
+  /** The generation ownedPartitions belong to (v2, 2.8+; the sticky userData's generation before). */
+  generation: number;
+}
+
+export interface JoinGroupRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  /** v1+ (KIP-62): how long the coordinator waits for members to rejoin. */
+  rebalanceTimeoutMs: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string;
+  /** Assignor names in the member's order of preference, with its subscription. */
+  protocols: Array<{ name: string; metadata: ConsumerSubscription }>;
+}
+
+export interface JoinGroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  metadata: ConsumerSubscription;
+}
+
+export interface JoinGroupResponse {
+  error: ErrorCode;
+  generationId: number;
+  protocolName: string;
+  leader: string;
+  memberId: string;
+  /** The members' subscriptions, for the leader only. */
+  members: JoinGroupMember[];
+}
+
+export interface SyncGroupRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** The leader's assignment; empty from the followers. */
+  assignments: Array<{ memberId: string; assignment: TopicPartition[] }>;
+}
+
+export interface SyncGroupResponse {
+  error: ErrorCode;
+  assignment: TopicPartition[];
+}
+
+export interface HeartbeatRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface GroupErrorResponse {
+  error: ErrorCode;
+}
+
+/** LeaveGroupRequest: one member (v0 - v2), a batch by identity from v3 (KIP-345). */
+export interface LeaveGroupRequest {
+  groupId: string;
+  members: Array<{ memberId: string; groupInstanceId: string | null }>;
+}
+
+export interface OffsetCommitRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number }>;
+}
+
+export interface OffsetCommitResponse {
+  partitions: Array<{ topic: string; partition: number; error: ErrorCode }>;
+}
+
+export interface OffsetFetchRequest {
+  groupId: string;
+  partitions: TopicPartition[];
+}
+
+export interface OffsetFetchResponse {
+  error: ErrorCode;
+  /** offset -1 where the group has committed nothing. */
+  partitions: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number; error: ErrorCode }>;
+}
+
+/** The internal topic the group coordinator keeps groups and offsets in. */
+export const CONSUMER_OFFSETS = "__consumer_offsets";

@@ -137,6 +137,36 @@ export interface Behaviour {
    * when retries remain.
    */
   controlledShutdownSleepsAfterLastAttempt: boolean;
+
+  // --- the group coordinator (GroupCoordinator.scala / GroupMetadataManager.scala at the tags) ---
+  /** KIP-134 (0.11): an Empty group waits group.initial.rebalance.delay.ms before its first join completes (InitialDelayedJoin). */
+  groupInitialDelay: boolean;
+  /** 0.11: a loading coordinator reads its partition to the log end; 0.10.2 to the high watermark. */
+  groupLoadToLogEnd: boolean;
+  /** 2.0 ("Fix partition loading checks"): loading answers COORDINATOR_LOAD_IN_PROGRESS; before, NOT_COORDINATOR. */
+  groupLoadingCheckedFirst: boolean;
+  /** KIP-394 (2.2, JoinGroup v4): a new dynamic member first gets MEMBER_ID_REQUIRED with its id. */
+  memberIdRequired: boolean;
+  /** KIP-345 (2.3): group.instance.id; static members outlive a rebalance they miss and send no LeaveGroup. */
+  staticMembership: boolean;
+  /** 2.5: OffsetCommit checks member and generation before CompletingRebalance; a static rejoin while CompletingRebalance rebalances. */
+  commitChecksMemberFirst: boolean;
+  /** 2.7: a heartbeat while CompletingRebalance renews the session (NONE); before, REBALANCE_IN_PROGRESS without renewing. */
+  heartbeatDuringCompletingRebalance: boolean;
+  /** 2.7: a static member's rejoin in Stable is stored (storeGroup) before it is answered. */
+  staticRejoinStoresGroup: boolean;
+  /** 3.4: a rejoin updates the member's session and rebalance timeouts. */
+  joinUpdatesTimeouts: boolean;
+
+  // --- the consumer (ConsumerCoordinator / AbstractCoordinator / Fetcher at the tags) ---
+  /** KIP-429 (2.4): the cooperative rebalance protocol (cooperative-sticky). */
+  cooperativeRebalance: boolean;
+  /** KIP-320 on the client (2.3): positions are validated against the new leader (OffsetsForLeaderEpoch) after a leader change. */
+  consumerOffsetValidation: boolean;
+  /** 2.8 (SubscriptionState.maybeCompleteValidation): a new leader that does not know the position's epoch resets it per auto.offset.reset. */
+  consumerValidationResetsUnknownEpoch: boolean;
+  /** KAFKA-8421 (2.5): poll() keeps returning records of owned partitions while a rebalance is under way. */
+  pollDuringRebalance: boolean;
 }
 
 /**
@@ -200,6 +230,19 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     schedulerPeriodZeroRunsOnce: at(version, "3.4"),
     rebalanceTaskRearmed: at(version, "0.11"),
     controlledShutdownSleepsAfterLastAttempt: !at(version, "3.1"),
+    groupInitialDelay: at(version, "0.11"),
+    groupLoadToLogEnd: at(version, "0.11"),
+    groupLoadingCheckedFirst: at(version, "2.0"),
+    memberIdRequired: at(version, "2.2"),
+    staticMembership: at(version, "2.3"),
+    commitChecksMemberFirst: at(version, "2.5"),
+    heartbeatDuringCompletingRebalance: at(version, "2.7"),
+    staticRejoinStoresGroup: at(version, "2.7"),
+    joinUpdatesTimeouts: at(version, "3.4"),
+    cooperativeRebalance: at(version, "2.4"),
+    consumerOffsetValidation: at(version, "2.3"),
+    pollDuringRebalance: at(version, "2.5"),
+    consumerValidationResetsUnknownEpoch: at(version, "2.8"),
   };
 }
 
@@ -239,6 +282,16 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "log.segment.bytes": 1_073_741_824,
     "num.recovery.threads.per.data.dir": 1,
     "log.flush.offset.checkpoint.interval.ms": 60_000,
+    // The group coordinator (KafkaConfig; GroupCoordinatorConfig from 3.8).
+    "offsets.topic.num.partitions": 50,
+    "offsets.topic.replication.factor": 3,
+    "offsets.commit.required.acks": -1,
+    "offsets.commit.timeout.ms": 5000,
+    // KIP-134 (0.11).
+    ...(at(version, "0.11") ? { "group.initial.rebalance.delay.ms": 3000 } : {}),
+    "group.min.session.timeout.ms": 6000,
+    // 30 minutes from 2.3 (KIP-345), 5 before.
+    "group.max.session.timeout.ms": at(version, "2.3") ? 1_800_000 : 300_000,
   };
 }
 
@@ -271,6 +324,35 @@ export function producerDefaults(version: KafkaVersion): ConfigMap {
     ...(at(version, "2.7") ? { "socket.connection.setup.timeout.ms": 10_000, "socket.connection.setup.timeout.max.ms": at(version, "2.8") ? 30_000 : 127_000 } : {}),
     // KIP-794 (3.3).
     ...(at(version, "3.3") ? { "partitioner.adaptive.partitioning.enable": true, "partitioner.availability.timeout.ms": 0, "partitioner.ignore.keys": false } : {}),
+  };
+}
+
+/** Consumer defaults of a release: ConsumerConfig.java of that version. */
+export function consumerDefaults(version: KafkaVersion): ConfigMap {
+  return {
+    // KIP-735 (3.0): 10 s -> 45 s.
+    "session.timeout.ms": at(version, "3.0") ? 45_000 : 10_000,
+    "heartbeat.interval.ms": 3000,
+    "max.poll.interval.ms": 300_000,
+    "max.poll.records": 500,
+    "fetch.min.bytes": 1,
+    "fetch.max.wait.ms": 500,
+    "fetch.max.bytes": 52_428_800,
+    "max.partition.fetch.bytes": 1_048_576,
+    "enable.auto.commit": true,
+    "auto.commit.interval.ms": 5000,
+    "auto.offset.reset": "latest",
+    // 3.0 (KIP-726's first step): [RangeAssignor, CooperativeStickyAssignor]; still eager, as range cannot cooperate.
+    "partition.assignment.strategy": at(version, "3.0") ? "range,cooperative-sticky" : "range",
+    // 2.0 (KIP-266): 305 s -> 30 s.
+    "request.timeout.ms": at(version, "2.0") ? 30_000 : 305_000,
+    ...(at(version, "2.0") ? { "default.api.timeout.ms": 60_000 } : {}),
+    "retry.backoff.ms": 100,
+    "reconnect.backoff.ms": 50,
+    ...(at(version, "0.11") ? { "reconnect.backoff.max.ms": 1000 } : {}),
+    "metadata.max.age.ms": 300_000,
+    // KIP-345 (2.3); empty stands for null (a dynamic member). A group's members get "<id>-<n>".
+    ...(at(version, "2.3") ? { "group.instance.id": "" } : {}),
   };
 }
 

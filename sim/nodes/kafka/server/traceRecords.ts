@@ -21,6 +21,12 @@ import type {
   FetchRequest,
   FetchResponse,
   LeaderAndIsrRequest,
+  ListOffsetsPartitionResponse,
+  ListOffsetsRequest,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
   LeaderAndIsrResponse,
   OffsetsForLeaderEpochRequest,
   ProduceRequest,
@@ -51,9 +57,20 @@ function requestPartitions(req: Request): number {
     case "AlterIsr":
     case "AlterPartition":
       return (req.body as AlterIsrRequest).partitions.length;
+    case "ListOffsets":
+      return (req.body as ListOffsetsRequest).partitions.length;
+    case "OffsetCommit":
+      return (req.body as OffsetCommitRequest).offsets.length;
+    case "OffsetFetch":
+      return (req.body as OffsetFetchRequest).partitions.length;
     case "Metadata":
     case "InitProducerId":
     case "ControlledShutdown":
+    case "FindCoordinator":
+    case "JoinGroup":
+    case "SyncGroup":
+    case "Heartbeat":
+    case "LeaveGroup":
       return -1;
   }
 }
@@ -83,6 +100,17 @@ function partitionErrorsOf(req: Request, body: unknown): readonly PartitionError
     case "AlterIsr":
     case "AlterPartition":
       return (body as AlterIsrResponse).partitions;
+    case "ListOffsets":
+      return body as ListOffsetsPartitionResponse[];
+    case "OffsetCommit":
+      return (body as OffsetCommitResponse).partitions;
+    case "OffsetFetch":
+      return (body as OffsetFetchResponse).partitions;
+    case "FindCoordinator":
+    case "JoinGroup":
+    case "SyncGroup":
+    case "Heartbeat":
+    case "LeaveGroup":
     case "Metadata":
     case "UpdateMetadata":
     case "StopReplica":
@@ -99,7 +127,15 @@ function topErrorOf(req: Request, body: unknown): ErrorCode {
     case "Fetch":
     case "OffsetsForLeaderEpoch":
     case "Metadata":
+    case "ListOffsets":
+    case "OffsetCommit":
       return "NONE";
+    case "OffsetFetch":
+    case "FindCoordinator":
+    case "JoinGroup":
+    case "SyncGroup":
+    case "Heartbeat":
+    case "LeaveGroup":
     case "LeaderAndIsr":
     case "AlterIsr":
     case "AlterPartition":
