@@ -14,6 +14,7 @@ import { runScenario, type RunOutcome } from "./scenarios/runner.js";
 import { computeMetrics } from "./reports/metrics.js";
 import { writeTimeline } from "./reports/timeline.js";
 import { clusterState, formatClusterState } from "./reports/describe.js";
+import { formatGroupsState, groupsState } from "./reports/describeGroups.js";
 import { OutputFile, OutputPathError } from "./reports/OutputFile.js";
 import { parseDuration } from "./scenarios/units.js";
 import { formatUs } from "./sim/time.js";
@@ -106,7 +107,7 @@ function seedOf(opt: string | undefined, fileSeed: number | undefined): number {
   return opt !== undefined ? parseSeed(opt) : (fileSeed ?? 1);
 }
 
-function cmdDescribe(ref: string, opts: { at: string; seed?: string; set: string[]; json?: boolean }): void {
+function cmdDescribe(ref: string, opts: { at: string; seed?: string; set: string[]; json?: boolean; groups?: boolean }): void {
   if (opts.seed !== undefined) parseSeed(opts.seed);
   const atUs = parseDuration(opts.at);
   if (atUs === null) throw new UsageError(`--at ${opts.at}: expected a duration such as 42s or 1500ms`);
@@ -114,10 +115,15 @@ function cmdDescribe(ref: string, opts: { at: string; seed?: string; set: string
   const scenario = loadOrExit(ref, opts.set);
   if (scenario === null) return;
   const seed = seedOf(opts.seed, scenario.doc.seed);
-  currentRepro = reproLine("describe", ref, seed, opts.set, ["--at", opts.at]);
+  currentRepro = reproLine("describe", ref, seed, opts.set, ["--at", opts.at, ...(opts.groups === true ? ["--groups"] : [])]);
   const endUs = scenario.durationUs + scenario.settleUs;
   if (atUs > endUs) process.stderr.write(`kafkasim: warning: --at ${opts.at} is past the end of the run (duration + settle = ${formatUs(endUs)}); describing the cluster at ${formatUs(endUs)}\n`);
   const outcome = runScenario(scenario, { seed, untilUs: Math.min(atUs, endUs) });
+  if (opts.groups === true) {
+    const groups = groupsState(outcome.world);
+    process.stdout.write(opts.json ? JSON.stringify(groups, null, 2) + "\n" : formatGroupsState(groups));
+    return;
+  }
   const state = clusterState(outcome.world);
   process.stdout.write(opts.json ? JSON.stringify(state, null, 2) + "\n" : formatClusterState(state));
 }
@@ -289,6 +295,7 @@ function main(argv: string[]): void {
     .requiredOption("--at <time>", "simulated time, e.g. 42s or 1500ms")
     .option("--seed <n>", "root seed (default: the file's seed:, else 1)")
     .option("--set <key=value>", "override a config or field (repeatable)", collect, [])
+    .option("--groups", "print the consumer groups like kafka-consumer-groups.sh --describe instead")
     .option("--json", "print JSON")
     .action(cmdDescribe);
   program

@@ -13,7 +13,10 @@ import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/log/Ch
 import { HW_CHECKPOINT } from "../sim/nodes/kafka/server/HighWatermarkCheckpoints.js";
 import { offlineElection } from "../sim/nodes/kafka/controller/leaderElection.js";
 import { produceStalls, type ProduceStall } from "./stall.js";
+import * as hdr from "hdr-histogram-js";
 import type { Histogram } from "hdr-histogram-js";
+import { groupMetrics, type GroupMetrics } from "./consumerChecks.js";
+import { groupMetricName, METRIC_ALIASES } from "../scenarios/metrics.js";
 
 /** Produce latency of the records created after the warm-up; null when none was acknowledged. */
 export interface LatencySummary {
@@ -87,6 +90,17 @@ export interface Metrics {
   halts: Array<{ broker: number; atUs: number; reason: string }>;
   errors: Record<string, number>;
   partitions: PartitionMetrics[];
+  /** The read side, over every consumer group (counts summed, latency merged, lag the largest of any group). */
+  lostConsumed: number | null;
+  duplicatesConsumed: number | null;
+  skipped: number | null;
+  nonmonotonic: number | null;
+  endToEndLatencyMs: LatencySummary;
+  consumerLag: { max: number | null; final: number | null };
+  rebalances: number | null;
+  rebalancePauseMs: number | null;
+  /** Per consumer group. */
+  groups: GroupMetrics[];
   /** Metric name to why this run did not measure it; an `expect:` on one of them fails. */
   unmeasured: Record<string, string>;
 }
@@ -263,7 +277,16 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     const why = h.latencyWarmupUs > 0 ? `no record created after the latency warm-up (${ms(h.latencyWarmupUs)} ms) was acknowledged` : "no record was acknowledged";
     for (const p of ["p50", "p99", "p999", "max"]) unmeasured[`produceLatencyMs.${p}`] = why;
   }
-  unmeasured["rebalances"] = unmeasured["consumerLag"] = "consumers are not simulated yet";
+  const readFroms = new Map(partitions.map((p) => [p.key, p.readFrom]));
+  const groups = groupMetrics({
+    world,
+    readFromOf: (key) => {
+      const from = readFroms.get(key);
+      return from === undefined ? undefined : { from, log: from.broker < 0 ? [] : logOf(world, from.broker, key) };
+    },
+    logOf: (broker, key) => logOf(world, broker, key),
+  });
+  const readSide = readSideTotals(groups, world.history.consumers.groups, unmeasured, ms(world.history.consumers.latencyWarmupUs));
   let worstStall: ProduceStall | null = null;
   for (const st of stalls.values()) if (worstStall === null || st.ms > worstStall.ms) worstStall = st;
   if (worstStall === null) unmeasured["produceStallMs"] = "no producer sent a record";
@@ -303,13 +326,52 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     halts: h.halts.map((x) => ({ broker: x.broker, atUs: x.atUs, reason: x.reason })),
     errors: Object.fromEntries([...h.errors].sort((a, b) => (a[0] < b[0] ? -1 : 1))),
     partitions,
+    ...readSide,
+    groups,
     unmeasured,
+  };
+}
+
+type ReadSide = Pick<Metrics, "lostConsumed" | "duplicatesConsumed" | "skipped" | "nonmonotonic" | "endToEndLatencyMs" | "consumerLag" | "rebalances" | "rebalancePauseMs">;
+
+/** The groups' metrics together; with no group they are unmeasured. */
+function readSideTotals(groups: GroupMetrics[], histories: ReadonlyMap<string, { endToEndUs: Histogram }>, unmeasured: Record<string, string>, warmupMs: number): ReadSide {
+  const none = { p50: null, p99: null, p999: null, max: null, records: 0, warmupMs };
+  if (groups.length === 0) {
+    for (const name of ["lostConsumed", "duplicatesConsumed", "skipped", "nonmonotonic", "rebalances", "rebalancePauseMs", "consumerLag", "consumerLag.max", "consumerLag.final", "endToEndLatencyMs.p50", "endToEndLatencyMs.p99", "endToEndLatencyMs.p999", "endToEndLatencyMs.max"]) unmeasured[name] = "the scenario has no consumer group";
+    return { lostConsumed: null, duplicatesConsumed: null, skipped: null, nonmonotonic: null, endToEndLatencyMs: none, consumerLag: { max: null, final: null }, rebalances: null, rebalancePauseMs: null };
+  }
+  const e2e = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  for (const g of groups) {
+    const h = histories.get(g.group);
+    if (h !== undefined) e2e.add(h.endToEndUs);
+  }
+  const ms = (us: number): number => Math.round(us) / 1000;
+  if (e2e.totalCount === 0) for (const p of ["p50", "p99", "p999", "max"]) unmeasured[`endToEndLatencyMs.${p}`] = "no record was processed by a consumer";
+  const lags = groups.filter((g) => g.consumerLag.max !== null);
+  if (lags.length === 0) for (const n of ["consumerLag", "consumerLag.max", "consumerLag.final"]) unmeasured[n] = "no group had a coordinator to read its committed offsets from";
+  const sum = (f: (g: GroupMetrics) => number): number => groups.reduce((n, g) => n + f(g), 0);
+  return {
+    lostConsumed: sum((g) => g.lostConsumed),
+    duplicatesConsumed: sum((g) => g.duplicatesConsumed),
+    skipped: sum((g) => g.skipped),
+    nonmonotonic: sum((g) => g.nonmonotonic),
+    endToEndLatencyMs: e2e.totalCount === 0 ? none : { p50: ms(percentileOf(e2e, 50)), p99: ms(percentileOf(e2e, 99)), p999: ms(percentileOf(e2e, 99.9)), max: ms(e2e.maxValue), records: e2e.totalCount, warmupMs },
+    consumerLag: lags.length === 0 ? { max: null, final: null } : { max: Math.max(...lags.map((g) => g.consumerLag.max as number)), final: Math.max(...lags.map((g) => g.consumerLag.final as number)) },
+    rebalances: sum((g) => g.rebalances),
+    rebalancePauseMs: Math.round(sum((g) => g.rebalancePauseMs) * 1000) / 1000,
   };
 }
 
 /** A metric by its dotted name (`produceLatencyMs.p99`), or undefined when not measured (null or absent). */
 export function metricValue(metrics: Metrics, name: string): number | undefined {
   let v: unknown = metrics;
+  name = METRIC_ALIASES[name] ?? name;
+  const perGroup = groupMetricName(name);
+  if (perGroup !== null) {
+    v = metrics.groups.find((g) => g.group === perGroup.group);
+    name = perGroup.metric;
+  }
   for (const part of name.split(".")) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[part] : undefined;
   return typeof v === "number" ? v : undefined;
 }

@@ -35,6 +35,16 @@ function partitionLine(p: Metrics["partitions"][number]): string {
   return `  ${p.key.padEnd(12)} replicas ${p.replicas.join(",").padEnd(8)} leader ${String(p.finalLeader).padEnd(3)} isr ${p.finalIsr.join(",").padEnd(8)} leader changes ${String(p.leaderChanges).padEnd(3)} isr changes ${String(p.isrChanges).padEnd(3)} unavailable ${n(p.unavailableMs)} ms   stall ${n(p.produceStallMs)} ms   leaders: ${leaders.slice(0, 8).join(" ")}${leaders.length > 8 ? " ..." : ""}`;
 }
 
+function groupLine(g: Metrics["groups"][number]): string {
+  const e = g.endToEndLatencyMs;
+  const lag = g.consumerLag.max === null ? "-" : `max ${n(g.consumerLag.max)} final ${n(g.consumerLag.final ?? 0)}`;
+  return [
+    `group      ${g.group} (${g.members} members, ${g.topic})   processed ${n(g.processed)}   lostConsumed ${n(g.lostConsumed)}   duplicatesConsumed ${n(g.duplicatesConsumed)}   skipped ${n(g.skipped)}   nonmonotonic ${n(g.nonmonotonic)}`,
+    `           rebalances ${n(g.rebalances)}   rebalancePauseMs ${n(g.rebalancePauseMs)} (partition-ms without a live owner)   lag ${lag}   commits ${n(g.commits.ok)} ok ${n(g.commits.failed)} failed${Object.keys(g.commits.errors).length > 0 ? ` (${Object.entries(g.commits.errors).map(([k, v]) => `${k} ${n(v)}`).join(", ")})` : ""}`,
+    `           end-to-end p50 ${ms(e.p50)}   p99 ${ms(e.p99)}   p99.9 ${ms(e.p999)}   max ${ms(e.max)}   (${n(e.records)} records)${g.consumerErrors.length > 0 ? `   errors: ${g.consumerErrors.join("; ")}` : ""}`,
+  ].join("\n");
+}
+
 export function formatRunSummary(r: RunReport): string {
   const m = r.metrics;
   const lines = [
@@ -54,6 +64,7 @@ export function formatRunSummary(r: RunReport): string {
     `cluster    leader changes ${n(m.leaderChanges)}   ISR changes ${n(m.isrChanges)}   records truncated by followers ${n(m.truncatedRecords)}   invariant violations ${n(m.invariantViolations)}`,
     `controller ${m.controllers.map((c) => `broker-${c.broker}@${formatUs(c.atUs)}`).join(" ") || "never elected"}`,
     ...m.brokerExits.map((e) => `exit       broker-${e.broker} at ${formatUs(e.atUs)}: ${e.why}`),
+    ...m.groups.map(groupLine),
     `faults     ${n(m.messagesDropped)} messages dropped   ${n(m.bytesLostToPowerLoss)} dirty bytes lost to power loss`,
   ];
   if (m.logDirFailures > 0 || m.brokerHalts > 0) {

@@ -4,6 +4,8 @@
  * (who leads in which epoch, ISR size as a counter), faults as global instants, and produce
  * batches in flight (creation to acknowledgement) as async slices, every acknowledged batch of
  * the run (read from the history's acknowledgements, so nothing is kept for the timeline alone).
+ * A track per consumer: what it owned when (one slice per assignment, named by its partitions),
+ * the times it owned nothing while its group rebalanced, and its group's rebalances as instants.
  * Timestamps are simulated µs. The file is written event by event: a long run's timeline is
  * never one string in memory.
  */
@@ -26,6 +28,7 @@ interface TraceEvent {
 const BROKERS_PID = 1;
 const PARTITIONS_PID = 2;
 const CLIENTS_PID = 3;
+const CONSUMERS_PID = 4;
 
 /** Writes the timeline's JSON document through `write`, in pieces. */
 export function writeTimeline(world: World, write: (text: string) => void): void {
@@ -60,10 +63,43 @@ export function writeTimeline(world: World, write: (text: string) => void): void
     });
   });
   for (const f of world.scenario.faults) ev.push({ name: `fault: ${f.verb}`, ph: "i", s: "g", ts: f.atUs, pid: BROKERS_PID, args: { spec: JSON.stringify(f.doc) } });
+  writeConsumerTracks(world, ev, meta, end);
   h.acks.forEach((a, i) => {
     const name = `${a.producer} ${a.topic}-${a.partition}`;
     ev.push({ name, cat: "produce", ph: "b", id: i + 1, ts: a.firstArrivalUs, pid: CLIENTS_PID });
     ev.push({ name, cat: "produce", ph: "e", id: i + 1, ts: a.atUs, pid: CLIENTS_PID });
   });
   write("\n]}\n");
+}
+
+/** One thread per consumer member: an "owns ..." slice per assignment it held, "no partitions" between them. */
+function writeConsumerTracks(world: World, ev: { push(e: TraceEvent): void }, meta: (pid: number, name: string, tid?: number) => void, end: number): void {
+  const groups = world.history.consumers.groups;
+  if (groups.size === 0) return;
+  meta(CONSUMERS_PID, "consumers");
+  let tid = 0;
+  for (const c of world.scenario.doc.consumers ?? []) {
+    const g = groups.get(c.group);
+    if (g === undefined) continue;
+    for (let m = 1; m <= c.members; m++) {
+      const member = `consumer-${c.group}-${m}`;
+      tid++;
+      meta(CONSUMERS_PID, member, tid);
+      let owned: string[] = [];
+      let since = -1;
+      const close = (at: number): void => {
+        if (since >= 0 && at > since) ev.push({ name: owned.length > 0 ? `owns ${owned.length} (${owned.join(",")})` : "no partitions", ph: "X", ts: since, dur: at - since, pid: CONSUMERS_PID, tid });
+      };
+      for (const e of g.ownership) {
+        if (e.member !== member) continue;
+        close(e.atUs);
+        if (e.kind === "assigned") owned = [...e.partitions];
+        else owned = owned.filter((k) => !e.partitions.includes(k));
+        since = e.kind === "down" ? -1 : e.atUs;
+      }
+      close(end);
+    }
+    for (const r of g.rebalanceStarts) ev.push({ name: `rebalance ${c.group}: ${r.reason}`, ph: "i", s: "p", ts: r.atUs, pid: CONSUMERS_PID });
+    for (const x of g.generations) ev.push({ name: `${c.group} generation ${x.generation} stable (${x.members} members, ${x.protocol})`, ph: "i", s: "p", ts: x.atUs, pid: CONSUMERS_PID });
+  }
 }

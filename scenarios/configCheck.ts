@@ -9,9 +9,10 @@
  * requirements, a KafkaScheduler period of 0 before 3.4, a ZooKeeper connect timeout of 0) or
  * that make Kafka loop with no time passing: sim/nodes/kafka/server/startupChecks.ts says why, per release.
  */
-import { brokerDefaults, KafkaConfig, producerDefaults, type ConfigMap, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { brokerDefaults, consumerDefaults, KafkaConfig, producerDefaults, releaseNumber, type ConfigMap, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { assignorNamesOf } from "../sim/nodes/kafka/clients/consumer/ConsumerConfig.js";
 import { brokerConfigRefusals } from "../sim/nodes/kafka/server/startupChecks.js";
-import { BROKER_CONFIG_DEFS, configDefAt, PRODUCER_CONFIG_DEFS, TYPE_RANGE, type ConfigDef } from "../sim/nodes/kafka/common/configDefs.js";
+import { BROKER_CONFIG_DEFS, configDefAt, CONSUMER_CONFIG_DEFS, PRODUCER_CONFIG_DEFS, TYPE_RANGE, type ConfigDef } from "../sim/nodes/kafka/common/configDefs.js";
 import type { ScenarioDocument } from "./schema.js";
 import type { Path, Problem } from "./model.js";
 import { suggestion } from "./suggest.js";
@@ -83,6 +84,21 @@ export function checkKafkaConfigs(doc: ScenarioDocument, version: KafkaVersion):
       if (acks !== "all" && acks !== "-1") problems.push({ path: ["producers", i, "config", "enable.idempotence"], message: `expected acks=all with enable.idempotence=true (got acks=${acks}); Kafka refuses this combination` });
       if (c["retries"] !== undefined && String(c["retries"]) === "0") problems.push({ path: ["producers", i, "config", "enable.idempotence"], message: "expected retries > 0 with enable.idempotence=true (got retries=0); Kafka refuses this combination" });
     }
+  });
+  const consumer = consumerDefaults(version);
+  (doc.consumers ?? []).forEach((g, i) => {
+    const path = ["consumers", i, "config"];
+    checkSection(g.config, consumer, CONSUMER_CONFIG_DEFS, version, "consumer", path, problems);
+    const c = KafkaConfig.merge(consumer, g.config);
+    const at = (key: string): Path => [...path, key];
+    // Heartbeat's constructor: "Heartbeat must be set lower than the session timeout" (IllegalArgumentException).
+    if (c.num("heartbeat.interval.ms") >= c.num("session.timeout.ms")) problems.push({ path: at("heartbeat.interval.ms"), message: `expected less than session.timeout.ms (${c.num("session.timeout.ms")}) (got ${c.num("heartbeat.interval.ms")}); the consumer refuses this` });
+    // Up to 1.1 KafkaConsumer's constructor requires request.timeout.ms above session.timeout.ms and fetch.max.wait.ms.
+    if (releaseNumber(version) <= 101 && (c.num("request.timeout.ms") <= c.num("session.timeout.ms") || c.num("request.timeout.ms") <= c.num("fetch.max.wait.ms"))) {
+      problems.push({ path: at("request.timeout.ms"), message: `expected more than session.timeout.ms and fetch.max.wait.ms (got ${c.num("request.timeout.ms")}); the ${version} consumer refuses this (ConfigException)` });
+    }
+    const names = assignorNamesOf(c.str("partition.assignment.strategy"), version);
+    if (typeof names === "string") problems.push({ path: at("partition.assignment.strategy"), message: names });
   });
   return problems;
 }

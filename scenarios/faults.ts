@@ -8,7 +8,8 @@ import type { BlockDevice } from "../sim/disk/BlockDevice.js";
 import { assertNever } from "../sim/assert.js";
 import type { FaultModel } from "./model.js";
 import type { World } from "./world.js";
-import { statePath, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
+import { CONSUMER_OFFSETS, statePath, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
+import { partitionFor } from "../sim/nodes/kafka/coordinator/group/GroupMetadataManager.js";
 import { parseDuration } from "./units.js";
 
 /** A slowDisk fault without `factor` makes every I/O this many times slower. */
@@ -23,7 +24,8 @@ export function scheduleFaults(world: World): void {
  * Node names and rack names (`rack-a` or `a`) to hosts; also, resolved when the fault fires,
  * `controller` (the broker holding /controller), `leader:<topic>-<p>` (the partition's leader in
  * ZooKeeper), `replicas:<topic>-<p>` (every broker assigned a replica of it) and
- * `followers:<topic>-<p>` (the replicas other than the leader).
+ * `followers:<topic>-<p>` (the replicas other than the leader), and `coordinator:<group>` (the
+ * leader of the group's __consumer_offsets partition: its group coordinator).
  */
 export function resolveTargets(world: World, value: string | readonly string[]): Host[] {
   const names = typeof value === "string" ? [value] : value;
@@ -36,6 +38,12 @@ export function resolveTargets(world: World, value: string | readonly string[]):
   for (const name of names) {
     if (name === "controller") {
       broker((tree.get("/controller")?.data as { brokerid: number } | undefined)?.brokerid);
+      continue;
+    }
+    const group = /^coordinator:(.+)$/.exec(name);
+    if (group !== null) {
+      const partition = partitionFor(group[1], world.brokerConfig.num("offsets.topic.num.partitions"));
+      broker((tree.get(statePath(CONSUMER_OFFSETS, partition))?.data as PartitionStateZnode | undefined)?.leader);
       continue;
     }
     const ref = /^(leader|replicas|followers):(.+)-(\d+)$/.exec(name);

@@ -1,9 +1,26 @@
 /**
- * The metrics a run reports, by the names `expect:` and `--json` use. Consumer metrics are
- * measured once consumers land; a check on them, or on any metric a run could not measure
- * (throughput with no acknowledgement, latency with none after the warm-up), fails and says why.
+ * The metrics a run reports, by the names `expect:` and `--json` use. A check on a metric a run
+ * could not measure (throughput with no acknowledgement, latency with none after the warm-up,
+ * consumer metrics with no consumer group), fails and says why.
  */
-export const MEASURED_NOW = [
+/** The read side's metrics, also per group: `group.<name>.<metric>` in `expect:`. */
+export const GROUP_METRICS = [
+  "lostConsumed",
+  "duplicatesConsumed",
+  "skipped",
+  "nonmonotonic",
+  "endToEndLatencyMs.p50",
+  "endToEndLatencyMs.p99",
+  "endToEndLatencyMs.p999",
+  "endToEndLatencyMs.max",
+  "consumerLag.max",
+  "consumerLag.final",
+  "rebalances",
+  "rebalancePauseMs",
+  "processed",
+] as const;
+
+export const MEASURED_NOW: readonly string[] = [
   "sent",
   "acked",
   "failed",
@@ -29,8 +46,19 @@ export const MEASURED_NOW = [
   "invariantViolations",
   "logDirFailures",
   "brokerHalts",
-] as const;
+  ...GROUP_METRICS.filter((m) => m !== "processed"),
+];
 
-export const MEASURED_LATER = ["rebalances", "consumerLag"] as const;
 
-export const KNOWN_METRICS: readonly string[] = [...MEASURED_NOW, ...MEASURED_LATER];
+
+/** A `group.<name>.<metric>` name split, or null. */
+export function groupMetricName(name: string): { group: string; metric: string } | null {
+  const m = /^group\.([A-Za-z0-9._-]+?)\.([A-Za-z0-9.]+)$/.exec(name);
+  if (m === null || !(GROUP_METRICS as readonly string[]).includes(m[2])) return null;
+  return { group: m[1], metric: m[2] };
+}
+
+/** Names kept for files written before the read side landed: consumerLag is consumerLag.max. */
+export const METRIC_ALIASES: Readonly<Record<string, string>> = { consumerLag: "consumerLag.max" };
+
+export const KNOWN_METRICS: readonly string[] = [...MEASURED_NOW, ...Object.keys(METRIC_ALIASES)];

@@ -5,9 +5,9 @@
  */
 import { parseDuration, parseRate } from "./units.js";
 import { DEFAULT_KAFKA_VERSION, FAULT_VERBS, type FaultDocument, type FaultVerb, type ScenarioDocument } from "./schema.js";
-import { KNOWN_METRICS } from "./metrics.js";
+import { GROUP_METRICS, groupMetricName, KNOWN_METRICS } from "./metrics.js";
 import { checkKafkaConfigs } from "./configCheck.js";
-import type { KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { releaseNumber, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { HARDWARE_PROFILES } from "../sim/disk/profiles.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -121,16 +121,26 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
   dup((doc.producers ?? []).map((p) => p.id), (i) => ["producers", i, "id"], "producer id");
   (doc.producers ?? []).forEach((p, i) => topicRef(p.topic, ["producers", i, "topic"]));
   dup((doc.consumers ?? []).map((c) => c.group), (i) => ["consumers", i, "group"], "consumer group");
-  (doc.consumers ?? []).forEach((c, i) => topicRef(c.topic, ["consumers", i, "topic"]));
+  (doc.consumers ?? []).forEach((c, i) => {
+    topicRef(c.topic, ["consumers", i, "topic"]);
+    if (Array.isArray(c.start) && c.start.length > c.members) problems.push({ path: ["consumers", i, "start"], message: `expected at most one start time per member, ${c.members} (got ${c.start.length})` });
+    const version = doc.kafka?.version ?? DEFAULT_KAFKA_VERSION;
+    if (c.staticId !== undefined && releaseNumber(version) < 203) problems.push({ path: ["consumers", i, "staticId"], message: `expected Kafka 2.3 or later for static membership (group.instance.id, KIP-345) (got ${version})` });
+    if (c.staticId !== undefined && c.mode === "assign") problems.push({ path: ["consumers", i, "staticId"], message: "expected no staticId with mode: assign (no group membership)" });
+    const p = c.processing;
+    if (typeof p === "object" && p.distribution === "uniform" && (parseDuration(p.min) ?? 0) > (parseDuration(p.max) ?? 0)) problems.push({ path: ["consumers", i, "processing", "min"], message: `expected min <= max (got ${p.min} > ${p.max})` });
+  });
   const partitionRef = (name: string): boolean => {
     const m = /^leader:(.+)-(\d+)$/.exec(name);
     return m !== null && topics.some((t) => t.name === m[1] && Number(m[2]) < t.partitions);
   };
+  const groupNames = new Set((doc.consumers ?? []).filter((c) => c.mode !== "assign").map((c) => c.group));
   const targetOk = (name: string): boolean =>
+    (name.startsWith("coordinator:") && groupNames.has(name.slice("coordinator:".length))) ||
     hostNames.has(name) || (name.startsWith("rack-") && rackNames.has(name.slice(5))) || rackNames.has(name) || name === "controller" || partitionRef(name.replace(/^(replicas|followers):/, "leader:"));
   const checkTargets = (value: unknown, path: Path): void => {
     if (typeof value === "string") {
-      if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}), a rack (rack-<name>), controller, leader:<topic>-<partition>, replicas:<topic>-<partition> or followers:<topic>-<partition> (got ${JSON.stringify(value)})` });
+      if (!targetOk(value)) problems.push({ path, message: `expected a node (${describeNodes(hosts)}), a rack (rack-<name>), controller, leader:<topic>-<partition>, replicas:<topic>-<partition>, followers:<topic>-<partition> or coordinator:<group> (got ${JSON.stringify(value)})` });
     } else if (Array.isArray(value)) value.forEach((v, j) => checkTargets(v, [...path, j]));
   };
   /** A `disk` index must exist on every host the fault can hit (for controller/leader:... targets, on every broker). */
@@ -163,7 +173,10 @@ export function crossCheck(doc: ScenarioDocument): Problem[] {
     if (at > (parseDuration(doc.duration) ?? 0)) problems.push({ path: ["faults", i, "at"], message: `expected a time within the scenario's duration, ${doc.duration} (got ${f.at})` });
   });
   for (const key of Object.keys(doc.expect ?? {})) {
-    if (!KNOWN_METRICS.includes(key)) problems.push({ path: ["expect", key], message: `expected a metric name: ${KNOWN_METRICS.join(", ")}` });
+    const perGroup = groupMetricName(key);
+    if (perGroup !== null) {
+      if (!(doc.consumers ?? []).some((c) => c.group === perGroup.group)) problems.push({ path: ["expect", key], message: `expected a consumer group of the scenario (got ${JSON.stringify(perGroup.group)})` });
+    } else if (!KNOWN_METRICS.includes(key)) problems.push({ path: ["expect", key], message: `expected a metric name: ${KNOWN_METRICS.join(", ")}, or group.<group>.<${GROUP_METRICS.join(" | ")}>` });
   }
   problems.push(...checkKafkaConfigs(doc, (doc.kafka?.version ?? DEFAULT_KAFKA_VERSION) as KafkaVersion));
   return problems;
@@ -303,8 +316,10 @@ export function sizeLimitProblems(doc: ScenarioDocument): Problem[] {
   if (hosts > LIMITS.hosts) {
     problems.push({ path: members > 0 ? ["consumers"] : ["producers"], message: `expected at most ${fmt(LIMITS.hosts)} hosts: brokers, ZooKeeper nodes, producers and consumer members (got ${fmt(hosts)})` });
   }
-  const replicas = (doc.topics ?? []).reduce((n, t) => n + t.partitions * t["replication.factor"], 0);
-  if (replicas > LIMITS.replicas) problems.push({ path: ["topics"], message: `expected at most ${fmt(LIMITS.replicas)} partition replicas over all topics (partitions × replication.factor), got ${fmt(replicas)}` });
+  // With consumers, __consumer_offsets (offsets.topic.num.partitions × its replication factor) counts too.
+  const offsetsReplicas = (doc.consumers ?? []).length === 0 ? 0 : Number(doc.cluster.config?.["offsets.topic.num.partitions"] ?? 50) * Math.min(Number(doc.cluster.config?.["offsets.topic.replication.factor"] ?? 3), brokers);
+  const replicas = (doc.topics ?? []).reduce((n, t) => n + t.partitions * t["replication.factor"], 0) + (Number.isFinite(offsetsReplicas) ? offsetsReplicas : Infinity);
+  if (replicas > LIMITS.replicas) problems.push({ path: ["topics"], message: `expected at most ${fmt(LIMITS.replicas)} partition replicas over all topics (partitions × replication.factor), got ${fmt(replicas)}${offsetsReplicas > 0 ? `, of which __consumer_offsets ${fmt(offsetsReplicas)}` : ""}` });
   for (const key of ["num.network.threads", "num.io.threads"]) {
     const threads = Number(doc.cluster.config?.[key]);
     if (threads > LIMITS.requestThreads) problems.push({ path: ["cluster", "config", key], message: `expected at most ${fmt(LIMITS.requestThreads)} (the simulator's bound; got ${fmt(threads)})` });

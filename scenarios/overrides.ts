@@ -4,7 +4,9 @@
  *
  * - `broker.<kafka key>`   → cluster.config
  * - `producer.<kafka key>` → every producer's config
- * - `consumer.<kafka key>` → every consumer group's config
+ * - `consumer.<kafka key>` → every consumer group's config; `consumer.commit`, `consumer.processing`,
+ *   `consumer.commitOnRevoke`, `consumer.mode`, `consumer.members`, `consumer.staticId` → that
+ *   field of every consumer group
  * - `topic.<kafka key>`    → every topic's config
  * - anything else is a dotted path into the document: `kafka.version=0.10.2`, `duration=60s`,
  *   `cluster.brokers=5`, `cluster.os.vm.dirty_ratio=40`, list items by index (`faults.0.at=40s`
@@ -161,6 +163,9 @@ export function forbiddenKeyMessage(key: string): string {
   return `expected a scenario field or Kafka config key, not ${JSON.stringify(key)} (refused: it would reach JavaScript's object prototype)`;
 }
 
+/** A consumer group's own fields (not Kafka configs), set with `consumer.<field>`. */
+const CONSUMER_FIELDS: ReadonlySet<string> = new Set(["commit", "commitOnRevoke", "mode", "members", "staticId", "processing"]);
+
 /** Applies overrides in order; returns one problem per override that cannot apply. */
 export function applyOverrides(doc: unknown, overrides: readonly Override[]): Problem[] {
   const problems: Problem[] = [];
@@ -174,10 +179,11 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[]): Pr
     const key = normaliseKey(o.key);
     const [prefix, ...rest] = key.split(".");
     const kafkaKey = rest.join(".");
+    const groupField = prefix === "consumer" && CONSUMER_FIELDS.has(kafkaKey);
     const schemaPath: Record<string, string[]> = {
       broker: ["cluster", "config", kafkaKey],
       producer: ["producers", "0", "config", kafkaKey],
-      consumer: ["consumers", "0", "config", kafkaKey],
+      consumer: groupField ? ["consumers", "0", kafkaKey] : ["consumers", "0", "config", kafkaKey],
       topic: ["topics", "0", "config", kafkaKey],
     };
     const resolved = resolveKey(schemaPath[prefix] ?? key.split("."));
@@ -198,7 +204,10 @@ export function applyOverrides(doc: unknown, overrides: readonly Override[]): Pr
       case "topic": {
         const items = listOf(`${prefix}s`);
         if (items.length === 0) problems.push({ path: [`--set ${o.key}`], message: `expected the scenario to have ${prefix}s to apply it to` });
-        for (const item of items) configOf(item)[kafkaKey] = value;
+        for (const item of items) {
+          if (groupField) item[kafkaKey] = value;
+          else configOf(item)[kafkaKey] = value;
+        }
         break;
       }
       default:

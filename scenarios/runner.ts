@@ -52,7 +52,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   const world = buildWorld(scenario, options.seed, options);
   // Report every violation rather than stopping at the first: the run's story matters.
   world.sim.stopOnViolation = false;
-  if (scenario.doc.latencyWarmup !== undefined) world.history.latencyWarmupUs = parseDuration(scenario.doc.latencyWarmup) ?? 0;
+  if (scenario.doc.latencyWarmup !== undefined) world.history.latencyWarmupUs = world.history.consumers.latencyWarmupUs = parseDuration(scenario.doc.latencyWarmup) ?? 0;
   scheduleFaults(world);
   const endUs = options.untilUs ?? scenario.durationUs + scenario.settleUs;
   // Two legs, so that utilization can be read over the duration without the settle drain.

@@ -4,8 +4,8 @@
  * exports JSON Schema for editors). Durations and rates are kept as the strings the user wrote
  * and checked here; `model.ts` turns the validated document into integers.
  *
- * Sections whose Kafka behaviour arrives in later issues (consumers, most of `expect`) are
- * validated now so that files written today keep working.
+ * Sections whose Kafka behaviour arrives in later issues are validated now so that files
+ * written today keep working.
  */
 import { z } from "zod";
 import { parseDuration, parseRate, DURATION_HINT, RATE_HINT } from "./units.js";
@@ -84,11 +84,30 @@ const producerSpec = z.strictObject({
   config: config.optional(),
 });
 
+/** Time to process one record: a duration (constant), or a distribution drawn per record. */
+const processingSpec = z.union([
+  duration,
+  z.strictObject({ distribution: z.literal("constant"), mean: duration }),
+  z.strictObject({ distribution: z.literal("exponential"), mean: duration }),
+  z.strictObject({ distribution: z.literal("uniform"), min: duration, max: duration }),
+  z.strictObject({ distribution: z.literal("lognormal"), mean: duration, stddev: duration }),
+]);
+
 const consumerSpec = z.strictObject({
   group: name,
   members: z.int().min(1).max(1000),
   topic: name,
-  processing: duration.optional(),
+  /** subscribe (group membership, the default) or assign (member n takes partitions n-1, n-1+members, ...; no rebalances). */
+  mode: z.enum(["subscribe", "assign"]).optional(),
+  /** When each member starts: one duration for all, or one per member (default 0s). */
+  start: z.union([duration, z.array(duration).min(1)]).optional(),
+  processing: processingSpec.optional(),
+  /** How the application commits: auto (enable.auto.commit), sync / async after processing, before-processing. */
+  commit: z.enum(["auto", "sync", "async", "before-processing"]).optional(),
+  /** The rebalance listener commits the positions of partitions being revoked (default false). */
+  commitOnRevoke: z.boolean().optional(),
+  /** group.instance.id (KIP-345, 2.3+): member n gets "<staticId>-<n>"; absent: dynamic members. */
+  staticId: name.optional(),
   config: config.optional(),
 });
 
@@ -182,6 +201,7 @@ export const scenarioSchema = z
 export type ScenarioDocument = z.infer<typeof scenarioSchema>;
 export type FaultDocument = z.infer<typeof faultSpec>;
 export type ProducerDocument = z.infer<typeof producerSpec>;
+export type ConsumerDocument = z.infer<typeof consumerSpec>;
 
 /** The JSON Schema of a scenario file, for editors (`scenarios/scenario.schema.json`). */
 export function scenarioJsonSchema(): unknown {

@@ -17,10 +17,11 @@ import { Broker } from "../sim/nodes/kafka/server/Broker.js";
 import { KafkaProducer } from "../sim/nodes/kafka/clients/producer/KafkaProducer.js";
 import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/server/RequestPools.js";
-import type { PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
-import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { CONSUMER_OFFSETS, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
+import { behaviourOf, brokerDefaults, KafkaConfig, releaseNumber, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { effectiveProducerConfig } from "../sim/nodes/kafka/clients/producer/ProducerConfig.js";
 import type { ClientCpu } from "../sim/nodes/kafka/clients/producer/KafkaProducer.js";
+import { startConsumers } from "./consumers.js";
 import { rateOf, type Scenario } from "./model.js";
 
 export interface World {
@@ -98,6 +99,12 @@ export function buildWorld(scenario: Scenario, seed: number, output: { traceSink
   const brokerLayouts = scenario.hosts.filter((h) => h.role === "broker");
   const brokers = new Map(brokerLayouts.map((h) => [h.id, hostsByName.get(h.name) as Host]));
   const topics = (doc.topics ?? []).map((t) => ({ name: t.name, partitions: t.partitions, replicationFactor: t["replication.factor"] }));
+  const offsetsTopic = consumerOffsetsTopic(scenario, brokerConfig, brokerLayouts.length);
+  if (offsetsTopic !== null) {
+    topics.push(offsetsTopic);
+    // GroupCoordinator.offsetsTopicConfigs: compacted (not modelled), segment.bytes = offsets.topic.segment.bytes (100 MiB); the rest is the broker's (min.insync.replicas too).
+    topicConfigs.set(CONSUMER_OFFSETS, KafkaConfig.merge(brokerDefaults(version), doc.cluster.config, { "log.segment.bytes": 104_857_600 }));
+  }
   const requestCpu = new Map(brokerLayouts.map((h) => [h.id, newRequestCpu()]));
   const clientCpu = new Map((doc.producers ?? []).map((p) => [p.id, { applicationBusyUs: 0, senderBusyUs: 0 }]));
   for (const layout of brokerLayouts) {
@@ -116,6 +123,7 @@ export function buildWorld(scenario: Scenario, seed: number, output: { traceSink
           expectedBrokers: brokerLayouts.length,
           hostOf: (id) => brokers.get(id),
           observer: history,
+          groupObserver: history.consumers,
           requestCpu: requestCpu.get(layout.id),
         }),
     );
@@ -145,5 +153,20 @@ export function buildWorld(scenario: Scenario, seed: number, output: { traceSink
         }),
     );
   }
+  startConsumers({ sim, scenario, version, behaviour, hostsByName, brokers, history, machineOf });
   return { sim, scenario, hosts, hostsByName, network, machines, zookeeper, history, brokers, brokerConfig, topicConfig, requestCpu, clientCpu };
+}
+
+/**
+ * __consumer_offsets when the scenario has consumers, created with the scenario's topics (Kafka
+ * creates it at the first FindCoordinator; the consumers start then anyway): 0.10.2 with
+ * min(offsets.topic.replication.factor, brokers) replicas; from 0.11 not at all while fewer
+ * brokers than the factor are alive (KafkaApis.createInternalTopic: COORDINATOR_NOT_AVAILABLE), so
+ * such a cluster's groups never find a coordinator.
+ */
+function consumerOffsetsTopic(scenario: Scenario, config: KafkaConfig, brokers: number): { name: string; partitions: number; replicationFactor: number } | null {
+  if ((scenario.doc.consumers ?? []).length === 0) return null;
+  const rf = config.num("offsets.topic.replication.factor");
+  if (rf > brokers && releaseNumber(scenario.kafkaVersion) >= 11) return null;
+  return { name: CONSUMER_OFFSETS, partitions: config.num("offsets.topic.num.partitions"), replicationFactor: Math.min(rf, brokers) };
 }

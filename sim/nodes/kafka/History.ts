@@ -10,6 +10,7 @@ import * as hdr from "hdr-histogram-js";
 import type { Simulation } from "../../Simulation.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { Partition } from "./cluster/Partition.js";
+import { ConsumerHistory } from "./ConsumerHistory.js";
 
 export interface AckRecord {
   producer: string;
@@ -79,7 +80,12 @@ export class KafkaHistory implements KafkaObserver {
   /** Leader per (partition, epoch), for "one leader per epoch". */
   private readonly leaderOfEpoch = new Map<string, number>();
 
-  constructor(private readonly sim: Simulation) {}
+  /** The read side: consumer groups (ConsumerHistory). */
+  readonly consumers: ConsumerHistory;
+
+  constructor(private readonly sim: Simulation) {
+    this.consumers = new ConsumerHistory(sim);
+  }
 
   private totals(producer: string): ProducerTotals {
     let t = this.producers.get(producer);

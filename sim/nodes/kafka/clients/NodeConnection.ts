@@ -54,6 +54,7 @@ export class NodeConnection {
   private nextCid = 1;
   /** One timer for the oldest request's deadline (requests are answered mostly in order). */
   private timer: TimerHandle | null = null;
+  private timerAtUs = Infinity;
 
   /** Called when the other side or the network ends the connection (NetworkClient.handleServerDisconnect). */
   onServerDisconnect: (() => void) | null = null;
@@ -175,7 +176,8 @@ export class NodeConnection {
     this.setupTimer = null;
   }
 
-  send<R>(api: ApiKey, body: unknown, bytes: number, cb: ResponseCallback<R>, expectResponse = true): void {
+  /** requestTimeoutUs: this request's own timeout (the consumer's JoinGroup waits a whole rebalance); the connection's by default. */
+  send<R>(api: ApiKey, body: unknown, bytes: number, cb: ResponseCallback<R>, expectResponse = true, requestTimeoutUs = this.requestTimeoutUs): void {
     const m = this.endpoint.machine;
     if (this.socket === null) this.open();
     const cid = this.nextCid++;
@@ -184,12 +186,17 @@ export class NodeConnection {
     if (!expectResponse) return;
     // NetworkClient.handleTimedOutRequests: timed out once `now - sendTime > requestTimeout`, so a
     // negative timeout (AlterIsr's controller.socket.timeout.ms, say) expires at the first poll, as 0 does here.
-    const timeoutUs = Math.max(0, this.requestTimeoutUs);
+    const timeoutUs = Math.max(0, requestTimeoutUs);
     this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + timeoutUs });
     if (this.timer === null) this.armTimer(timeoutUs);
+    else if (m.now + timeoutUs < this.timerAtUs) {
+      this.endpoint.machine.cancelTimer(this.timer);
+      this.armTimer(timeoutUs);
+    }
   }
 
   private armTimer(delayUs: number): void {
+    this.timerAtUs = this.endpoint.machine.now + delayUs;
     this.timer = this.endpoint.machine.setTimer(delayUs, () => {
       this.timer = null;
       this.checkTimeouts();

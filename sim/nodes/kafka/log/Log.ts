@@ -38,6 +38,10 @@ export interface RecordBatch {
   /** Which simulated producer wrote it, and the index of its first record in that producer's stream to this partition. */
   producer: string;
   firstIndex: number;
+  /** Each record's timestamp (CreateTime: when the application called send()), in µs here; for end-to-end latency. */
+  createTimesUs?: readonly number[];
+  /** What the records say where the simulation reads them: the group coordinator's records in __consumer_offsets. */
+  payload?: unknown;
 }
 
 interface ProducerEntry {
@@ -253,8 +257,17 @@ export class Log {
     return this.batches.length > 0 ? this.batches[0].baseOffset : this.logEndOffset;
   }
 
-  /** Batches from offset on, up to maxBytes (at least one batch, as Kafka returns). */
-  read(offset: number, maxBytes: number): RecordBatch[] {
+  /** The log start offset (no retention or deletion is modelled: the first batch's offset). */
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /**
+   * Batches from offset on, up to maxBytes (at least one batch, as Kafka returns); with maxOffset,
+   * only batches that end at or below it (a consumer's read stops at the high watermark:
+   * LogSegment.read with maxPosition at the batch holding it).
+   */
+  read(offset: number, maxBytes: number, maxOffset = Infinity): RecordBatch[] {
     const out: RecordBatch[] = [];
     let lo = 0;
     let hi = this.batches.length;
@@ -267,6 +280,7 @@ export class Log {
     let bytes = 0;
     for (let i = lo; i < this.batches.length; i++) {
       const b = this.batches[i];
+      if (b.baseOffset + b.count > maxOffset) break;
       if (out.length > 0 && bytes + b.bytes > maxBytes) break;
       out.push(b);
       bytes += b.bytes;

@@ -27,6 +27,10 @@ import type { Behaviour, KafkaConfig } from "../common/versions.js";
 import { HEADER_BYTES, LOG_DIR_EVENT_PATH, type ControlledShutdownRequest, type ControlledShutdownResponse, type LogDirEventZnode, type Request } from "../common/protocol.js";
 import { KafkaApis, requestBytes } from "./KafkaApis.js";
 import { MetadataCache } from "./MetadataCache.js";
+import { GroupCoordinator, type GroupObserver } from "../coordinator/group/GroupCoordinator.js";
+import { GroupMetadataManager } from "../coordinator/group/GroupMetadataManager.js";
+import type { GroupMetadata } from "../coordinator/group/GroupMetadata.js";
+import { CONSUMER_OFFSETS } from "../common/protocol.js";
 
 export interface BrokerSpec {
   id: number;
@@ -39,6 +43,7 @@ export interface BrokerSpec {
   expectedBrokers: number;
   hostOf(id: number): Host | undefined;
   observer: KafkaObserver;
+  groupObserver: GroupObserver;
   /** Where the request pools count their busy time, across restarts. */
   requestCpu?: RequestCpu;
 }
@@ -63,6 +68,7 @@ export class Broker implements Process, RequestHandler {
   private brokerEpoch = -1;
   private readonly metadataCache = new MetadataCache();
   private readonly apis: KafkaApis;
+  private readonly groupCoordinator: GroupCoordinator;
   private readonly logManager: LogManager;
   /** Log dir events to write once the ZooKeeper client exists (a dir failed while loading). */
   private pendingLogDirEvents = 0;
@@ -104,7 +110,8 @@ export class Broker implements Process, RequestHandler {
       propagateLogDirEvent: () => this.propagateLogDirEvent(),
       halt: (reason) => this.halt(reason),
     });
-    this.apis = new KafkaApis({ brokerId: spec.id, machine, behaviour: spec.behaviour, rm: this.rm, metadataCache: this.metadataCache, controller: () => this.controller });
+    const groupCoordinator = (this.groupCoordinator = this.newGroupCoordinator());
+    this.apis = new KafkaApis({ brokerId: spec.id, machine, behaviour: spec.behaviour, rm: this.rm, metadataCache: this.metadataCache, controller: () => this.controller, groupCoordinator, offsetsPartitions: c.num("offsets.topic.num.partitions") });
     const replicaManagerStartup = this.rm.startup();
     // KafkaServer.startup: LogManager.startup (load, then the flusher and checkpoint tasks) and
     // ReplicaManager.startup before registration; an exception there fails the start-up.
@@ -115,6 +122,31 @@ export class Broker implements Process, RequestHandler {
         machine.setTimer(STARTUP_US + machine.rng("startup").int(0, STARTUP_JITTER_US), () => this.startZk());
       }),
     );
+  }
+
+  /**
+   * The group coordinator and where it keeps groups: appends to __consumer_offsets go through the
+   * replica manager like a producer's (offsets.commit.required.acks, offsets.commit.timeout.ms).
+   */
+  private newGroupCoordinator(): GroupCoordinator {
+    const { machine, spec } = this;
+    const c = spec.config;
+    const store = new GroupMetadataManager({
+      machine,
+      behaviour: spec.behaviour,
+      partitions: c.num("offsets.topic.num.partitions"),
+      append: (partition, batch, done) =>
+        this.rm.handleProduce({ acks: c.num("offsets.commit.required.acks"), timeoutMs: c.num("offsets.commit.timeout.ms"), data: [{ topic: CONSUMER_OFFSETS, partition, batch }] }, (res) => done(res.partitions[0]?.error ?? "UNKNOWN_SERVER_ERROR")),
+      logOf: (partition) => {
+        const p = this.rm.partitions.get(`${CONSUMER_OFFSETS}-${partition}`);
+        if (p === undefined) return null;
+        return { batches: p.log.read(0, Infinity), loadEnd: spec.behaviour.groupLoadToLogEnd ? p.log.logEndOffset : p.highWatermark };
+      },
+      onGroupLoaded: (g) => coordinator.onGroupLoaded(g),
+      onGroupUnloaded: (g) => coordinator.onGroupUnloaded(g),
+    });
+    const coordinator = new GroupCoordinator({ machine, config: c, behaviour: spec.behaviour, store, observer: spec.groupObserver });
+    return coordinator;
   }
 
   /**
@@ -289,6 +321,11 @@ export class Broker implements Process, RequestHandler {
   partitionView(key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
     const p = this.rm.partitions.get(key);
     return p === undefined ? undefined : { highWatermark: p.highWatermark, logEndOffset: p.log.logEndOffset, isLeader: p.isLeader };
+  }
+
+  /** For reports: a group this broker coordinates now (loaded), with its committed offsets. */
+  groupView(groupId: string): GroupMetadata | undefined {
+    return this.groupCoordinator.groupList.find((g) => g.groupId === groupId);
   }
 
   // --- shutdown ---

@@ -8,6 +8,8 @@ import type { Machine } from "../../Machine.js";
 import type { KafkaController } from "../controller/KafkaController.js";
 import type { ReplicaManager } from "./ReplicaManager.js";
 import type { MetadataCache } from "./MetadataCache.js";
+import type { GroupCoordinator } from "../coordinator/group/GroupCoordinator.js";
+import { partitionFor } from "../coordinator/group/GroupMetadataManager.js";
 import { traceRequest, traceResponse } from "./traceRecords.js";
 import type { Behaviour } from "../common/versions.js";
 import {
@@ -25,6 +27,16 @@ import {
   type Request,
   type StopReplicaRequest,
   type UpdateMetadataRequest,
+  CONSUMER_OFFSETS,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type HeartbeatRequest,
+  type JoinGroupRequest,
+  type LeaveGroupRequest,
+  type ListOffsetsRequest,
+  type OffsetCommitRequest,
+  type OffsetFetchRequest,
+  type SyncGroupRequest,
 } from "../common/protocol.js";
 
 export interface KafkaApisDeps {
@@ -34,6 +46,9 @@ export interface KafkaApisDeps {
   rm: ReplicaManager;
   metadataCache: MetadataCache;
   controller(): KafkaController | null;
+  groupCoordinator: GroupCoordinator;
+  /** offsets.topic.num.partitions as this broker found it. */
+  offsetsPartitions: number;
 }
 
 export class KafkaApis {
@@ -73,6 +88,7 @@ export class KafkaApis {
         return reply(this.d.metadataCache.response(), HEADER_BYTES + 40 * this.d.metadataCache.states.length);
       case "LeaderAndIsr": {
         const res = rm.handleLeaderAndIsr(req.body as LeaderAndIsrRequest);
+        this.onLeadershipChange(req.body as LeaderAndIsrRequest, res.error !== "NONE");
         // LeaderAndIsrPartitionError: topic, partition, error code.
         return reply(res, HEADER_BYTES + 24 * res.partitionErrors.length);
       }
@@ -99,11 +115,59 @@ export class KafkaApis {
         if (controller === null) return reply({ error: "NOT_CONTROLLER", partitions: [] });
         return controller.onAlterIsr(req.body as AlterIsrRequest, (r) => reply(r, HEADER_BYTES + 24 * r.partitions.length));
       }
+      case "ListOffsets":
+        return reply(rm.handleListOffsets(req.body as ListOffsetsRequest), HEADER_BYTES + 24 * (req.body as ListOffsetsRequest).partitions.length);
+      case "FindCoordinator":
+        return reply(this.findCoordinator(req.body as FindCoordinatorRequest));
+      case "JoinGroup":
+        return this.d.groupCoordinator.handleJoinGroup(req.body as JoinGroupRequest, client, `/${client}`, (r) => reply(r, HEADER_BYTES + 48 * r.members.length));
+      case "SyncGroup":
+        return this.d.groupCoordinator.handleSyncGroup(req.body as SyncGroupRequest, (r) => reply(r, HEADER_BYTES + 12 * r.assignment.length));
+      case "Heartbeat":
+        return reply(this.d.groupCoordinator.handleHeartbeat(req.body as HeartbeatRequest));
+      case "LeaveGroup":
+        return reply(this.d.groupCoordinator.handleLeaveGroup(req.body as LeaveGroupRequest));
+      case "OffsetCommit":
+        return this.d.groupCoordinator.handleOffsetCommit(req.body as OffsetCommitRequest, (r) => reply(r, HEADER_BYTES + 12 * r.partitions.length));
+      case "OffsetFetch": {
+        const r = this.d.groupCoordinator.handleOffsetFetch(req.body as OffsetFetchRequest);
+        return reply(r, HEADER_BYTES + 24 * r.partitions.length);
+      }
       case "InitProducerId":
         // Producer ids come in blocks per broker (ProducerIdManager); unique per broker incarnation here.
         return reply({ error: "NONE", producerId: this.d.brokerId * 1_000_000_000 + machine.host.incarnation * 1_000_000 + this.nextProducerId++, producerEpoch: 0 });
     }
   }
+
+  private findCoordinator(req: FindCoordinatorRequest): FindCoordinatorResponse {
+    return coordinatorFor(this.d.metadataCache, req.key, this.d.offsetsPartitions);
+  }
+
+  /**
+   * onLeadershipChange (KafkaApis.handleLeaderAndIsrRequest; RequestHandlerHelper from 2.8): the
+   * group coordinator loads the __consumer_offsets partitions this broker now leads and unloads
+   * those it follows, judged by the replica's state once the request is applied (one request may
+   * carry a partition twice, the older state refused). refused: the whole request was.
+   */
+  private onLeadershipChange(req: LeaderAndIsrRequest, refused: boolean): void {
+    if (refused) return;
+    const seen = new Set<number>();
+    for (const s of req.partitionStates) {
+      if (s.topic !== CONSUMER_OFFSETS || seen.has(s.partition)) continue;
+      seen.add(s.partition);
+      const p = this.d.rm.partitions.get(`${CONSUMER_OFFSETS}-${s.partition}`);
+      if (p?.isLeader === true) this.d.groupCoordinator.onElection(s.partition);
+      else this.d.groupCoordinator.onResignation(s.partition);
+    }
+  }
+}
+
+/** The leader of __consumer_offsets-partitionFor(group) in this broker's metadata cache (FindCoordinator never asks whether it has loaded). */
+function coordinatorFor(cache: MetadataCache, groupId: string, partitions: number): FindCoordinatorResponse {
+  const partition = partitionFor(groupId, partitions);
+  const state = cache.states.find((s) => s.topic === CONSUMER_OFFSETS && s.partition === partition);
+  if (state === undefined || state.leader < 0 || !cache.isBrokerAlive(state.leader)) return { error: "COORDINATOR_NOT_AVAILABLE", nodeId: -1 };
+  return { error: "NONE", nodeId: state.leader };
 }
 
 /** What the request pools charge for: a produce request's size as its producer sent it (client id as Kafka's default). */

@@ -21,11 +21,14 @@ import type { LogManager } from "../log/LogManager.js";
 import { Partition, type PartitionObserver, type PartitionRules } from "../cluster/Partition.js";
 import { FetchPurgatory } from "./DelayedFetch.js";
 import { appendRecords } from "./appendRecords.js";
+import { fetchOffsetForTimestamp } from "./fetchOffsetForTimestamp.js";
 import { fetchMessages, lastOffsetForLeaderEpoch } from "./fetchMessages.js";
 import { becomeLeaderOrFollower, stopReplicas } from "./becomeLeaderOrFollower.js";
 import { ReplicaFetcherManager } from "./ReplicaFetcherManager.js";
 import type { Behaviour, KafkaConfig } from "../common/versions.js";
 import type {
+  ListOffsetsPartitionResponse,
+  ListOffsetsRequest,
   ControllerResponse,
   EpochEndOffset,
   ErrorCode,
@@ -68,6 +71,8 @@ export class ReplicaManager implements PartitionObserver {
   // methods in files of their own, use them.
   readonly fetchers: ReplicaFetcherManager;
   readonly fetchPurgatory: FetchPurgatory;
+  /** Consumers' DelayedFetches: woken when a leader's high watermark moves. */
+  readonly consumerFetchPurgatory: FetchPurgatory;
   /** Partitions in an offline log dir (HostedPartition.Offline): every request for them gets KAFKA_STORAGE_ERROR. */
   readonly offlinePartitions = new Set<string>();
   private controllerEpoch = -1;
@@ -79,6 +84,7 @@ export class ReplicaManager implements PartitionObserver {
   constructor(readonly ctx: BrokerContext) {
     const c = ctx.config;
     this.fetchPurgatory = new FetchPurgatory(ctx.machine);
+    this.consumerFetchPurgatory = new FetchPurgatory(ctx.machine);
     this.lagUs = c.num("replica.lag.time.max.ms") * 1000;
     const settings = {
       brokerId: ctx.id,
@@ -171,6 +177,10 @@ export class ReplicaManager implements PartitionObserver {
     return lastOffsetForLeaderEpoch(this, req);
   }
 
+  handleListOffsets(req: ListOffsetsRequest): ListOffsetsPartitionResponse[] {
+    return fetchOffsetForTimestamp(this, req);
+  }
+
   // --- controller requests ---
 
   staleController(controllerEpoch: number, brokerEpoch: number): ErrorCode | null {
@@ -257,6 +267,7 @@ export class ReplicaManager implements PartitionObserver {
 
   onLeaderHighWatermark(p: Partition, previous: number): void {
     this.ctx.observer.onLeaderHighWatermark(this.ctx.id, p, previous);
+    if (p.highWatermark > previous) this.consumerFetchPurgatory.wake(p.key);
   }
 
   private isrExpiration(): void {

@@ -1,7 +1,10 @@
 /**
- * What a leader serves its followers (ReplicaManager.fetchMessages, readFromLocalLog and
- * lastOffsetForLeaderEpoch): follower fetches, parked in the DelayedFetch purgatory until
- * enough data arrives, and the OffsetsForLeaderEpoch answers they truncate by.
+ * What a leader serves its followers and consumers (ReplicaManager.fetchMessages, readFromLocalLog
+ * and lastOffsetForLeaderEpoch): fetches, parked in the DelayedFetch purgatory until enough data
+ * arrives, and the OffsetsForLeaderEpoch answers followers truncate by (and, from 2.3, consumers
+ * validate their positions by). A consumer's fetch (replica id -1) reads only below the high
+ * watermark (FetchIsolation.HIGH_WATERMARK), up to max.partition.fetch.bytes a partition, and its
+ * DelayedFetch waits for the high watermark to move, not for the leader's appends.
  */
 import type { ReplicaManager } from "./ReplicaManager.js";
 import type { Partition } from "../cluster/Partition.js";
@@ -9,14 +12,17 @@ import type { EpochEndOffset, ErrorCode, FetchPartitionResponse, FetchRequest, F
 
 export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (res: FetchResponse) => void): void {
   const now = rm.ctx.machine.now;
+  const consumer = req.replicaId < 0;
   for (const f of req.partitions) {
+    if (consumer) break;
     const key = `${f.topic}-${f.partition}`;
     const p = rm.partitions.get(key);
     if (p !== undefined && p.isLeader && !rm.isOffline(key, p) && leaderEpochError(rm, p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
       p.updateFollower(req.replicaId, f.fetchOffset, now);
     }
   }
-  const read = (): FetchResponse => ({ partitions: req.partitions.map((f) => readPartition(rm, f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, req.maxBytes)) });
+  const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
+  const read = (): FetchResponse => ({ partitions: req.partitions.map((f) => readPartition(rm, f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, partitionMaxBytes, consumer)) });
   const first = read();
   const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
   const errors = first.partitions.some((r) => r.error !== "NONE");
@@ -32,7 +38,7 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
           const r = read();
           return r.partitions.some((x) => x.error !== "NONE") || r.partitions.reduce((s, x) => s + x.batches.reduce((t, b) => t + b.bytes, 0), 0) >= req.minBytes;
         };
-  rm.fetchPurgatory.park(
+  (consumer ? rm.consumerFetchPurgatory : rm.fetchPurgatory).park(
     req.partitions.map((f) => `${f.topic}-${f.partition}`),
     req.maxWaitMs * 1000,
     () => respond(read()),
@@ -48,7 +54,7 @@ function leaderEpochError(rm: ReplicaManager, p: Partition, currentLeaderEpoch: 
   return null;
 }
 
-function readPartition(rm: ReplicaManager, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number): FetchPartitionResponse {
+function readPartition(rm: ReplicaManager, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
   const key = `${topic}-${index}`;
   const p = rm.partitions.get(key);
   const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: [] };
@@ -64,8 +70,8 @@ function readPartition(rm: ReplicaManager, topic: string, index: number, offset:
   r.highWatermark = p.highWatermark;
   r.logEndOffset = p.log.logEndOffset;
   if (epochError !== null) r.error = epochError;
-  else if (offset > p.log.logEndOffset) r.error = "OFFSET_OUT_OF_RANGE";
-  else r.batches = p.log.read(offset, maxBytes);
+  else if (offset > p.log.logEndOffset || (consumer && offset < p.log.logStartOffset)) r.error = "OFFSET_OUT_OF_RANGE";
+  else r.batches = consumer ? p.log.read(offset, maxBytes, p.highWatermark) : p.log.read(offset, maxBytes);
   return r;
 }
 

@@ -227,7 +227,7 @@ export class Sender {
       b.leaderEpochAtSend = this.metadata.leaderEpochs[b.partition];
       this.inFlightPerPartition[b.partition]++;
       this.inFlightBatches.add(b);
-      const wire: RecordBatch = { baseOffset: -1, count: b.count, bytes: b.bytes, leaderEpoch: -1, producerId: this.idempotent ? b.producerId : -1, baseSequence: this.idempotent ? b.baseSequence : -1, producer: this.spec.id, firstIndex: b.firstIndex };
+      const wire: RecordBatch = { baseOffset: -1, count: b.count, bytes: b.bytes, leaderEpoch: -1, producerId: this.idempotent ? b.producerId : -1, baseSequence: this.idempotent ? b.baseSequence : -1, producer: this.spec.id, firstIndex: b.firstIndex, createTimesUs: b.arrivals };
       return { topic: this.spec.topic, partition: b.partition, batch: wire };
     });
     const req: ProduceRequest = { acks: this.acks, timeoutMs: this.requestTimeoutUs / 1000, data };

@@ -1,0 +1,409 @@
+/**
+ * The consumer's side of the group protocol (org.apache.kafka.clients.consumer.internals
+ * .ConsumerCoordinator and AbstractCoordinator): FindCoordinator, the join (onJoinPrepare:
+ * commit, then revoke; JoinGroup; the leader's assignment; SyncGroup; onJoinComplete), the
+ * heartbeat thread (KIP-62: heartbeat.interval.ms, session.timeout.ms, and max.poll.interval.ms,
+ * whose expiry makes a dynamic member leave the group), and offset commits. The coordinator gets
+ * a connection of its own (AbstractCoordinator: node id Integer.MAX_VALUE - id).
+ */
+import type { Machine } from "../../../Machine.js";
+import type { TimerHandle } from "../../../../Simulation.js";
+import { NodeConnection } from "../NodeConnection.js";
+import type { Behaviour, KafkaConfig } from "../../common/versions.js";
+import {
+  HEADER_BYTES,
+  type ErrorCode,
+  type FindCoordinatorResponse,
+  type GroupErrorResponse,
+  type JoinGroupResponse,
+  type OffsetCommitResponse,
+  type OffsetFetchResponse,
+  type SyncGroupResponse,
+  type TopicPartition,
+} from "../../common/protocol.js";
+import type { Host } from "../../../../Host.js";
+import type { Endpoint } from "../../../Endpoint.js";
+import { assign } from "./assignors/index.js";
+import type { AssignorName } from "./ConsumerConfig.js";
+
+export type MemberState = "UNJOINED" | "PREPARING_REBALANCE" | "COMPLETING_REBALANCE" | "STABLE";
+
+export interface CoordinatorDeps {
+  machine: Machine;
+  endpoint: Endpoint;
+  config: KafkaConfig;
+  behaviour: Behaviour;
+  groupId: string;
+  /** subscribe(): group membership; assign(): only commits and committed offsets, with no generation. */
+  groupManaged: boolean;
+  groupInstanceId: string | null;
+  clientId: string;
+  topic: string;
+  partitions: number;
+  assignors: readonly AssignorName[];
+  /** kafka.version: the assignors' member order changed in 2.4. */
+  version: string;
+  protocol: "EAGER" | "COOPERATIVE";
+  hostOf(broker: number): Host | undefined;
+  /** A broker to ask FindCoordinator (NetworkClient.leastLoadedNode), -1 for none now. */
+  leastLoadedNode(): number;
+  conn(broker: number): NodeConnection;
+  /** The partitions owned now (what the rebalance listener revokes). */
+  owned(): TopicPartition[];
+  /** onJoinPrepare's commit (auto-commit, or the listener's commit on revoke); done when answered or given up. */
+  commitBeforeRevoke(done: () => void): void;
+  onRevoked(partitions: TopicPartition[], lost: boolean): void;
+  onAssigned(assigned: TopicPartition[], added: TopicPartition[], generation: number): void;
+  /** Something changed that the poll loop waits for. */
+  wake(): void;
+}
+
+const NO_GENERATION = -1;
+
+export class ConsumerCoordinator {
+  coordinator = -1;
+  private coordinatorConn: NodeConnection | null = null;
+  private lookupInFlight = false;
+  memberId = "";
+  generation = NO_GENERATION;
+  private protocolName = "";
+  state: MemberState = "UNJOINED";
+  rejoinNeeded = true;
+  private joining = false;
+  /** Heartbeat thread timers. */
+  private lastHeartbeatSendUs = -Infinity;
+  private lastHeartbeatOkUs = 0;
+  private heartbeatInFlight = false;
+  lastPollUs = 0;
+  private heartbeatTimer: TimerHandle | null = null;
+  private closed = false;
+  private readonly sessionTimeoutMs: number;
+  private readonly rebalanceTimeoutMs: number;
+  private readonly heartbeatIntervalUs: number;
+  private readonly retryBackoffUs: number;
+  private readonly requestTimeoutUs: number;
+
+  constructor(private readonly d: CoordinatorDeps) {
+    const c = d.config;
+    this.sessionTimeoutMs = c.num("session.timeout.ms");
+    this.rebalanceTimeoutMs = c.num("max.poll.interval.ms");
+    this.heartbeatIntervalUs = c.num("heartbeat.interval.ms") * 1000;
+    this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
+    this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
+    this.rejoinNeeded = d.groupManaged;
+    if (d.groupManaged) this.armHeartbeatThread(0);
+  }
+
+  get coordinatorKnown(): boolean {
+    return this.coordinator >= 0 && this.coordinatorConn !== null;
+  }
+
+  /** The generation commits may carry (generationIfStable): only a STABLE member's. */
+  get stableGeneration(): { generation: number; memberId: string } | null {
+    return this.state === "STABLE" ? { generation: this.generation, memberId: this.memberId } : null;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.heartbeatTimer !== null) this.d.machine.cancelTimer(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  // --- FindCoordinator ---
+
+  /** ensureCoordinatorReady, without blocking: the lookup's answer wakes the poll loop. */
+  lookupCoordinator(): void {
+    if (this.coordinatorKnown || this.lookupInFlight || this.closed) return;
+    const node = this.d.leastLoadedNode();
+    if (node < 0) return;
+    this.lookupInFlight = true;
+    this.d.conn(node).send<FindCoordinatorResponse>("FindCoordinator", { key: this.d.groupId }, HEADER_BYTES, (res) => {
+      this.lookupInFlight = false;
+      if (res === null || res.error !== "NONE") {
+        this.d.machine.setTimer(this.retryBackoffUs, () => this.d.wake());
+        return;
+      }
+      const host = this.d.hostOf(res.nodeId);
+      if (host === undefined) return;
+      this.coordinator = res.nodeId;
+      this.coordinatorConn = new NodeConnection(this.d.endpoint, host, this.requestTimeoutUs);
+      this.coordinatorConn.onServerDisconnect = () => this.markCoordinatorUnknown("disconnected");
+      this.lastHeartbeatOkUs = this.d.machine.now;
+      this.d.wake();
+    });
+  }
+
+  markCoordinatorUnknown(why: string): void {
+    if (this.coordinator < 0) return;
+    this.d.machine.trace("consumer-coordinator-unknown", { group: this.d.groupId, coordinator: this.coordinator, why });
+    this.coordinator = -1;
+    const conn = this.coordinatorConn;
+    this.coordinatorConn = null;
+    conn?.close();
+    this.d.wake();
+  }
+
+  /** A request to the coordinator; its errors that mean "look again" mark it unknown. */
+  private send<R>(api: Parameters<NodeConnection["send"]>[0], body: unknown, cb: (r: R | null) => void, timeoutUs?: number): void {
+    const conn = this.coordinatorConn;
+    if (conn === null) return cb(null);
+    conn.send<R>(api, body, HEADER_BYTES, (r) => cb(r), true, timeoutUs);
+  }
+
+  private onCoordinatorError(error: ErrorCode): void {
+    if (error === "NOT_COORDINATOR" || error === "COORDINATOR_NOT_AVAILABLE" || error === "REQUEST_TIMED_OUT") this.markCoordinatorUnknown(error);
+  }
+
+  // --- the join ---
+
+  /** joinGroupIfNeeded, one step: called from poll() when a rejoin is needed and none is under way. */
+  ensureActiveGroup(): void {
+    if (!this.rejoinNeeded || this.joining || !this.coordinatorKnown || this.closed) return;
+    this.joining = true;
+    this.onJoinPrepare(() => this.sendJoinGroup());
+  }
+
+  /**
+   * onJoinPrepare: commit first (auto-commit, or the rebalance listener's commit), then revoke:
+   * eager every owned partition, cooperative none here (only what the new assignment moves).
+   * A member whose generation was reset has lost its partitions (onPartitionsLost, 2.4+) and commits nothing.
+   */
+  private onJoinPrepare(then: () => void): void {
+    const lost = this.generation === NO_GENERATION;
+    const revoke = (): void => {
+      if (this.d.protocol === "EAGER" || lost) {
+        const owned = this.d.owned();
+        this.d.onRevoked(owned, lost);
+      }
+      then();
+    };
+    if (lost) return revoke();
+    this.d.commitBeforeRevoke(revoke);
+  }
+
+  private metadata(): { topics: string[]; ownedPartitions: TopicPartition[]; generation: number } {
+    return { topics: [this.d.topic], ownedPartitions: this.d.owned(), generation: this.generation };
+  }
+
+  private sendJoinGroup(): void {
+    if (!this.coordinatorKnown) {
+      this.joining = false;
+      return this.d.wake();
+    }
+    this.state = "PREPARING_REBALANCE";
+    const body = {
+      groupId: this.d.groupId,
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.rebalanceTimeoutMs,
+      memberId: this.memberId,
+      groupInstanceId: this.d.groupInstanceId,
+      protocolType: "consumer",
+      protocols: this.d.assignors.map((name) => ({ name, metadata: this.metadata() })),
+    };
+    // The JoinGroup may wait a whole rebalance: max(request.timeout.ms, rebalance timeout + 5 s) (2.7+).
+    const timeoutUs = Math.max(this.requestTimeoutUs, (this.rebalanceTimeoutMs + 5000) * 1000);
+    this.send<JoinGroupResponse>("JoinGroup", body, (res) => this.onJoinResponse(res), timeoutUs);
+  }
+
+  private onJoinResponse(res: JoinGroupResponse | null): void {
+    if (this.closed) return;
+    if (res === null) return this.joinFailed("NETWORK_EXCEPTION");
+    switch (res.error) {
+      case "NONE":
+        break;
+      case "MEMBER_ID_REQUIRED":
+        this.memberId = res.memberId;
+        return this.sendJoinGroup();
+      case "UNKNOWN_MEMBER_ID":
+        this.memberId = "";
+        this.generation = NO_GENERATION;
+        return this.sendJoinGroup();
+      case "REBALANCE_IN_PROGRESS":
+      case "ILLEGAL_GENERATION":
+        return this.sendJoinGroup();
+      default:
+        return this.joinFailed(res.error);
+    }
+    this.memberId = res.memberId;
+    this.generation = res.generationId;
+    this.protocolName = res.protocolName;
+    this.state = "COMPLETING_REBALANCE";
+    const assignments = res.leader === res.memberId ? this.performAssignment(res) : [];
+    const body = { groupId: this.d.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.d.groupInstanceId, assignments };
+    const generation = this.generation;
+    this.send<SyncGroupResponse>("SyncGroup", body, (sync) => this.onSyncResponse(sync, generation));
+  }
+
+  /** The leader runs the chosen assignor over every member's subscription (performAssignment). */
+  private performAssignment(res: JoinGroupResponse): Array<{ memberId: string; assignment: TopicPartition[] }> {
+    const members = res.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, topics: m.metadata.topics, ownedPartitions: m.metadata.ownedPartitions, generation: m.metadata.generation }));
+    const result = assign(res.protocolName as AssignorName, new Map([[this.d.topic, this.d.partitions]]), members, { version: this.d.version });
+    return members.map((m) => ({ memberId: m.memberId, assignment: result.get(m.memberId) ?? [] }));
+  }
+
+  private onSyncResponse(res: SyncGroupResponse | null, generation: number): void {
+    if (this.closed) return;
+    if (res === null) return this.joinFailed("NETWORK_EXCEPTION");
+    if (res.error !== "NONE") {
+      if (res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION") this.resetGeneration();
+      return res.error === "REBALANCE_IN_PROGRESS" || res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION" ? this.sendJoinGroup() : this.joinFailed(res.error);
+    }
+    if (generation !== this.generation) return;
+    this.state = "STABLE";
+    this.rejoinNeeded = false;
+    this.joining = false;
+    this.lastHeartbeatOkUs = this.d.machine.now;
+    this.onJoinComplete(res.assignment);
+    this.d.wake();
+  }
+
+  /**
+   * onJoinComplete: cooperative members revoke what the assignment took away and rejoin at once
+   * (the second rebalance hands those partitions on); then onPartitionsAssigned with what is new.
+   */
+  private onJoinComplete(assigned: TopicPartition[]): void {
+    const owned = this.d.owned();
+    const key = (tp: TopicPartition): string => `${tp.topic}-${tp.partition}`;
+    const assignedKeys = new Set(assigned.map(key));
+    const ownedKeys = new Set(owned.map(key));
+    if (this.d.protocol === "COOPERATIVE") {
+      const revoked = owned.filter((tp) => !assignedKeys.has(key(tp)));
+      if (revoked.length > 0) {
+        this.d.onRevoked(revoked, false);
+        this.requestRejoin("partitions revoked (cooperative)");
+      }
+    }
+    const added = assigned.filter((tp) => !ownedKeys.has(key(tp)));
+    this.d.onAssigned(assigned, this.d.protocol === "EAGER" ? assigned : added, this.generation);
+  }
+
+  private joinFailed(error: ErrorCode): void {
+    this.joining = false;
+    this.state = "UNJOINED";
+    this.onCoordinatorError(error);
+    if (error === "NETWORK_EXCEPTION") this.markCoordinatorUnknown(error);
+    this.d.machine.trace("consumer-join-failed", { group: this.d.groupId, error });
+    this.d.machine.setTimer(this.retryBackoffUs, () => this.d.wake());
+  }
+
+  requestRejoin(why: string): void {
+    if (!this.rejoinNeeded) this.d.machine.trace("consumer-rejoin", { group: this.d.groupId, member: this.memberId, why });
+    this.rejoinNeeded = true;
+    this.d.wake();
+  }
+
+  /** resetGeneration: the member's partitions are lost; it joins again as new (its id kept when static). */
+  resetGeneration(): void {
+    this.generation = NO_GENERATION;
+    if (this.d.groupInstanceId === null || !this.d.behaviour.staticMembership) this.memberId = "";
+    this.state = "UNJOINED";
+    this.joining = false;
+    this.requestRejoin("generation reset");
+  }
+
+  // --- the heartbeat thread ---
+
+  private armHeartbeatThread(delayUs: number): void {
+    if (this.closed) return;
+    if (this.heartbeatTimer !== null) this.d.machine.cancelTimer(this.heartbeatTimer);
+    this.heartbeatTimer = this.d.machine.setTimer(Math.max(0, delayUs), () => {
+      this.heartbeatTimer = null;
+      this.heartbeatTick();
+    });
+  }
+
+  /**
+   * HeartbeatThread.run, one round: no heartbeat answered for session.timeout.ms marks the
+   * coordinator unknown; no poll() for max.poll.interval.ms makes the member leave (maybeLeaveGroup:
+   * a LeaveGroup from a dynamic member; a static one, 2.3+, only resets itself); else a heartbeat
+   * every heartbeat.interval.ms while STABLE (and, 2.7+, while COMPLETING_REBALANCE).
+   */
+  private heartbeatTick(): void {
+    const now = this.d.machine.now;
+    const sessionUs = this.sessionTimeoutMs * 1000;
+    const pollUs = this.rebalanceTimeoutMs * 1000;
+    const enabled = this.state === "STABLE" || (this.state === "COMPLETING_REBALANCE" && this.d.behaviour.heartbeatDuringCompletingRebalance);
+    if (!enabled || !this.coordinatorKnown) return this.armHeartbeatThread(this.heartbeatIntervalUs);
+    if (now - this.lastHeartbeatOkUs >= sessionUs) {
+      this.markCoordinatorUnknown("no heartbeat answered within session.timeout.ms");
+      return this.armHeartbeatThread(this.retryBackoffUs);
+    }
+    if (now - this.lastPollUs >= pollUs) {
+      this.d.machine.mark("consumer: max.poll.interval.ms expired, member leaves the group");
+      this.d.machine.trace("consumer-poll-timeout", { group: this.d.groupId, member: this.memberId });
+      this.maybeLeaveGroup();
+      return this.armHeartbeatThread(this.heartbeatIntervalUs);
+    }
+    const due = this.lastHeartbeatSendUs + this.heartbeatIntervalUs;
+    if (this.heartbeatInFlight || due > now) return this.armHeartbeatThread(Math.min(Math.max(due - now, this.retryBackoffUs), this.lastPollUs + pollUs - now, this.lastHeartbeatOkUs + sessionUs - now));
+    this.sendHeartbeat();
+    this.armHeartbeatThread(Math.min(this.heartbeatIntervalUs, this.lastPollUs + pollUs - now));
+  }
+
+  private sendHeartbeat(): void {
+    this.lastHeartbeatSendUs = this.d.machine.now;
+    this.heartbeatInFlight = true;
+    const generation = this.generation;
+    const body = { groupId: this.d.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.d.groupInstanceId };
+    this.send<GroupErrorResponse>("Heartbeat", body, (res) => {
+      this.heartbeatInFlight = false;
+      if (res === null || this.closed) return;
+      switch (res.error) {
+        case "NONE":
+          this.lastHeartbeatOkUs = this.d.machine.now;
+          return;
+        case "REBALANCE_IN_PROGRESS":
+          // Counts as an answer for the session; from 2.7 ignored while COMPLETING_REBALANCE.
+          this.lastHeartbeatOkUs = this.d.machine.now;
+          if (this.state === "STABLE" || !this.d.behaviour.heartbeatDuringCompletingRebalance) this.requestRejoin("heartbeat: REBALANCE_IN_PROGRESS");
+          return;
+        case "ILLEGAL_GENERATION":
+        case "UNKNOWN_MEMBER_ID":
+        case "FENCED_INSTANCE_ID":
+          if (generation === this.generation) this.resetGeneration();
+          return;
+        default:
+          this.onCoordinatorError(res.error);
+      }
+    });
+  }
+
+  /** maybeLeaveGroup: LeaveGroup (dynamic members; before 2.3 every member), then the generation is reset. */
+  maybeLeaveGroup(): void {
+    const dynamic = this.d.groupInstanceId === null || !this.d.behaviour.staticMembership;
+    if (dynamic && this.coordinatorKnown && this.state !== "UNJOINED" && this.memberId !== "") {
+      this.send<GroupErrorResponse>("LeaveGroup", { groupId: this.d.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.d.groupInstanceId }] }, () => undefined);
+    }
+    this.resetGeneration();
+  }
+
+  // --- offsets ---
+
+  /** OffsetFetch: the committed offsets (-1 none) of these partitions; null when the coordinator could not answer. */
+  fetchCommitted(partitions: TopicPartition[], done: (r: OffsetFetchResponse | null) => void): void {
+    this.send<OffsetFetchResponse>("OffsetFetch", { groupId: this.d.groupId, partitions }, (res) => {
+      if (res !== null && res.error !== "NONE") this.onCoordinatorError(res.error);
+      done(res === null || res.error !== "NONE" ? null : res);
+    });
+  }
+
+  /**
+   * OffsetCommit with the member's generation (only a STABLE member commits; else the commit
+   * fails at once: CommitFailedException, RebalanceInProgressException from 2.5). done(error).
+   */
+  commit(offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number }>, done: (error: ErrorCode) => void): void {
+    if (offsets.length === 0) return done("NONE");
+    const gen = this.d.groupManaged ? this.stableGeneration : { generation: NO_GENERATION, memberId: "" };
+    if (gen === null) return done("REBALANCE_IN_PROGRESS");
+    if (!this.coordinatorKnown) return done("COORDINATOR_NOT_AVAILABLE");
+    const body = { groupId: this.d.groupId, generationId: gen.generation, memberId: gen.memberId, groupInstanceId: this.d.groupInstanceId, offsets };
+    this.send<OffsetCommitResponse>("OffsetCommit", body, (res) => {
+      if (res === null) return done("NETWORK_EXCEPTION");
+      const error = res.partitions.find((p) => p.error !== "NONE")?.error ?? "NONE";
+      if (error === "REBALANCE_IN_PROGRESS") this.requestRejoin("commit: REBALANCE_IN_PROGRESS");
+      else if ((error === "UNKNOWN_MEMBER_ID" || error === "ILLEGAL_GENERATION") && gen.generation === this.generation) this.resetGeneration();
+      else this.onCoordinatorError(error);
+      done(error);
+    });
+  }
+}

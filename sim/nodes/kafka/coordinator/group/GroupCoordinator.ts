@@ -1,0 +1,526 @@
+/**
+ * The broker's group coordinator (kafka.coordinator.group.GroupCoordinator; in ZooKeeper mode
+ * every release up to 3.9 runs this Scala coordinator, from 3.5 behind GroupCoordinatorAdapter):
+ * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch for the groups whose
+ * __consumer_offsets partition this broker leads. Facts per release, read at the tags, are cited
+ * where they act; the fidelity notes are in the README's version table.
+ */
+import type { Machine } from "../../../Machine.js";
+import type { Behaviour, KafkaConfig } from "../../common/versions.js";
+import type {
+  ErrorCode,
+  GroupErrorResponse,
+  HeartbeatRequest,
+  JoinGroupRequest,
+  JoinGroupResponse,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetCommitResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  SyncGroupRequest,
+  SyncGroupResponse,
+} from "../../common/protocol.js";
+import { GroupMetadata, type MemberMetadata } from "./GroupMetadata.js";
+import type { GroupMetadataManager } from "./GroupMetadataManager.js";
+
+/** What the coordinator tells the run's history: a generation formed, a group stored as Stable. */
+export interface GroupObserver {
+  onGenerationStable(groupId: string, generation: number, protocol: string, members: ReadonlyArray<{ memberId: string; groupInstanceId: string | null; assignment: ReadonlyArray<{ topic: string; partition: number }> }>): void;
+  onRebalanceStarted(groupId: string, generation: number, reason: string): void;
+}
+
+/** GroupCoordinator.NewMemberJoinTimeoutMs (2.2+): a new member waiting in JoinGroup expires after 5 minutes, not its session timeout. */
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
+
+export interface GroupCoordinatorDeps {
+  machine: Machine;
+  config: KafkaConfig;
+  behaviour: Behaviour;
+  store: GroupMetadataManager;
+  observer: GroupObserver;
+}
+
+const NO_GENERATION = -1;
+
+export class GroupCoordinator {
+  private nextMemberSuffix = 0;
+
+  constructor(private readonly d: GroupCoordinatorDeps) {}
+
+  private get groups(): Map<string, GroupMetadata> {
+    return this.d.store.groups;
+  }
+
+  /**
+   * validateGroupStatus: loading answers COORDINATOR_LOAD_IN_PROGRESS, a partition not led here
+   * NOT_COORDINATOR. Up to 1.1 ownership is checked first, and a partition is owned only once
+   * loaded, so clients see NOT_COORDINATOR while it loads (fixed in 2.0).
+   */
+  private statusError(groupId: string): ErrorCode | null {
+    const s = this.d.store;
+    if (!this.d.behaviour.groupLoadingCheckedFirst) return s.isOwned(groupId) ? null : "NOT_COORDINATOR";
+    if (s.isLoading(groupId)) return "COORDINATOR_LOAD_IN_PROGRESS";
+    return s.isOwned(groupId) ? null : "NOT_COORDINATOR";
+  }
+
+  private newMemberId(clientId: string, instanceId: string | null): string {
+    // GroupMetadata.generateMemberId: clientId (or group.instance.id) + "-" + a random UUID.
+    const uuid = this.d.machine.rng("member-id").int(0, 0xffffffff).toString(16).padStart(8, "0");
+    return `${instanceId ?? clientId}-${uuid}-${this.nextMemberSuffix++}`;
+  }
+
+  // --- JoinGroup ---
+
+  handleJoinGroup(req: JoinGroupRequest, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void): void {
+    const fail = (error: ErrorCode, memberId = req.memberId): void => respond({ error, generationId: this.d.behaviour.memberIdRequired ? NO_GENERATION : 0, protocolName: "", leader: "", memberId, members: [] });
+    const status = this.statusError(req.groupId);
+    if (status !== null) return fail(status);
+    const c = this.d.config;
+    if (req.sessionTimeoutMs < c.num("group.min.session.timeout.ms") || req.sessionTimeoutMs > c.num("group.max.session.timeout.ms")) return fail("INVALID_SESSION_TIMEOUT");
+    let g = this.groups.get(req.groupId);
+    if (g === undefined) {
+      if (req.memberId !== "") return fail("UNKNOWN_MEMBER_ID");
+      this.groups.set(req.groupId, (g = new GroupMetadata(req.groupId)));
+    }
+    if (g.is("Dead")) return fail(this.d.behaviour.staticMembership ? "COORDINATOR_NOT_AVAILABLE" : "UNKNOWN_MEMBER_ID");
+    if (!g.supportsProtocols(req.protocolType, req.protocols.map((p) => p.name))) return fail("INCONSISTENT_GROUP_PROTOCOL");
+    if (req.memberId === "" || g.pendingMembers.has(req.memberId)) this.joinNewMember(g, req, clientId, clientHost, respond, fail);
+    else this.joinKnownMember(g, req, respond, fail);
+    if (g.is("PreparingRebalance")) this.tryCompleteJoin(g);
+  }
+
+  private joinNewMember(g: GroupMetadata, req: JoinGroupRequest, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode, id?: string) => void): void {
+    const instanceId = this.d.behaviour.staticMembership ? req.groupInstanceId : null;
+    if (instanceId !== null && req.memberId === "" && g.staticMembers.has(instanceId)) return this.replaceStaticMember(g, req, instanceId, respond, fail);
+    if (req.memberId !== "" && g.pendingMembers.has(req.memberId)) {
+      g.pendingMembers.delete(req.memberId);
+      return this.addMemberAndRebalance(g, req, req.memberId, null, clientId, clientHost, respond);
+    }
+    const memberId = this.newMemberId(clientId, instanceId);
+    // KIP-394 (2.2, JoinGroup v4): a dynamic member first gets its id with MEMBER_ID_REQUIRED and
+    // joins again with it; until then it is pending, and the join waits for it.
+    if (this.d.behaviour.memberIdRequired && instanceId === null) {
+      this.d.machine.mark("group: member id required");
+      g.pendingMembers.add(memberId);
+      this.d.machine.setTimer(req.sessionTimeoutMs * 1000, () => {
+        if (g.pendingMembers.delete(memberId) && g.is("PreparingRebalance")) this.tryCompleteJoin(g);
+      });
+      return fail("MEMBER_ID_REQUIRED", memberId);
+    }
+    this.addMemberAndRebalance(g, req, memberId, instanceId, clientId, clientHost, respond);
+  }
+
+  private addMemberAndRebalance(g: GroupMetadata, req: JoinGroupRequest, memberId: string, instanceId: string | null, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void): void {
+    // InitialDelayedJoin waits again for members that join a brand-new group during the delay.
+    if (g.is("PreparingRebalance") && g.generationId === 0) g.newMemberAdded = true;
+    const m: MemberMetadata = {
+      memberId,
+      groupInstanceId: instanceId,
+      clientId,
+      clientHost,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+      protocols: req.protocols,
+      assignment: [],
+      awaitingJoin: respond,
+      awaitingSync: null,
+      heartbeat: null,
+      isNew: true,
+    };
+    g.members.set(memberId, m);
+    if (g.leaderId === null) g.leaderId = memberId;
+    if (instanceId !== null) g.staticMembers.set(instanceId, memberId);
+    // 2.2+: a new member waiting to join expires after NewMemberJoinTimeoutMs; before, after its session timeout.
+    this.scheduleHeartbeatExpiration(g, m, this.d.behaviour.memberIdRequired ? NEW_MEMBER_JOIN_TIMEOUT_MS : m.sessionTimeoutMs);
+    this.maybePrepareRebalance(g, `add member ${memberId}`);
+  }
+
+  /**
+   * KIP-345: a known group.instance.id joining without a member id takes a new one, and the old
+   * id's waiting requests are fenced. In Stable no rebalance follows: 2.3 - 2.6 answer at once,
+   * from 2.7 once the group (with the new id) is stored. In CompletingRebalance 2.5+ rebalance.
+   */
+  private replaceStaticMember(g: GroupMetadata, req: JoinGroupRequest, instanceId: string, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode, id?: string) => void): void {
+    const oldId = g.staticMembers.get(instanceId)!;
+    const old = g.members.get(oldId)!;
+    const newId = this.newMemberId("", instanceId);
+    old.awaitingJoin?.({ error: "FENCED_INSTANCE_ID", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: oldId, members: [] });
+    old.awaitingSync?.({ error: "FENCED_INSTANCE_ID", assignment: [] });
+    this.cancelHeartbeat(old);
+    g.members.delete(oldId);
+    const m: MemberMetadata = { ...old, memberId: newId, protocols: req.protocols, awaitingJoin: null, awaitingSync: null, heartbeat: null };
+    if (this.d.behaviour.joinUpdatesTimeouts) {
+      m.sessionTimeoutMs = req.sessionTimeoutMs;
+      m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    }
+    g.members.set(newId, m);
+    g.staticMembers.set(instanceId, newId);
+    if (g.leaderId === oldId) g.leaderId = newId;
+    this.d.machine.mark("group: static member rejoined with a new member id");
+    const answer = (): void => respond({ error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: g.leaderId ?? "", memberId: newId, members: [] });
+    if (g.is("PreparingRebalance")) {
+      m.awaitingJoin = respond;
+      return;
+    }
+    if (g.is("CompletingRebalance") && this.d.behaviour.commitChecksMemberFirst) {
+      m.awaitingJoin = respond;
+      return this.prepareRebalance(g, `static member ${instanceId} rejoined during CompletingRebalance`);
+    }
+    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+    if (!g.is("Stable") || !this.d.behaviour.staticRejoinStoresGroup) return answer();
+    const generation = g.generationId;
+    this.d.store.storeGroup(g, (error) => {
+      if (error === "NONE" || g.generationId !== generation) return answer();
+      fail(error, "");
+    });
+  }
+
+  private joinKnownMember(g: GroupMetadata, req: JoinGroupRequest, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode) => void): void {
+    const m = g.members.get(req.memberId);
+    if (m === undefined) return fail("UNKNOWN_MEMBER_ID");
+    if (m.groupInstanceId !== null && req.groupInstanceId !== m.groupInstanceId) return fail("FENCED_INSTANCE_ID");
+    const sameMetadata = JSON.stringify(m.protocols) === JSON.stringify(req.protocols);
+    switch (g.state) {
+      case "PreparingRebalance":
+        return this.updateMember(g, m, req, respond);
+      case "CompletingRebalance":
+        if (sameMetadata) return respond(this.joinResponse(g, m));
+        this.updateMember(g, m, req, respond);
+        return this.prepareRebalance(g, `member ${m.memberId} changed its metadata`);
+      case "Stable":
+        // The leader's rejoin always rebalances (it may have seen new metadata); a follower's only with new metadata.
+        if (g.leaderId !== m.memberId && sameMetadata) return respond(this.joinResponse(g, m, false));
+        this.updateMember(g, m, req, respond);
+        return this.prepareRebalance(g, `member ${m.memberId} rejoined`);
+      default:
+        return fail("UNKNOWN_MEMBER_ID");
+    }
+  }
+
+  private updateMember(g: GroupMetadata, m: MemberMetadata, req: JoinGroupRequest, respond: (r: JoinGroupResponse) => void): void {
+    m.protocols = req.protocols;
+    // From 3.4 a rejoin also updates the member's timeouts; before, the first join's stay.
+    if (this.d.behaviour.joinUpdatesTimeouts) {
+      m.sessionTimeoutMs = req.sessionTimeoutMs;
+      m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    }
+    m.awaitingJoin = respond;
+  }
+
+  private joinResponse(g: GroupMetadata, m: MemberMetadata, withMembers = m.memberId === g.leaderId): JoinGroupResponse {
+    const members = withMembers ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: g.subscriptionOf(x) })) : [];
+    return { error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: g.leaderId ?? "", memberId: m.memberId, members };
+  }
+
+  private maybePrepareRebalance(g: GroupMetadata, reason: string): void {
+    if (g.is("Stable") || g.is("CompletingRebalance") || g.is("Empty")) this.prepareRebalance(g, reason);
+  }
+
+  /**
+   * prepareRebalance: waiting SyncGroups are answered REBALANCE_IN_PROGRESS; an Empty group waits
+   * group.initial.rebalance.delay.ms first (InitialDelayedJoin, 0.11+, KIP-134), any other the
+   * members' longest rebalance timeout for them to rejoin (DelayedJoin), completing early once all have.
+   */
+  private prepareRebalance(g: GroupMetadata, reason: string): void {
+    if (g.is("CompletingRebalance")) {
+      for (const m of g.members.values()) {
+        m.assignment = [];
+        const sync = m.awaitingSync;
+        m.awaitingSync = null;
+        sync?.({ error: "REBALANCE_IN_PROGRESS", assignment: [] });
+      }
+    }
+    this.clearJoinTimer(g);
+    const wasEmpty = g.is("Empty");
+    g.transitionTo("PreparingRebalance");
+    this.d.observer.onRebalanceStarted(g.groupId, g.generationId, reason);
+    this.d.machine.trace("group-rebalance", { group: g.groupId, generation: g.generationId, reason });
+    const delayMs = this.d.config.has("group.initial.rebalance.delay.ms") ? this.d.config.num("group.initial.rebalance.delay.ms") : 0;
+    if (wasEmpty && this.d.behaviour.groupInitialDelay) return this.initialDelayedJoin(g, delayMs, Math.max(g.rebalanceTimeoutMs - delayMs, 0));
+    g.joinTimer = this.d.machine.setTimer(g.rebalanceTimeoutMs * 1000, () => {
+      g.joinTimer = null;
+      this.onCompleteJoin(g);
+    });
+  }
+
+  /** InitialDelayedJoin never completes early; on expiry it waits again (min(delay, remaining)) if members joined meanwhile. */
+  private initialDelayedJoin(g: GroupMetadata, delayMs: number, remainingMs: number): void {
+    g.initialDelay = true;
+    g.joinTimer = this.d.machine.setTimer(Math.max(0, delayMs) * 1000, () => {
+      g.joinTimer = null;
+      if (g.newMemberAdded && remainingMs !== 0) {
+        g.newMemberAdded = false;
+        const delay = Math.min(delayMs, remainingMs);
+        return this.initialDelayedJoin(g, delay, Math.max(remainingMs - delay, 0));
+      }
+      this.onCompleteJoin(g);
+    });
+  }
+
+  private tryCompleteJoin(g: GroupMetadata): void {
+    // An InitialDelayedJoin (generation 0 waiting its delay) does not complete early.
+    if (!g.is("PreparingRebalance") || g.joinTimer === null || !g.hasAllMembersJoined || this.inInitialDelay(g)) return;
+    this.clearJoinTimer(g);
+    this.onCompleteJoin(g);
+  }
+
+  private inInitialDelay(g: GroupMetadata): boolean {
+    return g.initialDelay;
+  }
+
+  /**
+   * onCompleteJoin: members that did not rejoin are removed (static ones kept, 2.3+), the
+   * generation advances, the protocol is chosen by vote, and every member gets its JoinGroup
+   * answer (the leader with the members' subscriptions) and a fresh session timer.
+   */
+  private onCompleteJoin(g: GroupMetadata): void {
+    if (!g.is("PreparingRebalance")) return;
+    g.initialDelay = false;
+    for (const m of [...g.members.values()]) {
+      if (m.awaitingJoin !== null) continue;
+      if (this.d.behaviour.staticMembership && m.groupInstanceId !== null) continue;
+      this.removeMember(g, m);
+    }
+    const joined = [...g.members.values()].filter((m) => m.awaitingJoin !== null);
+    if (g.members.size > 0 && joined.length === 0) {
+      // Only static members that did not rejoin remain: wait another rebalance timeout.
+      g.joinTimer = this.d.machine.setTimer(g.rebalanceTimeoutMs * 1000, () => {
+        g.joinTimer = null;
+        this.onCompleteJoin(g);
+      });
+      return;
+    }
+    if (g.leaderId === null || g.members.get(g.leaderId)?.awaitingJoin === null) g.leaderId = joined[0]?.memberId ?? null;
+    g.generationId++;
+    if (g.members.size === 0) {
+      g.transitionTo("Empty");
+      g.protocolName = "";
+      this.d.store.storeGroup(g, () => undefined);
+      return;
+    }
+    g.protocolName = g.selectProtocol() ?? "";
+    g.transitionTo("CompletingRebalance");
+    this.d.machine.trace("group-join-complete", { group: g.groupId, generation: g.generationId, members: g.members.size, protocol: g.protocolName });
+    for (const m of g.members.values()) {
+      const respond = m.awaitingJoin;
+      if (respond === null) continue;
+      m.awaitingJoin = null;
+      m.isNew = false;
+      respond(this.joinResponse(g, m));
+      this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+    }
+  }
+
+  private clearJoinTimer(g: GroupMetadata): void {
+    if (g.joinTimer !== null) this.d.machine.cancelTimer(g.joinTimer);
+    g.joinTimer = null;
+  }
+
+  // --- SyncGroup ---
+
+  handleSyncGroup(req: SyncGroupRequest, respond: (r: SyncGroupResponse) => void): void {
+    const fail = (error: ErrorCode): void => respond({ error, assignment: [] });
+    const status = this.statusError(req.groupId);
+    // 2.0+: a SyncGroup while the partition loads is answered REBALANCE_IN_PROGRESS (the member rejoins).
+    if (status !== null) return fail(status === "COORDINATOR_LOAD_IN_PROGRESS" ? "REBALANCE_IN_PROGRESS" : status);
+    const g = this.groups.get(req.groupId);
+    if (g === undefined) return fail("UNKNOWN_MEMBER_ID");
+    if (g.is("Dead")) return fail(this.d.behaviour.staticMembership ? "COORDINATOR_NOT_AVAILABLE" : "UNKNOWN_MEMBER_ID");
+    const m = g.members.get(req.memberId);
+    if (req.groupInstanceId !== null && g.staticMembers.has(req.groupInstanceId) && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return fail("FENCED_INSTANCE_ID");
+    if (m === undefined) return fail("UNKNOWN_MEMBER_ID");
+    if (req.generationId !== g.generationId) return fail("ILLEGAL_GENERATION");
+    switch (g.state) {
+      case "Empty":
+        return fail("UNKNOWN_MEMBER_ID");
+      case "PreparingRebalance":
+        return fail("REBALANCE_IN_PROGRESS");
+      case "Stable":
+        this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+        return respond({ error: "NONE", assignment: m.assignment });
+      case "CompletingRebalance":
+        m.awaitingSync = respond;
+        if (req.memberId === g.leaderId) this.storeAssignment(g, req);
+        return;
+      default:
+        return fail("UNKNOWN_MEMBER_ID");
+    }
+  }
+
+  /** The leader's assignment is stored in the log; only once the append completes do the members get theirs. */
+  private storeAssignment(g: GroupMetadata, req: SyncGroupRequest): void {
+    const byMember = new Map(req.assignments.map((a) => [a.memberId, a.assignment]));
+    for (const m of g.members.values()) m.assignment = byMember.get(m.memberId) ?? [];
+    const generation = g.generationId;
+    this.d.store.storeGroup(g, (error) => {
+      if (!g.is("CompletingRebalance") || g.generationId !== generation) return;
+      if (error !== "NONE") {
+        for (const m of g.members.values()) {
+          m.assignment = [];
+          const sync = m.awaitingSync;
+          m.awaitingSync = null;
+          sync?.({ error, assignment: [] });
+        }
+        return this.maybePrepareRebalance(g, `storing the assignment failed: ${error}`);
+      }
+      for (const m of g.members.values()) {
+        const sync = m.awaitingSync;
+        m.awaitingSync = null;
+        sync?.({ error: "NONE", assignment: m.assignment });
+        this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+      }
+      g.transitionTo("Stable");
+      this.d.machine.trace("group-stable", { group: g.groupId, generation: g.generationId });
+      this.d.observer.onGenerationStable(g.groupId, g.generationId, g.protocolName, [...g.members.values()]);
+    });
+  }
+
+  // --- Heartbeat, session timeout, LeaveGroup ---
+
+  handleHeartbeat(req: HeartbeatRequest): GroupErrorResponse {
+    const status = this.statusError(req.groupId);
+    // "respond just blindly" while loading (2.0+).
+    if (status === "COORDINATOR_LOAD_IN_PROGRESS") return { error: "NONE" };
+    if (status !== null) return { error: status };
+    const g = this.groups.get(req.groupId);
+    if (g === undefined || g.is("Empty")) return { error: "UNKNOWN_MEMBER_ID" };
+    if (g.is("Dead")) return { error: this.d.behaviour.staticMembership ? "COORDINATOR_NOT_AVAILABLE" : "UNKNOWN_MEMBER_ID" };
+    if (req.groupInstanceId !== null && g.staticMembers.has(req.groupInstanceId) && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return { error: "FENCED_INSTANCE_ID" };
+    const m = g.members.get(req.memberId);
+    if (m === undefined) return { error: "UNKNOWN_MEMBER_ID" };
+    if (g.is("CompletingRebalance") && !this.d.behaviour.heartbeatDuringCompletingRebalance) return { error: "REBALANCE_IN_PROGRESS" };
+    if (req.generationId !== g.generationId) return { error: "ILLEGAL_GENERATION" };
+    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+    return { error: g.is("PreparingRebalance") ? "REBALANCE_IN_PROGRESS" : "NONE" };
+  }
+
+  /** completeAndScheduleNextHeartbeatExpiration: the member is removed if nothing renews this. */
+  private scheduleHeartbeatExpiration(g: GroupMetadata, m: MemberMetadata, timeoutMs: number): void {
+    this.cancelHeartbeat(m);
+    m.heartbeat = this.d.machine.setTimer(timeoutMs * 1000, () => {
+      m.heartbeat = null;
+      if (g.members.get(m.memberId) !== m || g.is("Dead")) return;
+      // A member waiting in JoinGroup or SyncGroup is alive (except a new one past its join timeout).
+      if ((m.awaitingJoin !== null && !m.isNew) || m.awaitingSync !== null) return this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+      this.d.machine.mark("group: member session expired");
+      this.d.machine.trace("group-member-expired", { group: g.groupId, member: m.memberId });
+      this.removeMemberAndUpdateGroup(g, m, `member ${m.memberId} session expired`);
+    });
+  }
+
+  private cancelHeartbeat(m: MemberMetadata): void {
+    if (m.heartbeat !== null) this.d.machine.cancelTimer(m.heartbeat);
+    m.heartbeat = null;
+  }
+
+  private removeMember(g: GroupMetadata, m: MemberMetadata): void {
+    this.cancelHeartbeat(m);
+    g.members.delete(m.memberId);
+    if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
+    if (g.leaderId === m.memberId) g.leaderId = g.members.keys().next().value ?? null;
+  }
+
+  private removeMemberAndUpdateGroup(g: GroupMetadata, m: MemberMetadata, reason: string): void {
+    const join = m.awaitingJoin;
+    m.awaitingJoin = null;
+    join?.({ error: "UNKNOWN_MEMBER_ID", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: m.memberId, members: [] });
+    this.removeMember(g, m);
+    if (g.is("Stable") || g.is("CompletingRebalance")) this.maybePrepareRebalance(g, reason);
+    else if (g.is("PreparingRebalance")) this.tryCompleteJoin(g);
+  }
+
+  handleLeaveGroup(req: LeaveGroupRequest): GroupErrorResponse {
+    const status = this.statusError(req.groupId);
+    if (status !== null) return { error: status };
+    const g = this.groups.get(req.groupId);
+    if (g === undefined || g.is("Dead")) return { error: g === undefined || !this.d.behaviour.staticMembership ? "UNKNOWN_MEMBER_ID" : "COORDINATOR_NOT_AVAILABLE" };
+    let error: ErrorCode = "NONE";
+    for (const who of req.members) {
+      if (g.pendingMembers.delete(who.memberId)) continue;
+      const m = g.members.get(who.memberId);
+      if (m === undefined) {
+        error = "UNKNOWN_MEMBER_ID";
+        continue;
+      }
+      this.d.machine.trace("group-member-left", { group: g.groupId, member: m.memberId });
+      this.removeMemberAndUpdateGroup(g, m, `member ${m.memberId} left`);
+    }
+    return { error };
+  }
+
+  // --- offsets ---
+
+  handleOffsetCommit(req: OffsetCommitRequest, respond: (r: OffsetCommitResponse) => void): void {
+    const all = (error: ErrorCode): void => respond({ partitions: req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, error })) });
+    const status = this.statusError(req.groupId);
+    if (status !== null) return all(status);
+    let g = this.groups.get(req.groupId);
+    if (g === undefined) {
+      // A commit without a generation (assign(), or a group with no members) creates an Empty group.
+      if (req.generationId >= 0) return all("ILLEGAL_GENERATION");
+      this.groups.set(req.groupId, (g = new GroupMetadata(req.groupId)));
+    }
+    const group = g;
+    if (group.is("Dead")) return all(this.d.behaviour.staticMembership ? "COORDINATOR_NOT_AVAILABLE" : "UNKNOWN_MEMBER_ID");
+    if (req.groupInstanceId !== null && group.staticMembers.has(req.groupInstanceId) && group.staticMembers.get(req.groupInstanceId) !== req.memberId) return all("FENCED_INSTANCE_ID");
+    const store = (): void => this.d.store.storeOffsets(group, req.offsets, (error) => all(error));
+    if (req.generationId < 0 && group.is("Empty")) return store();
+    // Up to 2.4 CompletingRebalance is checked before the member and the generation.
+    if (group.is("CompletingRebalance") && !this.d.behaviour.commitChecksMemberFirst) return all("REBALANCE_IN_PROGRESS");
+    const m = group.members.get(req.memberId);
+    if (m === undefined) return all("UNKNOWN_MEMBER_ID");
+    if (req.generationId !== group.generationId) return all("ILLEGAL_GENERATION");
+    if (group.is("CompletingRebalance")) return all("REBALANCE_IN_PROGRESS");
+    this.scheduleHeartbeatExpiration(group, m, m.sessionTimeoutMs);
+    store();
+  }
+
+  handleOffsetFetch(req: OffsetFetchRequest): OffsetFetchResponse {
+    const status = this.statusError(req.groupId);
+    if (status !== null) return { error: status, partitions: req.partitions.map((p) => ({ ...p, offset: -1, leaderEpoch: -1, error: status })) };
+    const g = this.groups.get(req.groupId);
+    return {
+      error: "NONE",
+      partitions: req.partitions.map((p) => {
+        const o = g?.offsets.get(`${p.topic}-${p.partition}`);
+        return { topic: p.topic, partition: p.partition, offset: o?.offset ?? -1, leaderEpoch: o?.leaderEpoch ?? -1, error: "NONE" };
+      }),
+    };
+  }
+
+  // --- the coordinator moves ---
+
+  /** onElection / onResignation: this broker now leads, or no longer leads, a __consumer_offsets partition. */
+  onElection(partition: number): void {
+    this.d.store.onElection(partition);
+  }
+
+  onResignation(partition: number): void {
+    this.d.store.onResignation(partition);
+  }
+
+  /** onGroupLoaded: every loaded member must heartbeat within its session timeout. */
+  onGroupLoaded(g: GroupMetadata): void {
+    for (const m of g.members.values()) this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+  }
+
+  /** onGroupUnloaded: the group is Dead here; members waiting in JoinGroup or SyncGroup get NOT_COORDINATOR. */
+  onGroupUnloaded(g: GroupMetadata): void {
+    g.transitionTo("Dead");
+    this.clearJoinTimer(g);
+    for (const m of g.members.values()) {
+      this.cancelHeartbeat(m);
+      const join = m.awaitingJoin;
+      const sync = m.awaitingSync;
+      m.awaitingJoin = m.awaitingSync = null;
+      join?.({ error: "NOT_COORDINATOR", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: m.memberId, members: [] });
+      sync?.({ error: "NOT_COORDINATOR", assignment: [] });
+    }
+  }
+
+  /** For describe: the groups this coordinator holds. */
+  get groupList(): readonly GroupMetadata[] {
+    return [...this.groups.values()];
+  }
+}
