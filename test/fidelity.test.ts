@@ -246,18 +246,18 @@ describe("the controller as Kafka's", () => {
       const r = run("steady-state.yaml", 1, [set("kafka.version", version)], undefined, 5_000_000);
       const broker = r.outcome.world.brokers.get(1)!.process as unknown as {
         rm: ReplicaManager;
-        metadata: { brokers: unknown[] };
-        handle(socket: unknown, req: unknown, unmute: () => void): void;
+        metadataCache: { brokers: unknown[] };
+        apis: { handle(socket: unknown, req: unknown, unmute: () => void): void };
       };
       const epoch = (broker.rm as unknown as { controllerEpoch: number }).controllerEpoch;
       const updateMetadata = (controllerEpoch: number, brokerEpoch: number): string => {
         let answer = "";
         const socket = { send: (m: { body: { error: string } }) => (answer = m.body.error) };
-        broker.handle(socket, { api: "UpdateMetadata", cid: 1, body: { controllerId: 9, controllerEpoch, brokerEpoch, partitionStates: [], liveBrokers: [] } }, () => undefined);
+        broker.apis.handle(socket, { api: "UpdateMetadata", cid: 1, body: { controllerId: 9, controllerEpoch, brokerEpoch, partitionStates: [], liveBrokers: [] } }, () => undefined);
         return answer;
       };
       expect(updateMetadata(epoch - 1, -1)).toBe("STALE_CONTROLLER_EPOCH");
-      expect(broker.metadata.brokers.length).toBe(3); // the cache kept what it had
+      expect(broker.metadataCache.brokers.length).toBe(3); // the cache kept what it had
       expect(updateMetadata(epoch, 1)).toBe(version === "2.4" ? "STALE_BROKER_EPOCH" : "NONE");
     }
   }, 30_000);
