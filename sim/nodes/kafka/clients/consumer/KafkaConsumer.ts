@@ -61,7 +61,8 @@ export class KafkaConsumer implements Process {
   private readonly processingRng: RandomStream;
   /** The application thread: waiting in poll(), processing, or blocked in a commitSync(). */
   private appState: "polling" | "processing" | "committing" | "closed" = "polling";
-  private loopScheduled = false;
+  private inPoll = false;
+  private pollAgain = false;
   private pollTimer: TimerHandle | null = null;
   private nextAutoCommitUs: number;
   private committedFetchInFlight = false;
@@ -148,7 +149,8 @@ export class KafkaConsumer implements Process {
       this.subscriptions.assign(mine);
       spec.observer.onAssigned(spec.groupId, spec.clientId, mine, -1);
     }
-    this.wake();
+    // The first poll once the process is running (not from its constructor).
+    machine.setTimer(0, () => this.wake());
   }
 
   private conn(id: number): NodeConnection {
@@ -164,14 +166,25 @@ export class KafkaConsumer implements Process {
     return c;
   }
 
-  /** The poll loop runs again soon (an answer arrived, a backoff ended): coalesced into one event. */
+  /**
+   * The poll loop runs again (an answer arrived, a backoff ended). It runs at once when nothing
+   * is under way, so an answer costs no extra event; a wake during a poll makes it run once more.
+   */
   private wake(): void {
-    if (this.loopScheduled || this.appState !== "polling") return;
-    this.loopScheduled = true;
-    this.machine.setTimer(0, () => {
-      this.loopScheduled = false;
+    if (this.appState !== "polling") return;
+    if (this.inPoll) {
+      this.pollAgain = true;
+      return;
+    }
+    this.inPoll = true;
+    let rounds = 0;
+    do {
+      this.pollAgain = false;
       this.poll();
-    });
+    } while (this.pollAgain && this.appState === "polling" && ++rounds < 16);
+    this.inPoll = false;
+    // A loop that keeps asking goes on in a later event rather than spin within this one.
+    if (this.pollAgain && this.appState === "polling") this.machine.setTimer(0, () => this.wake());
   }
 
   onDown(): void {
