@@ -23,3 +23,4 @@ console.log(`reference.peak_rss_mb=${Math.round(process.resourceUsage().maxRSS /
 console.log(`reference.events=${outcome.world.sim.events}`);
 console.log(`reference.wall_s=${wallS.toFixed(2)}`);
 console.log(`reference.acked=${m.acked} reference.lostAcked=${m.lostAcked} reference.p99_ms=${m.produceLatencyMs.p99}`);
+console.log(`reference.e2e_p50_ms=${m.endToEndLatencyMs.p50} reference.e2e_p99_ms=${m.endToEndLatencyMs.p99} reference.processed=${m.groups[0]?.processed ?? 0} reference.lostConsumed=${m.lostConsumed}`);
