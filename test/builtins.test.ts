@@ -1,28 +1,13 @@
 /**
- * The promises the built-in scenarios make: each one's `expect` holds for seeds 1 to 20, the
- * two-sided stories come out both ways, and every command a description suggests passes.
+ * The promises the write-side built-in scenarios make: each one's `expect` holds for seeds 1 to
+ * 20, the two-sided stories come out both ways, and every command a description suggests passes
+ * (the read-side built-ins are in builtins-readside.test.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { spawnSync } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
-import { loadScenario, formatProblem } from "../scenarios/loader.js";
-import { runScenario } from "../scenarios/runner.js";
-import { computeMetrics } from "../reports/metrics.js";
-import { evaluateChecks } from "../reports/checks.js";
+import { readFileSync } from "node:fs";
 import type { Override } from "../scenarios/overrides.js";
-
-const BUILTINS = readdirSync("scenarios").filter((f) => f.endsWith(".yaml"));
-
-function run(file: string, seed: number, sets: Override[] = [], text?: string) {
-  const r = loadScenario(text ?? readFileSync(`scenarios/${file}`, "utf8"), file, sets);
-  if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
-  const outcome = runScenario(r.scenario, { seed });
-  const metrics = computeMetrics(outcome);
-  const checks = evaluateChecks(r.scenario.doc.expect, metrics, outcome.world.sim.marks, r.scenario.doc.marks);
-  return { metrics, checks, violations: outcome.world.sim.violations };
-}
+import { BUILTINS, commandSuite, promiseSuite, readsToo, run } from "./helpers/builtins.js";
 
 const set = (key: string, value: string): Override => ({ key, value });
 
@@ -30,18 +15,8 @@ const set = (key: string, value: string): Override => ({ key, value });
 // answers the runner's RPC (otherwise "Timeout calling onTaskUpdate" after a minute).
 afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
-describe("built-in scenarios keep their promises for seeds 1..20", () => {
-  // One test per seed, so the worker gets to report between runs.
-  for (const file of BUILTINS) {
-    for (let seed = 1; seed <= 20; seed++) {
-      it(`${file} seed ${seed}`, () => {
-        const { checks, violations } = run(file, seed);
-        const failed = checks.filter((c) => !c.ok).map((c) => `${c.name} ${c.expected} (actual ${c.actual})`);
-        expect({ failed, violations }).toEqual({ failed: [], violations: [] });
-      });
-    }
-  }
-});
+const WRITE_SIDE = BUILTINS.filter((f) => !readsToo(f));
+promiseSuite(WRITE_SIDE);
 
 describe("two-sided stories", () => {
   it("unclean election: loss with it on, unavailability and no loss with it off", () => {
@@ -94,27 +69,7 @@ describe("two-sided stories", () => {
   });
 });
 
-/** The commands a description suggests: `kafkasim run ...` in backticks, as typed in a shell. */
-const COMMAND = /`(kafkasim run [^`]+)`/g;
-
-describe("every command a built-in's description suggests passes its checks", () => {
-  for (const file of BUILTINS) {
-    const description = String((parseYaml(readFileSync(`scenarios/${file}`, "utf8")) as { description?: string }).description ?? "");
-    it(`${file}: every --set it mentions is part of a full command in backticks`, () => {
-      expect(description.replace(COMMAND, "")).not.toMatch(/--set|kafkasim run/);
-    });
-    for (const [, command] of description.matchAll(COMMAND)) {
-      // Through a shell (its quoting and ~ expansion) and the built CLI (npm test builds first),
-      // with the CLI's default seed, 1, unless the command names one: the story's other side,
-      // with the expect overrides that describe it; exit 0 means every check held.
-      it(`${file}: ${command}`, () => {
-        const r = spawnSync("bash", ["-c", `kafkasim() { "$KAFKASIM_NODE" dist/cli.js "$@"; }\n${command}`], { encoding: "utf8", env: { ...process.env, KAFKASIM_NODE: process.execPath } });
-        const failed = r.stdout.split("\n").filter((l) => /^(check +FAIL|VIOLATION)/.test(l));
-        expect({ code: r.status, failed, stderr: r.stderr }).toEqual({ code: 0, failed: [], stderr: "" });
-      });
-    }
-  }
-});
+commandSuite(WRITE_SIDE);
 
 describe("property: acks=all, min.insync.replicas=2, no unclean election, across versions and process faults", () => {
   it("never loses an acknowledged record under crashes, controlled shutdowns, pauses and session expiries at 2.4, 2.8 and 3.6", () => {

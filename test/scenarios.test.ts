@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { readFileSync, readdirSync } from "node:fs";
 import { stringify } from "yaml";
@@ -93,6 +93,9 @@ describe("scenario loader", () => {
 });
 
 describe("built-in scenarios", () => {
+  // Three runs a test, one test a built-in: yield between them so the worker answers the
+  // runner's RPC (a minute without doing so is "Timeout calling onTaskUpdate").
+  afterEach(() => new Promise<void>((resolve) => setImmediate(resolve)));
   for (const file of BUILTINS) {
     it(`${file}: same seed, same traceHash; another seed, another`, () => {
       const s = load(file);
