@@ -149,8 +149,10 @@ export interface Behaviour {
   memberIdRequired: boolean;
   /** KIP-345 (2.3): group.instance.id; static members outlive a rebalance they miss and send no LeaveGroup. */
   staticMembership: boolean;
-  /** 2.5: OffsetCommit checks member and generation before CompletingRebalance; a static rejoin while CompletingRebalance rebalances. */
+  /** 2.4 (KAFKA-8487, doCommitOffsets): OffsetCommit checks member and generation before CompletingRebalance. */
   commitChecksMemberFirst: boolean;
+  /** 2.5: a static member rejoining while CompletingRebalance starts a rebalance. */
+  staticRejoinRebalancesWhileCompleting: boolean;
   /** 2.7: a heartbeat while CompletingRebalance renews the session (NONE); before, REBALANCE_IN_PROGRESS without renewing. */
   heartbeatDuringCompletingRebalance: boolean;
   /** 2.7: a static member's rejoin in Stable is stored (storeGroup) before it is answered. */
@@ -235,7 +237,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     groupLoadingCheckedFirst: at(version, "2.0"),
     memberIdRequired: at(version, "2.2"),
     staticMembership: at(version, "2.3"),
-    commitChecksMemberFirst: at(version, "2.5"),
+    commitChecksMemberFirst: at(version, "2.4"),
+    staticRejoinRebalancesWhileCompleting: at(version, "2.5"),
     heartbeatDuringCompletingRebalance: at(version, "2.7"),
     staticRejoinStoresGroup: at(version, "2.7"),
     joinUpdatesTimeouts: at(version, "3.4"),

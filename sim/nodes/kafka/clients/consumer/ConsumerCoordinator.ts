@@ -70,6 +70,11 @@ export class ConsumerCoordinator {
   state: MemberState = "UNJOINED";
   rejoinNeeded = true;
   private joining = false;
+  /**
+   * The join under way: answers to an abandoned one (the generation was reset meanwhile) are
+   * ignored, so a member never has two JoinGroups out (Kafka's one joinGroupIfNeeded loop).
+   */
+  private joinAttempt = 0;
   /** Heartbeat thread timers. */
   private lastHeartbeatSendUs = -Infinity;
   private lastHeartbeatOkUs = 0;
@@ -160,7 +165,10 @@ export class ConsumerCoordinator {
   ensureActiveGroup(): void {
     if (!this.rejoinNeeded || this.joining || !this.coordinatorKnown || this.closed) return;
     this.joining = true;
-    this.onJoinPrepare(() => this.sendJoinGroup());
+    const attempt = ++this.joinAttempt;
+    this.onJoinPrepare(() => {
+      if (attempt === this.joinAttempt) this.sendJoinGroup();
+    });
   }
 
   /**
@@ -202,7 +210,8 @@ export class ConsumerCoordinator {
     };
     // The JoinGroup may wait a whole rebalance: max(request.timeout.ms, rebalance timeout + 5 s) (2.7+).
     const timeoutUs = Math.max(this.requestTimeoutUs, (this.rebalanceTimeoutMs + 5000) * 1000);
-    this.send<JoinGroupResponse>("JoinGroup", body, (res) => this.onJoinResponse(res), timeoutUs);
+    const attempt = this.joinAttempt;
+    this.send<JoinGroupResponse>("JoinGroup", body, (res) => attempt === this.joinAttempt && this.onJoinResponse(res), timeoutUs);
   }
 
   private onJoinResponse(res: JoinGroupResponse | null): void {
@@ -231,7 +240,8 @@ export class ConsumerCoordinator {
     const assignments = res.leader === res.memberId ? this.performAssignment(res) : [];
     const body = { groupId: this.d.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.d.groupInstanceId, assignments };
     const generation = this.generation;
-    this.send<SyncGroupResponse>("SyncGroup", body, (sync) => this.onSyncResponse(sync, generation));
+    const attempt = this.joinAttempt;
+    this.send<SyncGroupResponse>("SyncGroup", body, (sync) => attempt === this.joinAttempt && this.onSyncResponse(sync, generation));
   }
 
   /** The leader runs the chosen assignor over every member's subscription (performAssignment). */
@@ -245,8 +255,9 @@ export class ConsumerCoordinator {
     if (this.closed) return;
     if (res === null) return this.joinFailed("NETWORK_EXCEPTION");
     if (res.error !== "NONE") {
-      if (res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION") this.resetGeneration();
-      return res.error === "REBALANCE_IN_PROGRESS" || res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION" ? this.sendJoinGroup() : this.joinFailed(res.error);
+      // The reset ends this join; the poll loop starts the next (one JoinGroup at a time).
+      if (res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION") return this.resetGeneration();
+      return res.error === "REBALANCE_IN_PROGRESS" ? this.sendJoinGroup() : this.joinFailed(res.error);
     }
     if (generation !== this.generation) return;
     this.state = "STABLE";
@@ -298,6 +309,7 @@ export class ConsumerCoordinator {
     if (this.d.groupInstanceId === null || !this.d.behaviour.staticMembership) this.memberId = "";
     this.state = "UNJOINED";
     this.joining = false;
+    this.joinAttempt++;
     this.requestRejoin("generation reset");
   }
 

@@ -163,7 +163,7 @@ export class GroupCoordinator {
       m.awaitingJoin = respond;
       return;
     }
-    if (g.is("CompletingRebalance") && this.d.behaviour.commitChecksMemberFirst) {
+    if (g.is("CompletingRebalance") && this.d.behaviour.staticRejoinRebalancesWhileCompleting) {
       m.awaitingJoin = respond;
       return this.prepareRebalance(g, `static member ${instanceId} rejoined during CompletingRebalance`);
     }
@@ -177,6 +177,8 @@ export class GroupCoordinator {
   }
 
   private joinKnownMember(g: GroupMetadata, req: JoinGroupRequest, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode) => void): void {
+    // doJoinGroup checks the fence first: a zombie holding an instance id now mapped elsewhere is fenced.
+    if (req.groupInstanceId !== null && g.staticMembers.has(req.groupInstanceId) && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return fail("FENCED_INSTANCE_ID");
     const m = g.members.get(req.memberId);
     if (m === undefined) return fail("UNKNOWN_MEMBER_ID");
     if (m.groupInstanceId !== null && req.groupInstanceId !== m.groupInstanceId) return fail("FENCED_INSTANCE_ID");
