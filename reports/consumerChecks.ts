@@ -18,7 +18,7 @@ import type { GroupHistory } from "../sim/nodes/kafka/ConsumerHistory.js";
 import type { CoordinatorRecord } from "../sim/nodes/kafka/coordinator/group/GroupMetadataManager.js";
 import { partitionFor } from "../sim/nodes/kafka/coordinator/group/GroupMetadataManager.js";
 import { CONSUMER_OFFSETS } from "../sim/nodes/kafka/common/protocol.js";
-import type { Broker } from "../sim/nodes/kafka/server/Broker.js";
+import { liveBrokers, liveCoordinator } from "../scenarios/consumers.js";
 import { percentileOf, type LatencySummary, type ReadFrom } from "./metrics.js";
 import type { RecordBatch } from "../sim/nodes/kafka/log/Log.js";
 
@@ -110,11 +110,8 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
  */
 function committedAtEnd(d: ConsumerDeps, group: string): { committed: Map<string, number>; from: string } {
   const { world } = d;
-  for (const [id, host] of world.brokers) {
-    if (!host.alive || host.process?.kind !== "broker") continue;
-    const g = (host.process as unknown as Broker).groupView(group);
-    if (g !== undefined) return { committed: new Map([...g.offsets].map(([k, v]) => [k, v.offset])), from: `the coordinator's cache on broker ${id}` };
-  }
+  const holder = liveCoordinator(liveBrokers(world.brokers), group);
+  if (holder !== undefined) return { committed: new Map([...holder.group.offsets].map(([k, v]) => [k, v.offset])), from: `the coordinator's cache on broker ${holder.id}` };
   const partitions = world.brokerConfig.num("offsets.topic.num.partitions");
   const key = `${CONSUMER_OFFSETS}-${partitionFor(group, partitions)}`;
   const states = world.history.states.get(key) ?? [];

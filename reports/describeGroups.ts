@@ -6,7 +6,7 @@
  * client), LAG, and the member that owns it in the coordinator's current assignment.
  */
 import type { World } from "../scenarios/world.js";
-import type { Broker } from "../sim/nodes/kafka/server/Broker.js";
+import { leaderHighWatermark, liveBrokers, liveCoordinator } from "../scenarios/consumers.js";
 import { formatUs } from "../sim/time.js";
 
 export interface GroupRow {
@@ -33,20 +33,19 @@ export interface GroupState {
 }
 
 export function groupsState(world: World): { atUs: number; groups: GroupState[] } {
-  const live = [...world.brokers].filter(([, h]) => h.alive && h.process?.kind === "broker").map(([id, h]) => ({ id, broker: h.process as unknown as Broker }));
+  const live = liveBrokers(world.brokers);
   const groups = (world.scenario.doc.consumers ?? []).map((c): GroupState => {
-    const holder = live.map((b) => ({ id: b.id, g: b.broker.groupView(c.group) })).find((x) => x.g !== undefined);
+    const holder = liveCoordinator(live, c.group);
     const partitions = (world.scenario.doc.topics ?? []).find((t) => t.name === c.topic)?.partitions ?? 0;
-    if (holder === undefined || holder.g === undefined) return { group: c.group, coordinator: -1, state: "Unknown", generation: -1, protocol: "", rows: [] };
-    const g = holder.g;
+    if (holder === undefined) return { group: c.group, coordinator: -1, state: "Unknown", generation: -1, protocol: "", rows: [] };
+    const g = holder.group;
     const owner = new Map<string, { memberId: string; clientHost: string; clientId: string }>();
     for (const m of g.members.values()) for (const tp of m.assignment) owner.set(`${tp.topic}-${tp.partition}`, m);
     const rows: GroupRow[] = [];
     for (let p = 0; p < partitions; p++) {
       const key = `${c.topic}-${p}`;
-      const leader = live.map((b) => b.broker.partitionView(key)).find((v) => v?.isLeader === true);
       const committed = g.offsets.get(key)?.offset ?? null;
-      const end = leader?.highWatermark ?? null;
+      const end = leaderHighWatermark(live, key) ?? null;
       const m = owner.get(key);
       rows.push({ topic: c.topic, partition: p, currentOffset: committed, logEndOffset: end, lag: committed !== null && end !== null ? Math.max(0, end - committed) : null, consumerId: m?.memberId ?? null, host: m === undefined ? null : m.clientHost, clientId: m?.clientId ?? null });
     }

@@ -13,9 +13,9 @@ import { CheckpointFile, offsetCheckpointBytes } from "../sim/nodes/kafka/log/Ch
 import { HW_CHECKPOINT } from "../sim/nodes/kafka/server/HighWatermarkCheckpoints.js";
 import { offlineElection } from "../sim/nodes/kafka/controller/leaderElection.js";
 import { produceStalls, type ProduceStall } from "./stall.js";
-import * as hdr from "hdr-histogram-js";
 import type { Histogram } from "hdr-histogram-js";
 import { groupMetrics, type GroupMetrics } from "./consumerChecks.js";
+import { latencyHistogram } from "../sim/nodes/kafka/History.js";
 import { groupMetricName, METRIC_ALIASES } from "../scenarios/metrics.js";
 
 /** Produce latency of the records created after the warm-up; null when none was acknowledged. */
@@ -341,7 +341,7 @@ function readSideTotals(groups: GroupMetrics[], histories: ReadonlyMap<string, {
     for (const name of ["lostConsumed", "duplicatesConsumed", "skipped", "nonmonotonic", "rebalances", "rebalancePauseMs", "consumerLag", "consumerLag.max", "consumerLag.final", "endToEndLatencyMs.p50", "endToEndLatencyMs.p99", "endToEndLatencyMs.p999", "endToEndLatencyMs.max"]) unmeasured[name] = "the scenario has no consumer group";
     return { lostConsumed: null, duplicatesConsumed: null, skipped: null, nonmonotonic: null, endToEndLatencyMs: none, consumerLag: { max: null, final: null }, rebalances: null, rebalancePauseMs: null };
   }
-  const e2e = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  const e2e = latencyHistogram();
   for (const g of groups) {
     const h = histories.get(g.group);
     if (h !== undefined) e2e.add(h.endToEndUs);

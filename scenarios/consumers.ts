@@ -8,6 +8,7 @@ import type { Simulation } from "../sim/Simulation.js";
 import type { Host } from "../sim/Host.js";
 import type { Machine } from "../sim/nodes/Machine.js";
 import type { Broker } from "../sim/nodes/kafka/server/Broker.js";
+import type { GroupMetadata } from "../sim/nodes/kafka/coordinator/group/GroupMetadata.js";
 import type { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import { KafkaConsumer } from "../sim/nodes/kafka/clients/consumer/KafkaConsumer.js";
 import { assignorNamesOf, effectiveConsumerConfig, type AssignorName } from "../sim/nodes/kafka/clients/consumer/ConsumerConfig.js";
@@ -95,17 +96,40 @@ function sampleLag(w: ConsumerWorld, group: string, topic: string, partitions: n
   w.sim.schedule(LAG_SAMPLE_US, tick, undefined);
 }
 
+/** The live brokers' processes, by id. */
+export function liveBrokers(brokers: ReadonlyMap<number, Host>): Array<{ id: number; broker: Broker }> {
+  return [...brokers].filter(([, h]) => h.alive && h.process?.kind === "broker").map(([id, h]) => ({ id, broker: h.process as unknown as Broker }));
+}
+
+/** The live broker coordinating the group now (it has loaded it), or undefined. */
+export function liveCoordinator(live: ReadonlyArray<{ id: number; broker: Broker }>, group: string): { id: number; group: GroupMetadata } | undefined {
+  for (const b of live) {
+    const g = b.broker.groupView(group);
+    if (g !== undefined) return { id: b.id, group: g };
+  }
+  return undefined;
+}
+
+/** The high watermark of the partition's live leader, or undefined when none leads it. */
+export function leaderHighWatermark(live: ReadonlyArray<{ broker: Broker }>, key: string): number | undefined {
+  for (const b of live) {
+    const v = b.broker.partitionView(key);
+    if (v?.isLeader === true) return v.highWatermark;
+  }
+  return undefined;
+}
+
 /** Sum over the partitions of (leader's high watermark - committed offset, or the whole high watermark when none); null without a coordinator. */
 export function groupLag(w: { brokers: ReadonlyMap<number, Host> }, group: string, topic: string, partitions: number): number | null {
-  const live = [...w.brokers.values()].filter((h) => h.alive && h.process?.kind === "broker").map((h) => h.process as unknown as Broker);
-  const g = live.map((b) => b.groupView(group)).find((x) => x !== undefined);
+  const live = liveBrokers(w.brokers);
+  const g = liveCoordinator(live, group)?.group;
   if (g === undefined) return null;
   let lag = 0;
   for (let p = 0; p < partitions; p++) {
     const key = `${topic}-${p}`;
-    const leader = live.map((b) => b.partitionView(key)).find((v) => v?.isLeader === true);
-    if (leader === undefined) continue;
-    lag += Math.max(0, leader.highWatermark - (g.offsets.get(key)?.offset ?? 0));
+    const hw = leaderHighWatermark(live, key);
+    if (hw === undefined) continue;
+    lag += Math.max(0, hw - (g.offsets.get(key)?.offset ?? 0));
   }
   return lag;
 }

@@ -6,7 +6,8 @@
  * who owned which partition when, and the generations the coordinators formed. It checks "one
  * owner per partition per generation" where ownership changes.
  */
-import * as hdr from "hdr-histogram-js";
+import type * as hdr from "hdr-histogram-js";
+import { latencyHistogram } from "./History.js";
 import type { Simulation } from "../../Simulation.js";
 import type { ErrorCode, TopicPartition } from "./common/protocol.js";
 import type { PolledRecords } from "./clients/consumer/Fetcher.js";
@@ -74,7 +75,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         duplicates: 0,
         skipped: 0,
         nonmonotonic: 0,
-        endToEndUs: hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false }),
+        endToEndUs: latencyHistogram(),
         ownership: [],
         generations: [],
         rebalanceStarts: [],

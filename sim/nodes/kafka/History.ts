@@ -12,6 +12,11 @@ import type { KafkaObserver } from "./KafkaObserver.js";
 import type { Partition } from "./cluster/Partition.js";
 import { ConsumerHistory } from "./ConsumerHistory.js";
 
+/** A latency histogram in µs: 1 µs to an hour, 3 significant digits (produce and end-to-end latency alike). */
+export function latencyHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+}
+
 export interface AckRecord {
   producer: string;
   topic: string;
@@ -66,7 +71,7 @@ export class KafkaHistory implements KafkaObserver {
   latencyWarmupUs = 0;
   readonly producers = new Map<string, ProducerTotals>();
   readonly errors = new Map<string, number>();
-  readonly latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  readonly latencyUs = latencyHistogram();
   readonly states = new Map<string, StateChange[]>();
   readonly brokerDown = new Map<number, Array<[number, number]>>();
   readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];

@@ -211,18 +211,16 @@ export class KafkaConsumer implements Process {
     const now = this.machine.now;
     this.metadata.maybeUpdate(now);
     const co = this.coordinator;
-    {
-      co.lastPollUs = now;
-      if (!co.coordinatorKnown) co.lookupCoordinator();
-      else if (co.rejoinNeeded) co.ensureActiveGroup();
-      // maybeAutoCommitOffsetsAsync: only with a known coordinator and no join pending.
-      if (this.autoCommit && co.coordinatorKnown && !co.rejoinNeeded && now >= this.nextAutoCommitUs) {
-        this.nextAutoCommitUs = now + this.spec.config.num("auto.commit.interval.ms") * 1000;
-        this.commitAsync(this.subscriptions.allConsumed(), "auto");
-      }
-      // Up to 2.4 poll() returns nothing while a rebalance is under way.
-      if (co.rejoinNeeded && !this.spec.behaviour.pollDuringRebalance) return this.waitInPoll();
+    co.lastPollUs = now;
+    if (!co.coordinatorKnown) co.lookupCoordinator();
+    else if (co.rejoinNeeded) co.ensureActiveGroup();
+    // maybeAutoCommitOffsetsAsync: only with a known coordinator and no join pending.
+    if (this.autoCommit && co.coordinatorKnown && !co.rejoinNeeded && now >= this.nextAutoCommitUs) {
+      this.nextAutoCommitUs = now + this.spec.config.num("auto.commit.interval.ms") * 1000;
+      this.commitAsync(this.subscriptions.allConsumed(), "auto");
     }
+    // Up to 2.4 poll() returns nothing while a rebalance is under way.
+    if (co.rejoinNeeded && !this.spec.behaviour.pollDuringRebalance) return this.waitInPoll();
     this.updateFetchPositions();
     const records = this.fetcher.fetchedRecords(this.maxPollRecords);
     this.fetcher.sendFetches();

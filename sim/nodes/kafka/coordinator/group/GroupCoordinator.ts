@@ -43,6 +43,11 @@ export interface GroupCoordinatorDeps {
 
 const NO_GENERATION = -1;
 
+/** A JoinGroup answered with an error (no generation, no members). */
+function joinError(error: ErrorCode, memberId: string): JoinGroupResponse {
+  return { error, generationId: NO_GENERATION, protocolName: "", leader: "", memberId, members: [] };
+}
+
 export class GroupCoordinator {
   private nextMemberSuffix = 0;
 
@@ -145,7 +150,7 @@ export class GroupCoordinator {
     const oldId = g.staticMembers.get(instanceId)!;
     const old = g.members.get(oldId)!;
     const newId = this.newMemberId("", instanceId);
-    old.awaitingJoin?.({ error: "FENCED_INSTANCE_ID", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: oldId, members: [] });
+    old.awaitingJoin?.(joinError("FENCED_INSTANCE_ID", oldId));
     old.awaitingSync?.({ error: "FENCED_INSTANCE_ID", assignment: [] });
     this.cancelHeartbeat(old);
     g.members.delete(oldId);
@@ -426,7 +431,7 @@ export class GroupCoordinator {
   private removeMemberAndUpdateGroup(g: GroupMetadata, m: MemberMetadata, reason: string): void {
     const join = m.awaitingJoin;
     m.awaitingJoin = null;
-    join?.({ error: "UNKNOWN_MEMBER_ID", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: m.memberId, members: [] });
+    join?.(joinError("UNKNOWN_MEMBER_ID", m.memberId));
     this.removeMember(g, m);
     if (g.is("Stable") || g.is("CompletingRebalance")) this.maybePrepareRebalance(g, reason);
     else if (g.is("PreparingRebalance")) this.tryCompleteJoin(g);
@@ -516,7 +521,7 @@ export class GroupCoordinator {
       const join = m.awaitingJoin;
       const sync = m.awaitingSync;
       m.awaitingJoin = m.awaitingSync = null;
-      join?.({ error: "NOT_COORDINATOR", generationId: NO_GENERATION, protocolName: "", leader: "", memberId: m.memberId, members: [] });
+      join?.(joinError("NOT_COORDINATOR", m.memberId));
       sync?.({ error: "NOT_COORDINATOR", assignment: [] });
     }
   }
