@@ -76,7 +76,7 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
       }
     }
     const ms = (us: number): number => Math.round(us) / 1000;
-    const e2e = g.endToEndUs;
+    const e2e = g.endToEndUs.histogram;
     out.push({
       group: c.group,
       topic: c.topic,

@@ -15,7 +15,7 @@ import { offlineElection } from "../sim/nodes/kafka/controller/leaderElection.js
 import { produceStalls, type ProduceStall } from "./stall.js";
 import type { Histogram } from "hdr-histogram-js";
 import { groupMetrics, type GroupMetrics } from "./consumerChecks.js";
-import { latencyHistogram } from "../sim/nodes/kafka/History.js";
+import { latencyHistogram, type LatencyRecorder } from "../sim/nodes/kafka/LatencyRecorder.js";
 import { groupMetricName, METRIC_ALIASES } from "../scenarios/metrics.js";
 
 /** Produce latency of the records created after the warm-up; null when none was acknowledged. */
@@ -272,7 +272,7 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     unmeasured["throughput.recordsPerSec"] = unmeasured["throughput.bytesPerSec"] = why;
   }
   const ms = (us: number): number => Math.round(us) / 1000;
-  const lat = h.latencyUs;
+  const lat = h.latencyUs.histogram;
   if (lat.totalCount === 0) {
     const why = h.latencyWarmupUs > 0 ? `no record created after the latency warm-up (${ms(h.latencyWarmupUs)} ms) was acknowledged` : "no record was acknowledged";
     for (const p of ["p50", "p99", "p999", "max"]) unmeasured[`produceLatencyMs.${p}`] = why;
@@ -335,7 +335,7 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
 type ReadSide = Pick<Metrics, "lostConsumed" | "duplicatesConsumed" | "skipped" | "nonmonotonic" | "endToEndLatencyMs" | "consumerLag" | "rebalances" | "rebalancePauseMs">;
 
 /** The groups' metrics together; with no group they are unmeasured. */
-function readSideTotals(groups: GroupMetrics[], histories: ReadonlyMap<string, { endToEndUs: Histogram }>, unmeasured: Record<string, string>, warmupMs: number): ReadSide {
+function readSideTotals(groups: GroupMetrics[], histories: ReadonlyMap<string, { endToEndUs: LatencyRecorder }>, unmeasured: Record<string, string>, warmupMs: number): ReadSide {
   const none = { p50: null, p99: null, p999: null, max: null, records: 0, warmupMs };
   if (groups.length === 0) {
     for (const name of ["lostConsumed", "duplicatesConsumed", "skipped", "nonmonotonic", "rebalances", "rebalancePauseMs", "consumerLag", "consumerLag.max", "consumerLag.final", "endToEndLatencyMs.p50", "endToEndLatencyMs.p99", "endToEndLatencyMs.p999", "endToEndLatencyMs.max"]) unmeasured[name] = "the scenario has no consumer group";
@@ -344,7 +344,7 @@ function readSideTotals(groups: GroupMetrics[], histories: ReadonlyMap<string, {
   const e2e = latencyHistogram();
   for (const g of groups) {
     const h = histories.get(g.group);
-    if (h !== undefined) e2e.add(h.endToEndUs);
+    if (h !== undefined) e2e.add(h.endToEndUs.histogram);
   }
   const ms = (us: number): number => Math.round(us) / 1000;
   if (e2e.totalCount === 0) for (const p of ["p50", "p99", "p999", "max"]) unmeasured[`endToEndLatencyMs.${p}`] = "no record was processed by a consumer";

@@ -26,7 +26,7 @@ export interface PerfTestSummary {
 
 export function perfTestSummaries(outcome: RunOutcome): PerfTestSummary[] {
   const h = outcome.world.history;
-  const lat = h.latencyUs;
+  const lat = h.latencyUs.histogram;
   const out: PerfTestSummary[] = [];
   for (const p of outcome.world.scenario.doc.producers ?? []) {
     if (p.rate !== "max") continue;

@@ -64,7 +64,7 @@ describe("replica.fetch.min.bytes (DelayedFetch.tryComplete)", () => {
   it("a parked follower fetch answers once min bytes of new data are there (or at replica.fetch.wait.max.ms), not on the first append", () => {
     const p50 = (minBytes: string) => {
       const world = run("steady-state.yaml", 1, [{ key: "broker.replica.fetch.min.bytes", value: minBytes }]);
-      return world.history.latencyUs.getValueAtPercentile(50) / 1000;
+      return world.history.latencyUs.histogram.getValueAtPercentile(50) / 1000;
     };
     // acks=all waits for the followers: with 100 KB min bytes they fetch every 500 ms at most.
     expect(p50("1")).toBeLessThan(5);
@@ -116,7 +116,7 @@ describe("closed loop (rate: max, as kafka-producer-perf-test --throughput -1)",
     expect(t.failed).toBe(0);
     // The latency of a closed-loop record runs from its send() call: with the buffer full it is
     // the time to drain 32 KB, except for the records that waited out the outage.
-    expect(world.history.latencyUs.getValueAtPercentile(50)).toBeLessThan(50_000);
+    expect(world.history.latencyUs.histogram.getValueAtPercentile(50)).toBeLessThan(50_000);
   }, 30_000);
 });
 

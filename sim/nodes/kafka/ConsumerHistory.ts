@@ -6,8 +6,7 @@
  * who owned which partition when, and the generations the coordinators formed. It checks "one
  * owner per partition per generation" where ownership changes.
  */
-import type * as hdr from "hdr-histogram-js";
-import { latencyHistogram } from "./History.js";
+import { LatencyRecorder } from "./LatencyRecorder.js";
 import type { Simulation } from "../../Simulation.js";
 import type { ErrorCode, TopicPartition } from "./common/protocol.js";
 import type { PolledRecords } from "./clients/consumer/Fetcher.js";
@@ -31,7 +30,7 @@ export interface GroupHistory {
   duplicates: number;
   skipped: number;
   nonmonotonic: number;
-  readonly endToEndUs: hdr.Histogram;
+  readonly endToEndUs: LatencyRecorder;
   readonly ownership: OwnershipEvent[];
   /** Generations that reached Stable, in order. */
   readonly generations: Array<{ atUs: number; generation: number; protocol: string; members: number }>;
@@ -75,7 +74,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         duplicates: 0,
         skipped: 0,
         nonmonotonic: 0,
-        endToEndUs: latencyHistogram(),
+        endToEndUs: new LatencyRecorder(),
         ownership: [],
         generations: [],
         rebalanceStarts: [],
@@ -140,7 +139,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         if (counts[index] < 65535) counts[index]++;
         g.processedRecords++;
         const c = created?.[r.from + j];
-        if (c !== undefined && c >= this.latencyWarmupUs) g.endToEndUs.recordValue(Math.max(1, done - c));
+        if (c !== undefined && c >= this.latencyWarmupUs) g.endToEndUs.record(Math.max(1, done - c));
       }
     }
   }

@@ -6,16 +6,11 @@
  * change (as written to ZooKeeper), broker process up/down times. It also checks the
  * replication invariants where the state they guard changes.
  */
-import * as hdr from "hdr-histogram-js";
 import type { Simulation } from "../../Simulation.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { Partition } from "./cluster/Partition.js";
 import { ConsumerHistory } from "./ConsumerHistory.js";
-
-/** A latency histogram in µs: 1 µs to an hour, 3 significant digits (produce and end-to-end latency alike). */
-export function latencyHistogram(): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
-}
+import { LatencyRecorder } from "./LatencyRecorder.js";
 
 export interface AckRecord {
   producer: string;
@@ -71,7 +66,7 @@ export class KafkaHistory implements KafkaObserver {
   latencyWarmupUs = 0;
   readonly producers = new Map<string, ProducerTotals>();
   readonly errors = new Map<string, number>();
-  readonly latencyUs = latencyHistogram();
+  readonly latencyUs = new LatencyRecorder();
   readonly states = new Map<string, StateChange[]>();
   readonly brokerDown = new Map<number, Array<[number, number]>>();
   readonly truncations: Array<{ atUs: number; broker: number; partition: string; records: number; reason: string }> = [];
@@ -111,7 +106,7 @@ export class KafkaHistory implements KafkaObserver {
     t.acked += count;
     t.ackedBytes += bytes;
     this.acks.push({ producer, topic, partition, firstIndex, count, offset, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
-    for (const a of arrivalsUs) if (a >= this.latencyWarmupUs) this.latencyUs.recordValue(Math.max(1, now - a));
+    for (const a of arrivalsUs) if (a >= this.latencyWarmupUs) this.latencyUs.record(Math.max(1, now - a));
   }
 
   onSentWithoutAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, arrivalsUs: readonly number[]): void {
