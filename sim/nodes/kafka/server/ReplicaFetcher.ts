@@ -20,6 +20,7 @@ import type { Host } from "../../../Host.js";
 import type { Endpoint } from "../../Endpoint.js";
 import type { RecordBatch } from "../log/Log.js";
 import { NodeConnection } from "../clients/NodeConnection.js";
+import { partitionKey } from "../common/partitionKey.js";
 import type { Partition } from "../cluster/Partition.js";
 import type { Behaviour } from "../common/versions.js";
 import {
@@ -202,11 +203,18 @@ export class ReplicaFetcher {
         for (let i = start; ; i++) {
           if (this.stopped || !this.endpoint.machine.host.alive) return;
           if (i === res.partitions.length) return this.done(backoff);
+          const r = res.partitions[i];
+          // An idle partition (no data, no error: most of them) only takes the leader's high watermark.
+          if (r.error === "NONE" && r.batches.length === 0) {
+            const t = this.states.get(partitionKey(r.topic, r.partition));
+            if (t !== undefined && !t.truncating) t.partition.highWatermark = Math.min(r.highWatermark, t.partition.log.logEndOffset);
+            continue;
+          }
           let waiting = false;
           let completed = false;
           let partitionBackoff = false;
           const before = backoff;
-          this.onPartitionData(res.partitions[i], (b) => {
+          this.onPartitionData(r, (b) => {
             if (waiting) apply(i + 1, before || b);
             else {
               completed = true;
@@ -226,7 +234,7 @@ export class ReplicaFetcher {
 
   /** Applies one partition's fetched data; next(true) when the fetcher should back off. */
   private onPartitionData(r: FetchPartitionResponse, next: (backoff: boolean) => void): void {
-    const t = this.states.get(`${r.topic}-${r.partition}`);
+    const t = this.states.get(partitionKey(r.topic, r.partition));
     if (t === undefined || t.truncating) return next(false);
     const p = t.partition;
     const log = p.log;

@@ -8,27 +8,37 @@
  */
 import type { ReplicaManager } from "./ReplicaManager.js";
 import type { Partition } from "../cluster/Partition.js";
+import type { RecordBatch } from "../log/Log.js";
+import { partitionKey } from "../common/partitionKey.js";
 import type { EpochEndOffset, ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochRequest } from "../common/protocol.js";
 
 export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (res: FetchResponse) => void): void {
   const now = rm.ctx.machine.now;
   const consumer = req.replicaId < 0;
-  for (const f of req.partitions) {
-    if (consumer) break;
-    const key = `${f.topic}-${f.partition}`;
-    const p = rm.partitions.get(key);
-    if (p !== undefined && p.isLeader && !rm.isOffline(key, p) && leaderEpochError(rm, p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
-      p.updateFollower(req.replicaId, f.fetchOffset, now);
+  const wanted = req.partitions;
+  const keys = wanted.map((f) => partitionKey(f.topic, f.partition));
+  if (!consumer) {
+    for (let i = 0; i < wanted.length; i++) {
+      const f = wanted[i];
+      const p = rm.partitions.get(keys[i]);
+      if (p !== undefined && p.isLeader && !rm.isOffline(keys[i], p) && leaderEpochError(rm, p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
+        p.updateFollower(req.replicaId, f.fetchOffset, now);
+      }
     }
   }
   const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
-  const read = (): FetchResponse => ({ partitions: req.partitions.map((f) => readPartition(rm, f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, partitionMaxBytes, consumer)) });
+  const read = (): FetchResponse => {
+    const partitions = new Array<FetchPartitionResponse>(wanted.length);
+    for (let i = 0; i < wanted.length; i++) {
+      const f = wanted[i];
+      partitions[i] = readPartition(rm, keys[i], f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, partitionMaxBytes, consumer);
+    }
+    return { partitions };
+  };
   const first = read();
-  const bytes = first.partitions.reduce((s, r) => s + r.batches.reduce((t, b) => t + b.bytes, 0), 0);
-  const errors = first.partitions.some((r) => r.error !== "NONE");
   // ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
   // replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others).
-  if (bytes >= req.minBytes || errors || req.maxWaitMs <= 0) return respond(first);
+  if (req.maxWaitMs <= 0 || hasErrors(first) || bytesOf(first) >= req.minBytes) return respond(first);
   // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
   // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
   const enough =
@@ -36,14 +46,20 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
       ? undefined
       : (): boolean => {
           const r = read();
-          return r.partitions.some((x) => x.error !== "NONE") || r.partitions.reduce((s, x) => s + x.batches.reduce((t, b) => t + b.bytes, 0), 0) >= req.minBytes;
+          return hasErrors(r) || bytesOf(r) >= req.minBytes;
         };
-  (consumer ? rm.consumerFetchPurgatory : rm.fetchPurgatory).park(
-    req.partitions.map((f) => `${f.topic}-${f.partition}`),
-    req.maxWaitMs * 1000,
-    () => respond(read()),
-    enough,
-  );
+  (consumer ? rm.consumerFetchPurgatory : rm.fetchPurgatory).park(keys, req.maxWaitMs * 1000, () => respond(read()), enough);
+}
+
+function hasErrors(r: FetchResponse): boolean {
+  for (const x of r.partitions) if (x.error !== "NONE") return true;
+  return false;
+}
+
+function bytesOf(r: FetchResponse): number {
+  let bytes = 0;
+  for (const x of r.partitions) for (const b of x.batches) bytes += b.bytes;
+  return bytes;
 }
 
 /** KIP-320: a fetch names the leader epoch it believes in. */
@@ -54,10 +70,11 @@ function leaderEpochError(rm: ReplicaManager, p: Partition, currentLeaderEpoch: 
   return null;
 }
 
-function readPartition(rm: ReplicaManager, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
-  const key = `${topic}-${index}`;
+const NO_BATCHES: RecordBatch[] = [];
+
+function readPartition(rm: ReplicaManager, key: string, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
   const p = rm.partitions.get(key);
-  const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: [] };
+  const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: NO_BATCHES };
   if (rm.isOffline(key, p)) {
     r.error = "KAFKA_STORAGE_ERROR";
     return r;
@@ -71,7 +88,7 @@ function readPartition(rm: ReplicaManager, topic: string, index: number, offset:
   r.logEndOffset = p.log.logEndOffset;
   if (epochError !== null) r.error = epochError;
   else if (offset > p.log.logEndOffset || (consumer && offset < p.log.logStartOffset)) r.error = "OFFSET_OUT_OF_RANGE";
-  else r.batches = consumer ? p.log.read(offset, maxBytes, p.highWatermark) : p.log.read(offset, maxBytes);
+  else if (offset < (consumer ? p.highWatermark : p.log.logEndOffset)) r.batches = consumer ? p.log.read(offset, maxBytes, p.highWatermark) : p.log.read(offset, maxBytes);
   return r;
 }
 
