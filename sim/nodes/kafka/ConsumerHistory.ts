@@ -120,28 +120,40 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     if (p === undefined) return;
     this.pending.delete(key);
     const g = this.group(group);
+    const doneUs = p.doneUs;
+    const warmupUs = this.latencyWarmupUs;
+    const e2e = g.endToEndUs;
     let i = 0;
+    let processed = 0;
+    let duplicates = 0;
     for (const r of p.records) {
       const k = `${r.batch.producer}/${r.topic}-${r.partition}`;
       let counts = g.processed.get(k);
-      const need = r.batch.firstIndex + r.from + r.count;
+      const first = r.batch.firstIndex + r.from;
+      const need = first + r.count;
       if (counts === undefined || counts.length < need) {
         const bigger = new Uint16Array(Math.max(need, (counts?.length ?? 0) * 2, 1024));
         if (counts !== undefined) bigger.set(counts);
         g.processed.set(k, (counts = bigger));
       }
       const created = r.batch.createTimesUs;
-      for (let j = 0; j < r.count; j++, i++) {
-        const done = p.doneUs[i] + lateUs;
-        if (done > untilUs) return;
-        const index = r.batch.firstIndex + r.from + j;
-        if (counts[index] > 0) g.duplicates++;
-        if (counts[index] < 65535) counts[index]++;
-        g.processedRecords++;
+      // The records processed by untilUs: up to the first one that was not.
+      let n = r.count;
+      if (untilUs !== Infinity) for (n = 0; n < r.count && doneUs[i + n] + lateUs <= untilUs; ) n++;
+      for (let j = 0; j < n; j++) {
+        const index = first + j;
+        const seen = counts[index];
+        if (seen > 0) duplicates++;
+        if (seen < 65535) counts[index] = seen + 1;
         const c = created?.[r.from + j];
-        if (c !== undefined && c >= this.latencyWarmupUs) g.endToEndUs.record(Math.max(1, done - c));
+        if (c !== undefined && c >= warmupUs) e2e.record(Math.max(1, doneUs[i + j] + lateUs - c));
       }
+      i += n;
+      processed += n;
+      if (n < r.count) break;
     }
+    g.processedRecords += processed;
+    g.duplicates += duplicates;
   }
 
   onCommit(group: string, _member: string, _offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>, error: ErrorCode, _how: "auto" | "sync" | "async"): void {

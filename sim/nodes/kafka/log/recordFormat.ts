@@ -57,17 +57,22 @@ export interface RecordShape {
 
 /** Bytes one record takes in a batch (or message set) of this format. */
 export function recordBytes(format: MessageFormat, r: RecordShape): number {
-  const key = r.keyBytes < 0 ? 0 : r.keyBytes;
-  if (format === 1) return LOG_OVERHEAD + RECORD_OVERHEAD_V1 + key + r.valueBytes;
+  return recordSize(format, r.keyBytes, r.valueBytes, r.offsetDelta, r.timestampDeltaMs);
+}
+
+/** recordBytes without a shape object, for the producer's per-record and per-wake sizing. */
+export function recordSize(format: MessageFormat, keyBytes: number, valueBytes: number, offsetDelta: number, timestampDeltaMs: number): number {
+  const key = keyBytes < 0 ? 0 : keyBytes;
+  if (format === 1) return LOG_OVERHEAD + RECORD_OVERHEAD_V1 + key + valueBytes;
   // DefaultRecord.sizeOfBodyInBytes: attributes (1 byte), offset delta, timestamp delta, key
   // length (varint -1 for null) and key, value length and value, header count (0).
   const body =
     1 +
-    sizeOfVarint(r.offsetDelta) +
-    sizeOfVarint(r.timestampDeltaMs) +
-    (r.keyBytes < 0 ? sizeOfVarint(-1) : sizeOfVarint(r.keyBytes) + r.keyBytes) +
-    sizeOfVarint(r.valueBytes) +
-    r.valueBytes +
+    sizeOfVarint(offsetDelta) +
+    sizeOfVarint(timestampDeltaMs) +
+    (keyBytes < 0 ? sizeOfVarint(-1) : sizeOfVarint(keyBytes) + keyBytes) +
+    sizeOfVarint(valueBytes) +
+    valueBytes +
     sizeOfVarint(0);
   // DefaultRecord.sizeInBytes: the body's length goes first, as a varint.
   return sizeOfVarint(body) + body;

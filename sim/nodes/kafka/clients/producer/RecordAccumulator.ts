@@ -3,7 +3,7 @@
  * batch while it has room under batch.size; a batch is ready to send when it is full, has waited
  * linger.ms, or is a retry whose retry.backoff.ms has passed. buffer.memory bounds the bytes held.
  */
-import { batchOverheadBytes, recordBytes, type MessageFormat } from "../../log/recordFormat.js";
+import { batchOverheadBytes, recordSize, type MessageFormat } from "../../log/recordFormat.js";
 
 export interface ProducerBatch {
   partition: number;
@@ -32,6 +32,9 @@ export class RecordAccumulator {
   readonly batchHeaderBytes: number;
   /** The key size of the last record, to size the next one before it exists. */
   private lastKeyBytes = -1;
+  private firstValueBytes = -1;
+  private firstKeyBytes = -2;
+  private firstSize = 0;
 
   constructor(
     partitions: number,
@@ -46,7 +49,16 @@ export class RecordAccumulator {
 
   /** A record's bytes in the batch (recordFormat.ts); v2 sizes depend on the deltas from the batch's first record. */
   recordBytes(valueBytes: number, keyBytes = this.lastKeyBytes, offsetDelta = 0, timestampDeltaMs = 0): number {
-    return recordBytes(this.format, { keyBytes, valueBytes, offsetDelta, timestampDeltaMs });
+    if (offsetDelta === 0 && timestampDeltaMs === 0) {
+      // A batch's first record: asked for every partition at every wake (roomFor), so remembered.
+      if (valueBytes !== this.firstValueBytes || keyBytes !== this.firstKeyBytes) {
+        this.firstValueBytes = valueBytes;
+        this.firstKeyBytes = keyBytes;
+        this.firstSize = recordSize(this.format, keyBytes, valueBytes, 0, 0);
+      }
+      return this.firstSize;
+    }
+    return recordSize(this.format, keyBytes, valueBytes, offsetDelta, timestampDeltaMs);
   }
 
   /** Appends a record (keyBytes -1: no key); returns null when buffer.memory is exhausted, else whether a new batch was opened. */

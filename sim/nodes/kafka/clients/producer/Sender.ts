@@ -146,6 +146,7 @@ export class Sender {
 
   private conn(broker: number): NodeConnection | undefined {
     let c = this.conns.get(broker);
+    if (c !== undefined) return c;
     const host = this.spec.brokers.get(broker);
     if (c === undefined && host !== undefined) {
       this.conns.set(broker, (c = new NodeConnection(this.endpoint, host, this.requestTimeoutUs, this.reconnect, { setupTimeout: this.setupTimeout })));
