@@ -1,29 +1,126 @@
 /**
- * `npm run bench`: prints one `name=value` line per figure, so CI logs and scripts can read
- * them. Benchmarks measure; tests assert behaviour.
+ * `npm run bench [-- --rounds N --seeds A..B --only hold|reference]`: each measured run in a
+ * fresh process (bench/child.ts), the two hold-model engines alternated A/B, B/A, ... over the
+ * rounds with the same warm-up and the same V8 flags, and the reference scenario for each seed
+ * every round. Rates are from CPU time (user + system), which another process on the machine
+ * disturbs far less than wall time; wall-based figures are printed beside them, and a run whose
+ * wall time exceeds its CPU time by more than 10% is counted as contended. Each figure is a
+ * `name=value` line (the median over the rounds) with `name_min` / `name_max`, so CI logs and
+ * scripts can read them. The reference must repeat exactly: a seed whose events or traceHash
+ * differ between rounds fails the bench (exit 1). Benchmarks measure; tests assert behaviour.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { holdOnKafkasim, holdOnSimjs } from "./holdModel.js";
+import { parseArgs } from "node:util";
 
-function main(): void {
-  const events = Number(process.env.HOLD_EVENTS ?? 10_000_000);
-  // Mean delay 1 s on the µs clock: 10,000 events spread over seconds, as in a real run (a
-  // 1 ms mean would pack ~10 events into every microsecond, which no scenario does).
-  const opts = { pending: 10_000, events, meanDelayUs: 1_000_000, seed: 1 };
-  // A short warm-up lets the JIT settle before the measured runs.
-  holdOnKafkasim({ ...opts, events: 500_000 });
-  const ours = holdOnKafkasim(opts);
-  holdOnSimjs({ ...opts, events: 200_000 });
-  const theirs = holdOnSimjs(opts);
-  console.log(`engine.hold.events_per_sec=${Math.round(ours.eventsPerSec)}`);
-  console.log(`engine.hold.simjs_events_per_sec=${Math.round(theirs.eventsPerSec)}`);
-  console.log(`engine.hold.ratio_vs_simjs=${(ours.eventsPerSec / theirs.eventsPerSec).toFixed(2)}`);
-  // The reference scenario runs in a child process so that its peak RSS is its own. A 16 MB
-  // young generation (V8's default is smaller) cuts scavenge time for the simulation's many
-  // short-lived messages by a few percent at ~15 MB of RSS.
-  const reference = fileURLToPath(new URL("./reference.js", import.meta.url));
-  process.stdout.write(execFileSync(process.execPath, ["--max-semi-space-size=16", reference], { encoding: "utf8" }));
+/**
+ * The same V8 flags for every run. A 16 MB young generation (V8's default is smaller) cuts
+ * scavenges of the simulation's many short-lived messages.
+ */
+const NODE_FLAGS = ["--max-semi-space-size=16"];
+const CONTENDED = 1.1;
+
+interface Run {
+  what: string;
+  wallMs: number;
+  cpuMs: number;
+  gcMs: number;
+  events: number;
 }
 
-main();
+interface ReferenceRun extends Run {
+  seed: number;
+  simulatedUs: number;
+  traceHash: string;
+  peakRssMb: number;
+  acked: number;
+  lostAcked: number;
+  produceP99Ms: number;
+  e2eP50Ms: number | null;
+  e2eP99Ms: number | null;
+}
+
+const child = fileURLToPath(new URL("./child.js", import.meta.url));
+
+function runChild<T extends Run>(args: string[]): T {
+  const out = execFileSync(process.execPath, [...NODE_FLAGS, child, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { median: s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2, min: s[0], max: s[s.length - 1] };
+}
+
+function print(name: string, values: number[], digits: number): void {
+  const { median, min, max } = stats(values);
+  console.log(`${name}=${median.toFixed(digits)}`);
+  console.log(`${name}_min=${min.toFixed(digits)}`);
+  console.log(`${name}_max=${max.toFixed(digits)}`);
+}
+
+function seedRange(spec: string): number[] {
+  const m = /^(\d+)(?:\.\.(\d+))?$/.exec(spec);
+  if (m === null) throw new Error(`--seeds: expected N or A..B, got ${spec}`);
+  const from = Number(m[1]);
+  const to = Number(m[2] ?? m[1]);
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
+function main(): number {
+  const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seeds: { type: "string", default: "1..3" }, only: { type: "string" } } });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a whole number >= 1, got ${values.rounds}`);
+  const seeds = seedRange(values.seeds!);
+  const doHold = values.only === undefined || values.only === "hold";
+  const doReference = values.only === undefined || values.only === "reference";
+  const ours: Run[] = [];
+  const theirs: Run[] = [];
+  const reference: ReferenceRun[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (doHold) {
+      const order = r % 2 === 0 ? ["hold-kafkasim", "hold-simjs"] : ["hold-simjs", "hold-kafkasim"];
+      for (const what of order) (what === "hold-kafkasim" ? ours : theirs).push(runChild<Run>([what]));
+    }
+    if (doReference) for (const seed of seeds) reference.push(runChild<ReferenceRun>(["reference", String(seed)]));
+    process.stderr.write(`bench: round ${r + 1}/${rounds} done\n`);
+  }
+  const all: Run[] = [...ours, ...theirs, ...reference];
+  const contended = all.filter((x) => x.wallMs > x.cpuMs * CONTENDED).length;
+  if (doHold) {
+    const rate = (x: Run): number => (x.events / x.cpuMs) * 1000;
+    print("engine.hold.events_per_sec", ours.map(rate), 0);
+    print("engine.hold.simjs_events_per_sec", theirs.map(rate), 0);
+    print("engine.hold.ratio_vs_simjs", ours.map((x, i) => rate(x) / rate(theirs[i])), 2);
+    print("engine.hold.gc_ms", ours.map((x) => x.gcMs), 0);
+    print("engine.hold.simjs_gc_ms", theirs.map((x) => x.gcMs), 0);
+  }
+  let failed = false;
+  if (doReference) {
+    print("reference.sim_speedup", reference.map((x) => x.simulatedUs / 1000 / x.cpuMs), 1);
+    print("reference.wall_speedup", reference.map((x) => x.simulatedUs / 1000 / x.wallMs), 1);
+    print("reference.cpu_s", reference.map((x) => x.cpuMs / 1000), 2);
+    print("reference.gc_ms", reference.map((x) => x.gcMs), 0);
+    print("reference.peak_rss_mb", reference.map((x) => x.peakRssMb), 0);
+    for (const seed of seeds) {
+      const runs = reference.filter((x) => x.seed === seed);
+      const first = runs[0];
+      console.log(`reference.seed${seed}.events=${first.events} reference.seed${seed}.traceHash=${first.traceHash}`);
+      console.log(
+        `reference.seed${seed}.acked=${first.acked} reference.seed${seed}.lostAcked=${first.lostAcked} reference.seed${seed}.p99_ms=${first.produceP99Ms} reference.seed${seed}.e2e_p50_ms=${first.e2eP50Ms} reference.seed${seed}.e2e_p99_ms=${first.e2eP99Ms}`,
+      );
+      const differ = runs.filter((x) => x.events !== first.events || x.traceHash !== first.traceHash);
+      if (differ.length > 0) {
+        failed = true;
+        console.log(`reference.seed${seed}.repeat_mismatch=${differ.length}`);
+      }
+    }
+  }
+  console.log(`bench.runs=${all.length} bench.contended_runs=${contended}`);
+  if (contended > 0) process.stderr.write(`bench: ${contended} of ${all.length} runs were contended (wall > ${CONTENDED} x CPU): another process shared the CPU\n`);
+  if (failed) process.stderr.write("bench: the reference scenario did not repeat exactly (events or traceHash differ between rounds)\n");
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main();
