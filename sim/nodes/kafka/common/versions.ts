@@ -159,6 +159,12 @@ export interface Behaviour {
   staticRejoinStoresGroup: boolean;
   /** 3.4: a rejoin updates the member's session and rebalance timeouts. */
   joinUpdatesTimeouts: boolean;
+  /**
+   * 2.3 (GroupCoordinator.handleHeartbeat): a heartbeat's generation is checked before the group's
+   * state, so a stale member gets ILLEGAL_GENERATION during CompletingRebalance; before,
+   * REBALANCE_IN_PROGRESS (until 2.7 renews the session there, heartbeatDuringCompletingRebalance).
+   */
+  heartbeatChecksGenerationFirst: boolean;
 
   // --- the consumer (ConsumerCoordinator / AbstractCoordinator / Fetcher at the tags) ---
   /** KIP-429 (2.4): the cooperative rebalance protocol (cooperative-sticky). */
@@ -169,6 +175,28 @@ export interface Behaviour {
   consumerValidationResetsUnknownEpoch: boolean;
   /** KAFKA-8421 (2.5): poll() keeps returning records of owned partitions while a rebalance is under way. */
   pollDuringRebalance: boolean;
+  /**
+   * ConsumerCoordinator.onJoinPrepare's auto-commit. "sync" (up to 3.1): maybeAutoCommitOffsetsSync
+   * blocks poll() for up to the rebalance timeout, then the partitions are revoked. "async-revoke-first"
+   * (3.2): an async commit, the revoke at once, the JoinGroup once the commit is answered. "async"
+   * (3.3+, joinPrepareTimer; KAFKA-14196): an async commit retried until the rebalance timeout while
+   * an eager member's partitions are pending revocation (not fetched, not returned), then the revoke.
+   */
+  joinPrepareAutoCommit: "sync" | "async-revoke-first" | "async";
+  /**
+   * 2.6 (AbstractCoordinator.generationUnchanged): ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID /
+   * FENCED_INSTANCE_ID in a heartbeat or commit answer reset the member only if its generation is the
+   * one the request carried; before, always (and a heartbeat's FENCED_INSTANCE_ID only fails it).
+   */
+  clientGenerationGuard: boolean;
+  /** 2.4 (ConsumerCoordinator.OffsetCommitResponseHandler): a commit's REBALANCE_IN_PROGRESS only asks for a rejoin; before, it resets the generation. */
+  commitRebalanceKeepsGeneration: boolean;
+  /**
+   * KAFKA-13419 (3.2, AbstractCoordinator.resetStateAndGeneration): ILLEGAL_GENERATION resets the
+   * generation but keeps the member id (every member, dynamic or static); before, and for every
+   * other reset, the member id goes too.
+   */
+  illegalGenerationKeepsMemberId: boolean;
 }
 
 /**
@@ -242,10 +270,15 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     heartbeatDuringCompletingRebalance: at(version, "2.7"),
     staticRejoinStoresGroup: at(version, "2.7"),
     joinUpdatesTimeouts: at(version, "3.4"),
+    heartbeatChecksGenerationFirst: at(version, "2.3"),
     cooperativeRebalance: at(version, "2.4"),
     consumerOffsetValidation: at(version, "2.3"),
     pollDuringRebalance: at(version, "2.5"),
     consumerValidationResetsUnknownEpoch: at(version, "2.8"),
+    joinPrepareAutoCommit: at(version, "3.3") ? "async" : at(version, "3.2") ? "async-revoke-first" : "sync",
+    clientGenerationGuard: at(version, "2.6"),
+    commitRebalanceKeepsGeneration: at(version, "2.4"),
+    illegalGenerationKeepsMemberId: at(version, "3.2"),
   };
 }
 

@@ -2,12 +2,11 @@
  * The consumer's side of the group protocol (org.apache.kafka.clients.consumer.internals
  * .ConsumerCoordinator and AbstractCoordinator): FindCoordinator, the join (onJoinPrepare:
  * commit, then revoke; JoinGroup; the leader's assignment; SyncGroup; onJoinComplete), the
- * heartbeat thread (KIP-62: heartbeat.interval.ms, session.timeout.ms, and max.poll.interval.ms,
- * whose expiry makes a dynamic member leave the group), and offset commits. The coordinator gets
- * a connection of its own (AbstractCoordinator: node id Integer.MAX_VALUE - id).
+ * heartbeat thread (HeartbeatThread.ts), and offset commits. The coordinator gets a connection of
+ * its own (AbstractCoordinator: node id Integer.MAX_VALUE - id). The errors Kafka throws from poll()
+ * as fatal (FENCED_INSTANCE_ID, INVALID_SESSION_TIMEOUT, ...) end the application.
  */
 import type { Machine } from "../../../Machine.js";
-import type { TimerHandle } from "../../../../Simulation.js";
 import { NodeConnection } from "../NodeConnection.js";
 import type { Behaviour, KafkaConfig } from "../../common/versions.js";
 import {
@@ -25,6 +24,7 @@ import type { Host } from "../../../../Host.js";
 import type { Endpoint } from "../../../Endpoint.js";
 import { assign } from "./assignors/index.js";
 import type { AssignorName } from "./ConsumerConfig.js";
+import { HeartbeatThread } from "./HeartbeatThread.js";
 
 export type MemberState = "UNJOINED" | "PREPARING_REBALANCE" | "COMPLETING_REBALANCE" | "STABLE";
 
@@ -50,8 +50,13 @@ export interface CoordinatorDeps {
   conn(broker: number): NodeConnection;
   /** The partitions owned now (what the rebalance listener revokes). */
   owned(): TopicPartition[];
-  /** onJoinPrepare's commit (auto-commit, or the listener's commit on revoke); done when answered or given up. */
-  commitBeforeRevoke(done: () => void): void;
+  /**
+   * onJoinPrepare's commits (the auto-commit, the listener's commit on revoke) around the revoke:
+   * the consumer calls revoke() and then join() in the order its release does them.
+   */
+  joinPrepare(revoke: () => void, join: () => void): void;
+  /** An error Kafka throws from poll() that the application does not handle: it ends. */
+  onFatal(why: string): void;
   onRevoked(partitions: TopicPartition[], lost: boolean): void;
   onAssigned(assigned: TopicPartition[], added: TopicPartition[], generation: number): void;
   /** Something changed that the poll loop waits for. */
@@ -59,6 +64,9 @@ export interface CoordinatorDeps {
 }
 
 const NO_GENERATION = -1;
+
+/** JoinGroup errors AbstractCoordinator.JoinGroupResponseHandler raises as fatal: poll() throws them (INVALID_GROUP_ID too; no group id here is invalid). */
+const FATAL_JOIN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["FENCED_INSTANCE_ID", "INCONSISTENT_GROUP_PROTOCOL", "INVALID_SESSION_TIMEOUT", "GROUP_MAX_SIZE_REACHED"]);
 
 export class ConsumerCoordinator {
   coordinator = -1;
@@ -75,16 +83,11 @@ export class ConsumerCoordinator {
    * ignored, so a member never has two JoinGroups out (Kafka's one joinGroupIfNeeded loop).
    */
   private joinAttempt = 0;
-  /** Heartbeat thread timers. */
-  private lastHeartbeatSendUs = -Infinity;
-  private lastHeartbeatOkUs = 0;
-  private heartbeatInFlight = false;
   lastPollUs = 0;
-  private heartbeatTimer: TimerHandle | null = null;
   private closed = false;
+  private readonly heartbeat: HeartbeatThread;
   private readonly sessionTimeoutMs: number;
   private readonly rebalanceTimeoutMs: number;
-  private readonly heartbeatIntervalUs: number;
   private readonly retryBackoffUs: number;
   private readonly requestTimeoutUs: number;
 
@@ -92,11 +95,27 @@ export class ConsumerCoordinator {
     const c = d.config;
     this.sessionTimeoutMs = c.num("session.timeout.ms");
     this.rebalanceTimeoutMs = c.num("max.poll.interval.ms");
-    this.heartbeatIntervalUs = c.num("heartbeat.interval.ms") * 1000;
     this.retryBackoffUs = c.num("retry.backoff.ms") * 1000;
     this.requestTimeoutUs = c.num("request.timeout.ms") * 1000;
     this.rejoinNeeded = d.groupManaged;
-    if (d.groupManaged) this.armHeartbeatThread(0);
+    this.heartbeat = new HeartbeatThread(this, { sessionUs: this.sessionTimeoutMs * 1000, pollUs: this.rebalanceTimeoutMs * 1000, intervalUs: c.num("heartbeat.interval.ms") * 1000, retryBackoffUs: this.retryBackoffUs });
+    if (d.groupManaged) this.heartbeat.start();
+  }
+
+  get machine(): Machine {
+    return this.d.machine;
+  }
+
+  get behaviour(): Behaviour {
+    return this.d.behaviour;
+  }
+
+  get groupId(): string {
+    return this.d.groupId;
+  }
+
+  get protocol(): "EAGER" | "COOPERATIVE" {
+    return this.d.protocol;
   }
 
   get coordinatorKnown(): boolean {
@@ -110,8 +129,15 @@ export class ConsumerCoordinator {
 
   close(): void {
     this.closed = true;
-    if (this.heartbeatTimer !== null) this.d.machine.cancelTimer(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    this.heartbeat.close();
+  }
+
+  /** A fatal error: the coordinator stops and the application ends. */
+  fatal(why: string): void {
+    if (this.closed) return;
+    this.d.machine.mark("consumer: fatal group error ends the application");
+    this.close();
+    this.d.onFatal(why);
   }
 
   // --- FindCoordinator ---
@@ -133,7 +159,7 @@ export class ConsumerCoordinator {
       this.coordinator = res.nodeId;
       this.coordinatorConn = new NodeConnection(this.d.endpoint, host, this.requestTimeoutUs);
       this.coordinatorConn.onServerDisconnect = () => this.markCoordinatorUnknown("disconnected");
-      this.lastHeartbeatOkUs = this.d.machine.now;
+      this.heartbeat.lastOkUs = this.d.machine.now;
       this.d.wake();
     });
   }
@@ -155,7 +181,7 @@ export class ConsumerCoordinator {
     conn.send<R>(api, body, HEADER_BYTES, (r) => cb(r), true, timeoutUs);
   }
 
-  private onCoordinatorError(error: ErrorCode): void {
+  onCoordinatorError(error: ErrorCode): void {
     if (error === "NOT_COORDINATOR" || error === "COORDINATOR_NOT_AVAILABLE" || error === "REQUEST_TIMED_OUT") this.markCoordinatorUnknown(error);
   }
 
@@ -174,19 +200,19 @@ export class ConsumerCoordinator {
   /**
    * onJoinPrepare: commit first (auto-commit, or the rebalance listener's commit), then revoke:
    * eager every owned partition, cooperative none here (only what the new assignment moves).
-   * A member whose generation was reset has lost its partitions (onPartitionsLost, 2.4+) and commits nothing.
+   * A member whose generation was reset has lost its partitions (onPartitionsLost, 2.4+) and commits
+   * nothing (its commit would fail: generationIfStable is null).
    */
   private onJoinPrepare(then: () => void): void {
     const lost = this.generation === NO_GENERATION;
     const revoke = (): void => {
-      if (this.d.protocol === "EAGER" || lost) {
-        const owned = this.d.owned();
-        this.d.onRevoked(owned, lost);
-      }
-      then();
+      if (this.d.protocol === "EAGER" || lost) this.d.onRevoked(this.d.owned(), lost);
     };
-    if (lost) return revoke();
-    this.d.commitBeforeRevoke(revoke);
+    if (lost) {
+      revoke();
+      return then();
+    }
+    this.d.joinPrepare(revoke, then);
   }
 
   private metadata(): { topics: string[]; ownedPartitions: TopicPartition[]; generation: number } {
@@ -231,6 +257,7 @@ export class ConsumerCoordinator {
       case "ILLEGAL_GENERATION":
         return this.sendJoinGroup();
       default:
+        if (FATAL_JOIN_ERRORS.has(res.error)) return this.fatal(`JoinGroup: ${res.error}`);
         return this.joinFailed(res.error);
     }
     this.memberId = res.memberId;
@@ -255,15 +282,16 @@ export class ConsumerCoordinator {
     if (this.closed) return;
     if (res === null) return this.joinFailed("NETWORK_EXCEPTION");
     if (res.error !== "NONE") {
+      if (res.error === "FENCED_INSTANCE_ID") return this.fatal("SyncGroup: FENCED_INSTANCE_ID");
       // The reset ends this join; the poll loop starts the next (one JoinGroup at a time).
-      if (res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION") return this.resetGeneration();
+      if (res.error === "UNKNOWN_MEMBER_ID" || res.error === "ILLEGAL_GENERATION") return this.resetGeneration(res.error === "ILLEGAL_GENERATION");
       return res.error === "REBALANCE_IN_PROGRESS" ? this.sendJoinGroup() : this.joinFailed(res.error);
     }
     if (generation !== this.generation) return;
     this.state = "STABLE";
     this.rejoinNeeded = false;
     this.joining = false;
-    this.lastHeartbeatOkUs = this.d.machine.now;
+    this.heartbeat.resetTimeouts();
     this.onJoinComplete(res.assignment);
     this.d.wake();
   }
@@ -303,81 +331,25 @@ export class ConsumerCoordinator {
     this.d.wake();
   }
 
-  /** resetGeneration: the member's partitions are lost; it joins again as new (its id kept when static). */
-  resetGeneration(): void {
+  /**
+   * resetGeneration (resetStateAndGeneration from 3.1): the member's partitions are lost and it joins
+   * again with no member id, a static member too (then the coordinator replaces its old id). From
+   * 3.2 an ILLEGAL_GENERATION keeps the member id, for every member (KAFKA-13419).
+   */
+  resetGeneration(illegalGeneration = false): void {
     this.generation = NO_GENERATION;
-    if (this.d.groupInstanceId === null || !this.d.behaviour.staticMembership) this.memberId = "";
+    if (!(illegalGeneration && this.d.behaviour.illegalGenerationKeepsMemberId)) this.memberId = "";
     this.state = "UNJOINED";
     this.joining = false;
     this.joinAttempt++;
     this.requestRejoin("generation reset");
   }
 
-  // --- the heartbeat thread ---
+  // --- the heartbeat thread's requests ---
 
-  private armHeartbeatThread(delayUs: number): void {
-    if (this.closed) return;
-    if (this.heartbeatTimer !== null) this.d.machine.cancelTimer(this.heartbeatTimer);
-    this.heartbeatTimer = this.d.machine.setTimer(Math.max(0, delayUs), () => {
-      this.heartbeatTimer = null;
-      this.heartbeatTick();
-    });
-  }
-
-  /**
-   * HeartbeatThread.run, one round: no heartbeat answered for session.timeout.ms marks the
-   * coordinator unknown; no poll() for max.poll.interval.ms makes the member leave (maybeLeaveGroup:
-   * a LeaveGroup from a dynamic member; a static one, 2.3+, only resets itself); else a heartbeat
-   * every heartbeat.interval.ms while STABLE (and, 2.7+, while COMPLETING_REBALANCE).
-   */
-  private heartbeatTick(): void {
-    const now = this.d.machine.now;
-    const sessionUs = this.sessionTimeoutMs * 1000;
-    const pollUs = this.rebalanceTimeoutMs * 1000;
-    const enabled = this.state === "STABLE" || (this.state === "COMPLETING_REBALANCE" && this.d.behaviour.heartbeatDuringCompletingRebalance);
-    if (!enabled || !this.coordinatorKnown) return this.armHeartbeatThread(this.heartbeatIntervalUs);
-    if (now - this.lastHeartbeatOkUs >= sessionUs) {
-      this.markCoordinatorUnknown("no heartbeat answered within session.timeout.ms");
-      return this.armHeartbeatThread(this.retryBackoffUs);
-    }
-    if (now - this.lastPollUs >= pollUs) {
-      this.d.machine.mark("consumer: max.poll.interval.ms expired, member leaves the group");
-      this.d.machine.trace("consumer-poll-timeout", { group: this.d.groupId, member: this.memberId });
-      this.maybeLeaveGroup();
-      return this.armHeartbeatThread(this.heartbeatIntervalUs);
-    }
-    const due = this.lastHeartbeatSendUs + this.heartbeatIntervalUs;
-    if (this.heartbeatInFlight || due > now) return this.armHeartbeatThread(Math.min(Math.max(due - now, this.retryBackoffUs), this.lastPollUs + pollUs - now, this.lastHeartbeatOkUs + sessionUs - now));
-    this.sendHeartbeat();
-    this.armHeartbeatThread(Math.min(this.heartbeatIntervalUs, this.lastPollUs + pollUs - now));
-  }
-
-  private sendHeartbeat(): void {
-    this.lastHeartbeatSendUs = this.d.machine.now;
-    this.heartbeatInFlight = true;
-    const generation = this.generation;
+  sendHeartbeat(cb: (res: GroupErrorResponse | null) => void): void {
     const body = { groupId: this.d.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.d.groupInstanceId };
-    this.send<GroupErrorResponse>("Heartbeat", body, (res) => {
-      this.heartbeatInFlight = false;
-      if (res === null || this.closed) return;
-      switch (res.error) {
-        case "NONE":
-          this.lastHeartbeatOkUs = this.d.machine.now;
-          return;
-        case "REBALANCE_IN_PROGRESS":
-          // Counts as an answer for the session; from 2.7 ignored while COMPLETING_REBALANCE.
-          this.lastHeartbeatOkUs = this.d.machine.now;
-          if (this.state === "STABLE" || !this.d.behaviour.heartbeatDuringCompletingRebalance) this.requestRejoin("heartbeat: REBALANCE_IN_PROGRESS");
-          return;
-        case "ILLEGAL_GENERATION":
-        case "UNKNOWN_MEMBER_ID":
-        case "FENCED_INSTANCE_ID":
-          if (generation === this.generation) this.resetGeneration();
-          return;
-        default:
-          this.onCoordinatorError(res.error);
-      }
-    });
+    this.send<GroupErrorResponse>("Heartbeat", body, cb);
   }
 
   /** maybeLeaveGroup: LeaveGroup (dynamic members; before 2.3 every member), then the generation is reset. */
@@ -411,11 +383,32 @@ export class ConsumerCoordinator {
     const body = { groupId: this.d.groupId, generationId: gen.generation, memberId: gen.memberId, groupInstanceId: this.d.groupInstanceId, offsets };
     this.send<OffsetCommitResponse>("OffsetCommit", body, (res) => {
       if (res === null) return done("NETWORK_EXCEPTION");
-      const error = res.partitions.find((p) => p.error !== "NONE")?.error ?? "NONE";
-      if (error === "REBALANCE_IN_PROGRESS") this.requestRejoin("commit: REBALANCE_IN_PROGRESS");
-      else if ((error === "UNKNOWN_MEMBER_ID" || error === "ILLEGAL_GENERATION") && gen.generation === this.generation) this.resetGeneration();
-      else this.onCoordinatorError(error);
-      done(error);
+      done(this.onCommitError(res.partitions.find((p) => p.error !== "NONE")?.error ?? "NONE", gen.generation));
     });
+  }
+
+  /**
+   * OffsetCommitResponseHandler: what a commit's error does to the membership, and the error the
+   * caller sees. From 2.6 an error for an older generation resets nothing (generationUnchanged) and a
+   * FENCED_INSTANCE_ID for one is no longer fatal; up to 2.3 REBALANCE_IN_PROGRESS resets the generation.
+   */
+  private onCommitError(error: ErrorCode, sentGeneration: number): ErrorCode {
+    const b = this.d.behaviour;
+    const stale = b.clientGenerationGuard && sentGeneration !== this.generation;
+    switch (error) {
+      case "REBALANCE_IN_PROGRESS":
+        if (b.commitRebalanceKeepsGeneration) this.requestRejoin("commit: REBALANCE_IN_PROGRESS");
+        else this.resetGeneration();
+        return error;
+      case "UNKNOWN_MEMBER_ID":
+      case "ILLEGAL_GENERATION":
+        if (!stale) this.resetGeneration(error === "ILLEGAL_GENERATION");
+        return error;
+      case "FENCED_INSTANCE_ID":
+        return stale ? "REBALANCE_IN_PROGRESS" : error;
+      default:
+        this.onCoordinatorError(error);
+        return error;
+    }
   }
 }

@@ -190,7 +190,9 @@ export class Fetcher {
       const r = this.answerFor(p, res, "AWAIT_RESET");
       if (r === null) return d.wake();
       const from = p.offset;
-      this.d.subscriptions.seek(p, r.offset, r.leaderEpoch, "FETCHING");
+      // resetOffsetIfNeeded seeks with no offset epoch ("This will ensure we skip validation"; 2.3 - 2.6
+      // by maybeSeekUnvalidated's FetchPosition(offset)): a later leader change does not validate it.
+      this.d.subscriptions.seek(p, r.offset, -1, "FETCHING");
       p.validatedLeaderEpoch = epoch;
       d.onPositionReset(p, from, r.offset, `auto.offset.reset=${d.config.str("auto.offset.reset")}`);
       d.wake();
@@ -207,7 +209,8 @@ export class Fetcher {
     const { leader, epoch } = d.leaderOf(p.topic, p.partition);
     if (leader < 0) return d.requestMetadataUpdate();
     p.pending = true;
-    const body = { replicaId: -2, partitions: [{ topic: p.topic, partition: p.partition, leaderEpoch: p.offsetEpoch }] };
+    // OffsetsForLeaderEpochRequest.Builder.forConsumer: CONSUMER_REPLICA_ID (-1). We leave out its currentLeaderEpoch.
+    const body = { replicaId: -1, partitions: [{ topic: p.topic, partition: p.partition, leaderEpoch: p.offsetEpoch }] };
     d.conn(leader).send<EpochEndOffset[]>("OffsetsForLeaderEpoch", body, HEADER_BYTES + 24, (res) => {
       const r = this.answerFor(p, res, "AWAIT_VALIDATION");
       if (r === null) return d.wake();
@@ -221,8 +224,13 @@ export class Fetcher {
           d.subscriptions.seek(p, r.endOffset, r.leaderEpoch, "FETCHING");
           d.onPositionReset(p, from, r.endOffset, "truncation detected (KIP-320)");
         }
-      } else if (r.endOffset < 0 && d.behaviour.consumerValidationResetsUnknownEpoch) {
-        this.requestReset(p, "leader epoch unknown to the new leader");
+      } else if (r.endOffset < 0) {
+        // 2.8+: a reset per auto.offset.reset. 2.3 - 2.7 (SubscriptionState.maybeCompleteValidation) take the
+        // undefined end offset (-1) as a truncation below the position: LogTruncationException without a
+        // reset policy; with one, a seek to -1, whose fetch gets OFFSET_OUT_OF_RANGE and resets.
+        if (d.behaviour.consumerValidationResetsUnknownEpoch) this.requestReset(p, "leader epoch unknown to the new leader");
+        else if (d.config.str("auto.offset.reset") === "none") d.onResetImpossible(p, "LogTruncationException");
+        else this.requestReset(p, "OFFSET_OUT_OF_RANGE after a truncation to -1 (leader epoch unknown to the new leader)");
       } else {
         p.state = "FETCHING";
       }

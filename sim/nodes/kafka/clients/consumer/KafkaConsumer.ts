@@ -17,6 +17,7 @@ import { ProducerMetadata } from "../producer/ProducerMetadata.js";
 import type { Behaviour, KafkaConfig } from "../../common/versions.js";
 import type { ErrorCode, TopicPartition } from "../../common/protocol.js";
 import { ConsumerCoordinator } from "./ConsumerCoordinator.js";
+import { ConsumerCommits } from "./ConsumerCommits.js";
 import { Fetcher, type PolledRecords } from "./Fetcher.js";
 import { SubscriptionState, type PartitionPosition } from "./SubscriptionState.js";
 import { rebalanceProtocolOf, type AssignorName, type CommitStrategy } from "./ConsumerConfig.js";
@@ -64,9 +65,9 @@ export class KafkaConsumer implements Process {
   private inPoll = false;
   private pollAgain = false;
   private pollTimer: TimerHandle | null = null;
-  private nextAutoCommitUs: number;
   private committedFetchInFlight = false;
-  private readonly autoCommit: boolean;
+  private readonly commits: ConsumerCommits;
+  private readonly protocol: "EAGER" | "COOPERATIVE";
   private readonly maxPollRecords: number;
 
   constructor(
@@ -76,10 +77,9 @@ export class KafkaConsumer implements Process {
     const c = spec.config;
     const b = spec.behaviour;
     this.endpoint = new Endpoint(machine, null);
-    this.autoCommit = c.bool("enable.auto.commit");
     this.maxPollRecords = c.num("max.poll.records");
-    this.nextAutoCommitUs = machine.now + c.num("auto.commit.interval.ms") * 1000;
     this.processingRng = machine.rng("processing");
+    this.protocol = rebalanceProtocolOf(spec.assignors, b.cooperativeRebalance);
     this.reconnect = {
       baseUs: c.num("reconnect.backoff.ms") * 1000,
       maxUs: (b.exponentialReconnectBackoff ? c.num("reconnect.backoff.max.ms") : c.num("reconnect.backoff.ms")) * 1000,
@@ -133,16 +133,27 @@ export class KafkaConsumer implements Process {
             partitions: spec.partitions,
             assignors: spec.assignors,
             version: spec.version,
-            protocol: rebalanceProtocolOf(spec.assignors, b.cooperativeRebalance),
+            protocol: this.protocol,
             hostOf: (id) => spec.brokers.get(id),
             leastLoadedNode: () => this.metadata.leastLoadedNode(this.machine.now),
             conn: (id) => this.conn(id),
             owned: () => this.subscriptions.assignedPartitions(),
-            commitBeforeRevoke: (done) => this.commitBeforeRevoke(done),
+            joinPrepare: (revoke, join) => this.commits.joinPrepare(revoke, join),
+            onFatal: (why) => this.onFatal(why),
             onRevoked: (partitions, lost) => this.onRevoked(partitions, lost),
             onAssigned: (assigned, added, generation) => this.onAssigned(assigned, added, generation),
             wake: () => this.wake(),
           });
+    this.commits = new ConsumerCommits({
+      machine,
+      spec,
+      coordinator: this.coordinator,
+      subscriptions: this.subscriptions,
+      protocol: this.protocol,
+      closed: () => this.appState === "closed",
+      wake: () => this.wake(),
+      onFatal: (why) => this.onFatal(why),
+    });
     if (spec.mode === "assign") {
       const mine: TopicPartition[] = [];
       for (let p = spec.index - 1; p < spec.partitions; p += spec.members) mine.push({ topic: spec.topic, partition: p });
@@ -193,15 +204,14 @@ export class KafkaConsumer implements Process {
     this.spec.observer.onMemberDown(this.spec.groupId, this.spec.clientId);
   }
 
-  /** SIGTERM: KafkaConsumer.close(): the auto-commit (sync), then LeaveGroup for a dynamic member. */
+  /** SIGTERM: KafkaConsumer.close(): the auto-commit (sync, within the close timeout), then LeaveGroup for a dynamic member. */
   onStopRequested(done: () => void): void {
     const finish = (): void => {
       if (this.spec.mode === "subscribe") this.coordinator.maybeLeaveGroup();
       this.appState = "closed";
       this.machine.setTimer(10_000, done);
     };
-    if (this.autoCommit) return this.commitPositions(finish);
-    finish();
+    this.commits.commitOnClose(finish);
   }
 
   // --- poll() ---
@@ -215,12 +225,10 @@ export class KafkaConsumer implements Process {
     if (!co.coordinatorKnown) co.lookupCoordinator();
     else if (co.rejoinNeeded) co.ensureActiveGroup();
     // maybeAutoCommitOffsetsAsync: only with a known coordinator and no join pending.
-    if (this.autoCommit && co.coordinatorKnown && !co.rejoinNeeded && now >= this.nextAutoCommitUs) {
-      this.nextAutoCommitUs = now + this.spec.config.num("auto.commit.interval.ms") * 1000;
-      this.commitAsync(this.subscriptions.allConsumed(), "auto");
-    }
-    // Up to 2.4 poll() returns nothing while a rebalance is under way.
+    if (co.coordinatorKnown && !co.rejoinNeeded) this.commits.maybeAutoCommit(now);
+    // Up to 2.4 poll() returns nothing while a rebalance is under way; no release returns any while a commit holds them.
     if (co.rejoinNeeded && !this.spec.behaviour.pollDuringRebalance) return this.waitInPoll();
+    if (this.commits.recordsHeld > 0) return this.waitInPoll();
     this.updateFetchPositions();
     const records = this.fetcher.fetchedRecords(this.maxPollRecords);
     this.fetcher.sendFetches();
@@ -254,7 +262,9 @@ export class KafkaConsumer implements Process {
             for (const r of res.partitions) {
               const p = this.subscriptions.get(`${r.topic}-${r.partition}`);
               if (p === undefined || p.state !== "INITIALIZING") continue;
-              if (r.offset >= 0) this.subscriptions.seek(p, r.offset, r.leaderEpoch, "FETCHING");
+              // seekUnvalidated (2.3+, KIP-320): a committed offset with its leader epoch is validated against the current leader first.
+              const validate = this.spec.behaviour.consumerOffsetValidation && r.leaderEpoch >= 0 && this.metadata.leaderEpochs[p.partition] >= 0;
+              if (r.offset >= 0) this.subscriptions.seek(p, r.offset, r.leaderEpoch, validate ? "AWAIT_VALIDATION" : "FETCHING");
               else this.fetcher.requestReset(p, "no committed offset");
             }
             this.wake();
@@ -263,6 +273,12 @@ export class KafkaConsumer implements Process {
       }
     }
     this.fetcher.updatePositions();
+  }
+
+  /** FencedInstanceIdException, InvalidSessionTimeoutException, ... from poll() or commitSync(): the application does not handle it. */
+  private onFatal(why: string): void {
+    this.spec.observer.onConsumerError(this.spec.groupId, this.spec.clientId, why);
+    this.machine.exit(why);
   }
 
   private onResetImpossible(p: PartitionPosition, why: string): void {
@@ -279,7 +295,7 @@ export class KafkaConsumer implements Process {
     if (this.spec.commit === "before-processing") {
       // At-most-once: the positions past these records are committed before they are processed.
       this.appState = "committing";
-      return this.commitPositions(() => this.process(records));
+      return this.commits.commitPositions(() => this.process(records), this.commits.syncDeadline());
     }
     this.process(records);
   }
@@ -306,9 +322,9 @@ export class KafkaConsumer implements Process {
     switch (this.spec.commit) {
       case "sync":
         this.appState = "committing";
-        return this.commitPositions(() => this.backToPoll());
+        return this.commits.commitPositions(() => this.backToPoll(), this.commits.syncDeadline());
       case "async":
-        this.commitAsync(this.subscriptions.allConsumed(), "async");
+        this.commits.commitAsync(this.subscriptions.allConsumed());
         return this.backToPoll();
       default:
         return this.backToPoll();
@@ -321,44 +337,16 @@ export class KafkaConsumer implements Process {
     this.wake();
   }
 
-  /** commitSync() of the positions: retried while the error is retriable, until default.api.timeout.ms. */
-  private commitPositions(done: () => void): void {
-    const offsets = this.subscriptions.allConsumed();
-    const co = this.coordinator;
-    const deadline = this.machine.now + (this.spec.config.has("default.api.timeout.ms") ? this.spec.config.num("default.api.timeout.ms") : 60_000) * 1000;
-    const attempt = (): void => {
-      if (this.appState === "closed") return;
-      co.commit(offsets, (error) => {
-        this.spec.observer.onCommit(this.spec.groupId, this.spec.clientId, offsets, error, "sync");
-        const retriable = error === "COORDINATOR_NOT_AVAILABLE" || error === "NOT_COORDINATOR" || error === "REQUEST_TIMED_OUT" || error === "COORDINATOR_LOAD_IN_PROGRESS" || error === "NETWORK_EXCEPTION";
-        if (error === "NONE" || !retriable || this.machine.now >= deadline) return done();
-        if (!co.coordinatorKnown) co.lookupCoordinator();
-        this.machine.setTimer(this.spec.config.num("retry.backoff.ms") * 1000, attempt);
-      });
-    };
-    attempt();
-  }
-
-  private commitAsync(offsets: ReturnType<SubscriptionState["allConsumed"]>, how: "auto" | "async"): void {
-    const finish = (error: ErrorCode): void => this.spec.observer.onCommit(this.spec.groupId, this.spec.clientId, offsets, error, how);
-    this.coordinator.commit(offsets, finish);
-  }
-
-  // --- the rebalance listener ---
-
-  /** Before the JoinGroup: the auto-commit (sync, up to 3.1) or the listener's commit of the positions. */
-  private commitBeforeRevoke(done: () => void): void {
-    if (this.autoCommit || this.spec.commitOnRevoke) return this.commitPositions(done);
-    done();
-  }
-
+  /**
+   * The rebalance listener's onPartitionsRevoked. Eager members commit in onJoinPrepare; a
+   * cooperative one commits here, after the assignment, what it gives up, with commitSync.
+   */
   private onRevoked(partitions: TopicPartition[], lost: boolean): void {
     if (partitions.length === 0) return;
     const keys = new Set(partitions.map((tp) => `${tp.topic}-${tp.partition}`));
-    // The cooperative revoke happens after the assignment: the listener commits what it gives up.
-    if (!lost && this.spec.commitOnRevoke && this.coordinator.state === "STABLE") {
+    if (!lost && this.spec.commitOnRevoke && this.protocol === "COOPERATIVE") {
       const offsets = this.subscriptions.allConsumed().filter((o) => keys.has(`${o.topic}-${o.partition}`));
-      this.commitAsync(offsets, "async");
+      this.commits.commitRevoked(offsets);
     }
     this.subscriptions.assign(this.subscriptions.assignedPartitions().filter((tp) => !keys.has(`${tp.topic}-${tp.partition}`)));
     this.fetcher.clearBuffered();
@@ -367,7 +355,7 @@ export class KafkaConsumer implements Process {
 
   private onAssigned(assigned: TopicPartition[], _added: TopicPartition[], generation: number): void {
     this.subscriptions.assign(assigned);
-    this.nextAutoCommitUs = this.machine.now + this.spec.config.num("auto.commit.interval.ms") * 1000;
+    this.commits.resetAutoCommitTimer();
     this.spec.observer.onAssigned(this.spec.groupId, this.spec.clientId, assigned, generation);
   }
 }

@@ -161,9 +161,14 @@ export class GroupCoordinator {
     }
     g.members.set(newId, m);
     g.staticMembers.set(instanceId, newId);
+    // updateStaticMemberAndRebalance answers with the leader as it was (currentLeader, the old id when
+    // the leader itself rejoined), so that a Stable group's leader does not run a trivial assignment.
+    const currentLeader = g.leaderId ?? "";
     if (g.leaderId === oldId) g.leaderId = newId;
     this.d.machine.mark("group: static member rejoined with a new member id");
-    const answer = (): void => respond({ error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: g.leaderId ?? "", memberId: newId, members: [] });
+    const answer = (): void => respond({ error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: currentLeader, memberId: newId, members: [] });
+    // The new id's session timer is armed in every state (completeAndScheduleNextHeartbeatExpiration before the match).
+    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
     if (g.is("PreparingRebalance")) {
       m.awaitingJoin = respond;
       return;
@@ -172,7 +177,6 @@ export class GroupCoordinator {
       m.awaitingJoin = respond;
       return this.prepareRebalance(g, `static member ${instanceId} rejoined during CompletingRebalance`);
     }
-    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
     if (!g.is("Stable") || !this.d.behaviour.staticRejoinStoresGroup) return answer();
     const generation = g.generationId;
     this.d.store.storeGroup(g, (error) => {
@@ -371,10 +375,12 @@ export class GroupCoordinator {
         }
         return this.maybePrepareRebalance(g, `storing the assignment failed: ${error}`);
       }
+      // propagateAssignment: only the members whose SyncGroup is answered here get a fresh session timer.
       for (const m of g.members.values()) {
         const sync = m.awaitingSync;
         m.awaitingSync = null;
-        sync?.({ error: "NONE", assignment: m.assignment });
+        if (sync === null) continue;
+        sync({ error: "NONE", assignment: m.assignment });
         this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
       }
       g.transitionTo("Stable");
@@ -396,8 +402,12 @@ export class GroupCoordinator {
     if (req.groupInstanceId !== null && g.staticMembers.has(req.groupInstanceId) && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return { error: "FENCED_INSTANCE_ID" };
     const m = g.members.get(req.memberId);
     if (m === undefined) return { error: "UNKNOWN_MEMBER_ID" };
-    if (g.is("CompletingRebalance") && !this.d.behaviour.heartbeatDuringCompletingRebalance) return { error: "REBALANCE_IN_PROGRESS" };
+    // handleHeartbeat: up to 2.2 CompletingRebalance is answered before the generation is checked;
+    // 2.3 - 2.6 check the generation first (a stale member gets ILLEGAL_GENERATION); 2.7 renews there.
+    const completingAnswersRip = g.is("CompletingRebalance") && !this.d.behaviour.heartbeatDuringCompletingRebalance;
+    if (completingAnswersRip && !this.d.behaviour.heartbeatChecksGenerationFirst) return { error: "REBALANCE_IN_PROGRESS" };
     if (req.generationId !== g.generationId) return { error: "ILLEGAL_GENERATION" };
+    if (completingAnswersRip) return { error: "REBALANCE_IN_PROGRESS" };
     this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
     return { error: g.is("PreparingRebalance") ? "REBALANCE_IN_PROGRESS" : "NONE" };
   }
@@ -408,8 +418,10 @@ export class GroupCoordinator {
     m.heartbeat = this.d.machine.setTimer(timeoutMs * 1000, () => {
       m.heartbeat = null;
       if (g.members.get(m.memberId) !== m || g.is("Dead")) return;
-      // A member waiting in JoinGroup or SyncGroup is alive (except a new one past its join timeout).
-      if ((m.awaitingJoin !== null && !m.isNew) || m.awaitingSync !== null) return this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+      // A member waiting in JoinGroup or SyncGroup is alive: up to 2.1 any (shouldKeepMemberAlive), from
+      // 2.2 a new one only until NewMemberJoinTimeoutMs (MemberMetadata.shouldKeepAlive).
+      const keptJoining = m.awaitingJoin !== null && (!m.isNew || !this.d.behaviour.memberIdRequired);
+      if (keptJoining || m.awaitingSync !== null) return this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
       this.d.machine.mark("group: member session expired");
       this.d.machine.trace("group-member-expired", { group: g.groupId, member: m.memberId });
       this.removeMemberAndUpdateGroup(g, m, `member ${m.memberId} session expired`);
