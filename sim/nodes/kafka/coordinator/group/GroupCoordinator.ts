@@ -3,7 +3,9 @@
  * every release up to 3.9 runs this Scala coordinator, from 3.5 behind GroupCoordinatorAdapter):
  * JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and OffsetFetch for the groups whose
  * __consumer_offsets partition this broker leads. Facts per release, read at the tags, are cited
- * where they act; the fidelity notes are in the README's version table.
+ * where they act; the fidelity notes are in the README's version table. As in Kafka, JoinGroup
+ * (joinGroup.ts) and the rebalance and session timers (DelayedJoin.ts with InitialDelayedJoin,
+ * DelayedHeartbeat.ts) are in files of their own.
  */
 import type { Machine } from "../../../Machine.js";
 import type { Behaviour, KafkaConfig } from "../../common/versions.js";
@@ -23,15 +25,15 @@ import type {
 } from "../../common/protocol.js";
 import { GroupMetadata, type MemberMetadata } from "./GroupMetadata.js";
 import type { GroupMetadataManager } from "./GroupMetadataManager.js";
+import { handleJoinGroup, joinError, joinResponse } from "./joinGroup.js";
+import { clearJoinTimer, delayedJoin, initialDelayedJoin, tryCompleteJoin } from "./DelayedJoin.js";
+import { cancelHeartbeat, scheduleHeartbeatExpiration } from "./DelayedHeartbeat.js";
 
 /** What the coordinator tells the run's history: a generation formed, a group stored as Stable. */
 export interface GroupObserver {
   onGenerationStable(groupId: string, generation: number, protocol: string, members: ReadonlyArray<{ memberId: string; groupInstanceId: string | null; assignment: ReadonlyArray<{ topic: string; partition: number }> }>): void;
   onRebalanceStarted(groupId: string, generation: number, reason: string): void;
 }
-
-/** GroupCoordinator.NewMemberJoinTimeoutMs (2.2+): a new member waiting in JoinGroup expires after 5 minutes, not its session timeout. */
-const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
 
 export interface GroupCoordinatorDeps {
   machine: Machine;
@@ -41,19 +43,12 @@ export interface GroupCoordinatorDeps {
   observer: GroupObserver;
 }
 
-const NO_GENERATION = -1;
-
-/** A JoinGroup answered with an error (no generation, no members). */
-function joinError(error: ErrorCode, memberId: string): JoinGroupResponse {
-  return { error, generationId: NO_GENERATION, protocolName: "", leader: "", memberId, members: [] };
-}
-
 export class GroupCoordinator {
   private nextMemberSuffix = 0;
 
-  constructor(private readonly d: GroupCoordinatorDeps) {}
+  constructor(readonly d: GroupCoordinatorDeps) {}
 
-  private get groups(): Map<string, GroupMetadata> {
+  get groups(): Map<string, GroupMetadata> {
     return this.d.store.groups;
   }
 
@@ -62,169 +57,27 @@ export class GroupCoordinator {
    * NOT_COORDINATOR. Up to 1.1 ownership is checked first, and a partition is owned only once
    * loaded, so clients see NOT_COORDINATOR while it loads (fixed in 2.0).
    */
-  private statusError(groupId: string): ErrorCode | null {
+  statusError(groupId: string): ErrorCode | null {
     const s = this.d.store;
     if (!this.d.behaviour.groupLoadingCheckedFirst) return s.isOwned(groupId) ? null : "NOT_COORDINATOR";
     if (s.isLoading(groupId)) return "COORDINATOR_LOAD_IN_PROGRESS";
     return s.isOwned(groupId) ? null : "NOT_COORDINATOR";
   }
 
-  private newMemberId(clientId: string, instanceId: string | null): string {
+  newMemberId(clientId: string, instanceId: string | null): string {
     // GroupMetadata.generateMemberId: clientId (or group.instance.id) + "-" + a random UUID.
     const uuid = this.d.machine.rng("member-id").int(0, 0xffffffff).toString(16).padStart(8, "0");
     return `${instanceId ?? clientId}-${uuid}-${this.nextMemberSuffix++}`;
   }
 
-  // --- JoinGroup ---
+  // --- JoinGroup (joinGroup.ts), the rebalance ---
 
+  /** GroupCoordinator.handleJoinGroup, in joinGroup.ts. */
   handleJoinGroup(req: JoinGroupRequest, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void): void {
-    const fail = (error: ErrorCode, memberId = req.memberId): void => respond({ error, generationId: this.d.behaviour.memberIdRequired ? NO_GENERATION : 0, protocolName: "", leader: "", memberId, members: [] });
-    const status = this.statusError(req.groupId);
-    if (status !== null) return fail(status);
-    const c = this.d.config;
-    if (req.sessionTimeoutMs < c.num("group.min.session.timeout.ms") || req.sessionTimeoutMs > c.num("group.max.session.timeout.ms")) return fail("INVALID_SESSION_TIMEOUT");
-    let g = this.groups.get(req.groupId);
-    if (g === undefined) {
-      if (req.memberId !== "") return fail("UNKNOWN_MEMBER_ID");
-      this.groups.set(req.groupId, (g = new GroupMetadata(req.groupId)));
-    }
-    if (g.is("Dead")) return fail(this.d.behaviour.staticMembership ? "COORDINATOR_NOT_AVAILABLE" : "UNKNOWN_MEMBER_ID");
-    if (!g.supportsProtocols(req.protocolType, req.protocols.map((p) => p.name))) return fail("INCONSISTENT_GROUP_PROTOCOL");
-    if (req.memberId === "" || g.pendingMembers.has(req.memberId)) this.joinNewMember(g, req, clientId, clientHost, respond, fail);
-    else this.joinKnownMember(g, req, respond, fail);
-    if (g.is("PreparingRebalance")) this.tryCompleteJoin(g);
+    handleJoinGroup(this, req, clientId, clientHost, respond);
   }
 
-  private joinNewMember(g: GroupMetadata, req: JoinGroupRequest, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode, id?: string) => void): void {
-    const instanceId = this.d.behaviour.staticMembership ? req.groupInstanceId : null;
-    if (instanceId !== null && req.memberId === "" && g.staticMembers.has(instanceId)) return this.replaceStaticMember(g, req, instanceId, respond, fail);
-    if (req.memberId !== "" && g.pendingMembers.has(req.memberId)) {
-      g.pendingMembers.delete(req.memberId);
-      return this.addMemberAndRebalance(g, req, req.memberId, null, clientId, clientHost, respond);
-    }
-    const memberId = this.newMemberId(clientId, instanceId);
-    // KIP-394 (2.2, JoinGroup v4): a dynamic member first gets its id with MEMBER_ID_REQUIRED and
-    // joins again with it; until then it is pending, and the join waits for it.
-    if (this.d.behaviour.memberIdRequired && instanceId === null) {
-      this.d.machine.mark("group: member id required");
-      g.pendingMembers.add(memberId);
-      this.d.machine.setTimer(req.sessionTimeoutMs * 1000, () => {
-        if (g.pendingMembers.delete(memberId) && g.is("PreparingRebalance")) this.tryCompleteJoin(g);
-      });
-      return fail("MEMBER_ID_REQUIRED", memberId);
-    }
-    this.addMemberAndRebalance(g, req, memberId, instanceId, clientId, clientHost, respond);
-  }
-
-  private addMemberAndRebalance(g: GroupMetadata, req: JoinGroupRequest, memberId: string, instanceId: string | null, clientId: string, clientHost: string, respond: (r: JoinGroupResponse) => void): void {
-    // InitialDelayedJoin waits again for members that join a brand-new group during the delay.
-    if (g.is("PreparingRebalance") && g.generationId === 0) g.newMemberAdded = true;
-    const m: MemberMetadata = {
-      memberId,
-      groupInstanceId: instanceId,
-      clientId,
-      clientHost,
-      sessionTimeoutMs: req.sessionTimeoutMs,
-      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
-      protocols: req.protocols,
-      assignment: [],
-      awaitingJoin: respond,
-      awaitingSync: null,
-      heartbeat: null,
-      isNew: true,
-    };
-    g.members.set(memberId, m);
-    if (g.leaderId === null) g.leaderId = memberId;
-    if (instanceId !== null) g.staticMembers.set(instanceId, memberId);
-    // 2.2+: a new member waiting to join expires after NewMemberJoinTimeoutMs; before, after its session timeout.
-    this.scheduleHeartbeatExpiration(g, m, this.d.behaviour.memberIdRequired ? NEW_MEMBER_JOIN_TIMEOUT_MS : m.sessionTimeoutMs);
-    this.maybePrepareRebalance(g, `add member ${memberId}`);
-  }
-
-  /**
-   * KIP-345: a known group.instance.id joining without a member id takes a new one, and the old
-   * id's waiting requests are fenced. In Stable no rebalance follows: 2.3 - 2.6 answer at once,
-   * from 2.7 once the group (with the new id) is stored. In CompletingRebalance 2.5+ rebalance.
-   */
-  private replaceStaticMember(g: GroupMetadata, req: JoinGroupRequest, instanceId: string, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode, id?: string) => void): void {
-    const oldId = g.staticMembers.get(instanceId)!;
-    const old = g.members.get(oldId)!;
-    const newId = this.newMemberId("", instanceId);
-    old.awaitingJoin?.(joinError("FENCED_INSTANCE_ID", oldId));
-    old.awaitingSync?.({ error: "FENCED_INSTANCE_ID", assignment: [] });
-    this.cancelHeartbeat(old);
-    g.members.delete(oldId);
-    const m: MemberMetadata = { ...old, memberId: newId, protocols: req.protocols, awaitingJoin: null, awaitingSync: null, heartbeat: null };
-    if (this.d.behaviour.joinUpdatesTimeouts) {
-      m.sessionTimeoutMs = req.sessionTimeoutMs;
-      m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    }
-    g.members.set(newId, m);
-    g.staticMembers.set(instanceId, newId);
-    // updateStaticMemberAndRebalance answers with the leader as it was (currentLeader, the old id when
-    // the leader itself rejoined), so that a Stable group's leader does not run a trivial assignment.
-    const currentLeader = g.leaderId ?? "";
-    if (g.leaderId === oldId) g.leaderId = newId;
-    this.d.machine.mark("group: static member rejoined with a new member id");
-    const answer = (): void => respond({ error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: currentLeader, memberId: newId, members: [] });
-    // The new id's session timer is armed in every state (completeAndScheduleNextHeartbeatExpiration before the match).
-    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
-    if (g.is("PreparingRebalance")) {
-      m.awaitingJoin = respond;
-      return;
-    }
-    if (g.is("CompletingRebalance") && this.d.behaviour.staticRejoinRebalancesWhileCompleting) {
-      m.awaitingJoin = respond;
-      return this.prepareRebalance(g, `static member ${instanceId} rejoined during CompletingRebalance`);
-    }
-    if (!g.is("Stable") || !this.d.behaviour.staticRejoinStoresGroup) return answer();
-    const generation = g.generationId;
-    this.d.store.storeGroup(g, (error) => {
-      if (error === "NONE" || g.generationId !== generation) return answer();
-      fail(error, "");
-    });
-  }
-
-  private joinKnownMember(g: GroupMetadata, req: JoinGroupRequest, respond: (r: JoinGroupResponse) => void, fail: (e: ErrorCode) => void): void {
-    // doJoinGroup checks the fence first: a zombie holding an instance id now mapped elsewhere is fenced.
-    if (req.groupInstanceId !== null && g.staticMembers.has(req.groupInstanceId) && g.staticMembers.get(req.groupInstanceId) !== req.memberId) return fail("FENCED_INSTANCE_ID");
-    const m = g.members.get(req.memberId);
-    if (m === undefined) return fail("UNKNOWN_MEMBER_ID");
-    if (m.groupInstanceId !== null && req.groupInstanceId !== m.groupInstanceId) return fail("FENCED_INSTANCE_ID");
-    const sameMetadata = JSON.stringify(m.protocols) === JSON.stringify(req.protocols);
-    switch (g.state) {
-      case "PreparingRebalance":
-        return this.updateMember(g, m, req, respond);
-      case "CompletingRebalance":
-        if (sameMetadata) return respond(this.joinResponse(g, m));
-        this.updateMember(g, m, req, respond);
-        return this.prepareRebalance(g, `member ${m.memberId} changed its metadata`);
-      case "Stable":
-        // The leader's rejoin always rebalances (it may have seen new metadata); a follower's only with new metadata.
-        if (g.leaderId !== m.memberId && sameMetadata) return respond(this.joinResponse(g, m, false));
-        this.updateMember(g, m, req, respond);
-        return this.prepareRebalance(g, `member ${m.memberId} rejoined`);
-      default:
-        return fail("UNKNOWN_MEMBER_ID");
-    }
-  }
-
-  private updateMember(g: GroupMetadata, m: MemberMetadata, req: JoinGroupRequest, respond: (r: JoinGroupResponse) => void): void {
-    m.protocols = req.protocols;
-    // From 3.4 a rejoin also updates the member's timeouts; before, the first join's stay.
-    if (this.d.behaviour.joinUpdatesTimeouts) {
-      m.sessionTimeoutMs = req.sessionTimeoutMs;
-      m.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    }
-    m.awaitingJoin = respond;
-  }
-
-  private joinResponse(g: GroupMetadata, m: MemberMetadata, withMembers = m.memberId === g.leaderId): JoinGroupResponse {
-    const members = withMembers ? [...g.members.values()].map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, metadata: g.subscriptionOf(x) })) : [];
-    return { error: "NONE", generationId: g.generationId, protocolName: g.protocolName, leader: g.leaderId ?? "", memberId: m.memberId, members };
-  }
-
-  private maybePrepareRebalance(g: GroupMetadata, reason: string): void {
+  maybePrepareRebalance(g: GroupMetadata, reason: string): void {
     if (g.is("Stable") || g.is("CompletingRebalance") || g.is("Empty")) this.prepareRebalance(g, reason);
   }
 
@@ -233,7 +86,7 @@ export class GroupCoordinator {
    * group.initial.rebalance.delay.ms first (InitialDelayedJoin, 0.11+, KIP-134), any other the
    * members' longest rebalance timeout for them to rejoin (DelayedJoin), completing early once all have.
    */
-  private prepareRebalance(g: GroupMetadata, reason: string): void {
+  prepareRebalance(g: GroupMetadata, reason: string): void {
     if (g.is("CompletingRebalance")) {
       for (const m of g.members.values()) {
         m.assignment = [];
@@ -242,42 +95,14 @@ export class GroupCoordinator {
         sync?.({ error: "REBALANCE_IN_PROGRESS", assignment: [] });
       }
     }
-    this.clearJoinTimer(g);
+    clearJoinTimer(this, g);
     const wasEmpty = g.is("Empty");
     g.transitionTo("PreparingRebalance");
     this.d.observer.onRebalanceStarted(g.groupId, g.generationId, reason);
     this.d.machine.trace("group-rebalance", { group: g.groupId, generation: g.generationId, reason });
     const delayMs = this.d.config.has("group.initial.rebalance.delay.ms") ? this.d.config.num("group.initial.rebalance.delay.ms") : 0;
-    if (wasEmpty && this.d.behaviour.groupInitialDelay) return this.initialDelayedJoin(g, delayMs, Math.max(g.rebalanceTimeoutMs - delayMs, 0));
-    g.joinTimer = this.d.machine.setTimer(g.rebalanceTimeoutMs * 1000, () => {
-      g.joinTimer = null;
-      this.onCompleteJoin(g);
-    });
-  }
-
-  /** InitialDelayedJoin never completes early; on expiry it waits again (min(delay, remaining)) if members joined meanwhile. */
-  private initialDelayedJoin(g: GroupMetadata, delayMs: number, remainingMs: number): void {
-    g.initialDelay = true;
-    g.joinTimer = this.d.machine.setTimer(Math.max(0, delayMs) * 1000, () => {
-      g.joinTimer = null;
-      if (g.newMemberAdded && remainingMs !== 0) {
-        g.newMemberAdded = false;
-        const delay = Math.min(delayMs, remainingMs);
-        return this.initialDelayedJoin(g, delay, Math.max(remainingMs - delay, 0));
-      }
-      this.onCompleteJoin(g);
-    });
-  }
-
-  private tryCompleteJoin(g: GroupMetadata): void {
-    // An InitialDelayedJoin (generation 0 waiting its delay) does not complete early.
-    if (!g.is("PreparingRebalance") || g.joinTimer === null || !g.hasAllMembersJoined || this.inInitialDelay(g)) return;
-    this.clearJoinTimer(g);
-    this.onCompleteJoin(g);
-  }
-
-  private inInitialDelay(g: GroupMetadata): boolean {
-    return g.initialDelay;
+    if (wasEmpty && this.d.behaviour.groupInitialDelay) return initialDelayedJoin(this, g, delayMs, Math.max(g.rebalanceTimeoutMs - delayMs, 0));
+    delayedJoin(this, g);
   }
 
   /**
@@ -285,7 +110,7 @@ export class GroupCoordinator {
    * generation advances, the protocol is chosen by vote, and every member gets its JoinGroup
    * answer (the leader with the members' subscriptions) and a fresh session timer.
    */
-  private onCompleteJoin(g: GroupMetadata): void {
+  onCompleteJoin(g: GroupMetadata): void {
     if (!g.is("PreparingRebalance")) return;
     g.initialDelay = false;
     for (const m of [...g.members.values()]) {
@@ -296,10 +121,7 @@ export class GroupCoordinator {
     const joined = [...g.members.values()].filter((m) => m.awaitingJoin !== null);
     if (g.members.size > 0 && joined.length === 0) {
       // Only static members that did not rejoin remain: wait another rebalance timeout.
-      g.joinTimer = this.d.machine.setTimer(g.rebalanceTimeoutMs * 1000, () => {
-        g.joinTimer = null;
-        this.onCompleteJoin(g);
-      });
+      delayedJoin(this, g);
       return;
     }
     if (g.leaderId === null || g.members.get(g.leaderId)?.awaitingJoin === null) g.leaderId = joined[0]?.memberId ?? null;
@@ -318,14 +140,9 @@ export class GroupCoordinator {
       if (respond === null) continue;
       m.awaitingJoin = null;
       m.isNew = false;
-      respond(this.joinResponse(g, m));
-      this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+      respond(joinResponse(g, m));
+      scheduleHeartbeatExpiration(this, g, m, m.sessionTimeoutMs);
     }
-  }
-
-  private clearJoinTimer(g: GroupMetadata): void {
-    if (g.joinTimer !== null) this.d.machine.cancelTimer(g.joinTimer);
-    g.joinTimer = null;
   }
 
   // --- SyncGroup ---
@@ -348,7 +165,7 @@ export class GroupCoordinator {
       case "PreparingRebalance":
         return fail("REBALANCE_IN_PROGRESS");
       case "Stable":
-        this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+        scheduleHeartbeatExpiration(this, g, m, m.sessionTimeoutMs);
         return respond({ error: "NONE", assignment: m.assignment });
       case "CompletingRebalance":
         m.awaitingSync = respond;
@@ -381,7 +198,7 @@ export class GroupCoordinator {
         m.awaitingSync = null;
         if (sync === null) continue;
         sync({ error: "NONE", assignment: m.assignment });
-        this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+        scheduleHeartbeatExpiration(this, g, m, m.sessionTimeoutMs);
       }
       g.transitionTo("Stable");
       this.d.machine.trace("group-stable", { group: g.groupId, generation: g.generationId });
@@ -389,7 +206,7 @@ export class GroupCoordinator {
     });
   }
 
-  // --- Heartbeat, session timeout, LeaveGroup ---
+  // --- Heartbeat (the session timer is in DelayedHeartbeat.ts), LeaveGroup ---
 
   handleHeartbeat(req: HeartbeatRequest): GroupErrorResponse {
     const status = this.statusError(req.groupId);
@@ -408,45 +225,24 @@ export class GroupCoordinator {
     if (completingAnswersRip && !this.d.behaviour.heartbeatChecksGenerationFirst) return { error: "REBALANCE_IN_PROGRESS" };
     if (req.generationId !== g.generationId) return { error: "ILLEGAL_GENERATION" };
     if (completingAnswersRip) return { error: "REBALANCE_IN_PROGRESS" };
-    this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+    scheduleHeartbeatExpiration(this, g, m, m.sessionTimeoutMs);
     return { error: g.is("PreparingRebalance") ? "REBALANCE_IN_PROGRESS" : "NONE" };
   }
 
-  /** completeAndScheduleNextHeartbeatExpiration: the member is removed if nothing renews this. */
-  private scheduleHeartbeatExpiration(g: GroupMetadata, m: MemberMetadata, timeoutMs: number): void {
-    this.cancelHeartbeat(m);
-    m.heartbeat = this.d.machine.setTimer(timeoutMs * 1000, () => {
-      m.heartbeat = null;
-      if (g.members.get(m.memberId) !== m || g.is("Dead")) return;
-      // A member waiting in JoinGroup or SyncGroup is alive: up to 2.1 any (shouldKeepMemberAlive), from
-      // 2.2 a new one only until NewMemberJoinTimeoutMs (MemberMetadata.shouldKeepAlive).
-      const keptJoining = m.awaitingJoin !== null && (!m.isNew || !this.d.behaviour.memberIdRequired);
-      if (keptJoining || m.awaitingSync !== null) return this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
-      this.d.machine.mark("group: member session expired");
-      this.d.machine.trace("group-member-expired", { group: g.groupId, member: m.memberId });
-      this.removeMemberAndUpdateGroup(g, m, `member ${m.memberId} session expired`);
-    });
-  }
-
-  private cancelHeartbeat(m: MemberMetadata): void {
-    if (m.heartbeat !== null) this.d.machine.cancelTimer(m.heartbeat);
-    m.heartbeat = null;
-  }
-
   private removeMember(g: GroupMetadata, m: MemberMetadata): void {
-    this.cancelHeartbeat(m);
+    cancelHeartbeat(this, m);
     g.members.delete(m.memberId);
     if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
     if (g.leaderId === m.memberId) g.leaderId = g.members.keys().next().value ?? null;
   }
 
-  private removeMemberAndUpdateGroup(g: GroupMetadata, m: MemberMetadata, reason: string): void {
+  removeMemberAndUpdateGroup(g: GroupMetadata, m: MemberMetadata, reason: string): void {
     const join = m.awaitingJoin;
     m.awaitingJoin = null;
     join?.(joinError("UNKNOWN_MEMBER_ID", m.memberId));
     this.removeMember(g, m);
     if (g.is("Stable") || g.is("CompletingRebalance")) this.maybePrepareRebalance(g, reason);
-    else if (g.is("PreparingRebalance")) this.tryCompleteJoin(g);
+    else if (g.is("PreparingRebalance")) tryCompleteJoin(this, g);
   }
 
   handleLeaveGroup(req: LeaveGroupRequest): GroupErrorResponse {
@@ -491,7 +287,7 @@ export class GroupCoordinator {
     if (m === undefined) return all("UNKNOWN_MEMBER_ID");
     if (req.generationId !== group.generationId) return all("ILLEGAL_GENERATION");
     if (group.is("CompletingRebalance")) return all("REBALANCE_IN_PROGRESS");
-    this.scheduleHeartbeatExpiration(group, m, m.sessionTimeoutMs);
+    scheduleHeartbeatExpiration(this, group, m, m.sessionTimeoutMs);
     store();
   }
 
@@ -521,15 +317,15 @@ export class GroupCoordinator {
 
   /** onGroupLoaded: every loaded member must heartbeat within its session timeout. */
   onGroupLoaded(g: GroupMetadata): void {
-    for (const m of g.members.values()) this.scheduleHeartbeatExpiration(g, m, m.sessionTimeoutMs);
+    for (const m of g.members.values()) scheduleHeartbeatExpiration(this, g, m, m.sessionTimeoutMs);
   }
 
   /** onGroupUnloaded: the group is Dead here; members waiting in JoinGroup or SyncGroup get NOT_COORDINATOR. */
   onGroupUnloaded(g: GroupMetadata): void {
     g.transitionTo("Dead");
-    this.clearJoinTimer(g);
+    clearJoinTimer(this, g);
     for (const m of g.members.values()) {
-      this.cancelHeartbeat(m);
+      cancelHeartbeat(this, m);
       const join = m.awaitingJoin;
       const sync = m.awaitingSync;
       m.awaitingJoin = m.awaitingSync = null;
