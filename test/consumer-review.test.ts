@@ -178,4 +178,21 @@ describe("consumer (review fixes)", () => {
       expect({ version, duplicates: metrics.groups[0].duplicatesConsumed }).toEqual({ version, duplicates: 0 });
     }
   });
+
+  it("3.2.0's onJoinPrepare keeps a cooperative auto-committing group from rejoining (a new commit every poll, KAFKA-14024): the new member waits for the rebalance timeout while the old one consumes on; 3.3 hands over at once", () => {
+    const firstAssignedS = (version: string) => {
+      const { outcome, metrics, marks } = run(
+        doc({ version, duration: "70s", consumer: "processing: 1ms, start: [0s, 20s], config: { partition.assignment.strategy: cooperative-sticky, auto.offset.reset: earliest, max.poll.interval.ms: 20000 }" }),
+      );
+      const joined = outcome.world.history.consumers.group("g").ownership.find((o) => o.kind === "assigned" && o.member.endsWith("-2") && o.partitions.length > 0);
+      return { at: (joined?.atUs ?? Infinity) / 1e6, looped: marks.count("consumer: 3.2.0 onJoinPrepare sent an async auto-commit and returned false"), lost: metrics.groups[0].lostConsumed };
+    };
+    const v32 = firstAssignedS("3.2");
+    const v33 = firstAssignedS("3.3");
+    expect(v32.looped).toBeGreaterThan(100);
+    expect(v32.at).toBeGreaterThan(39);
+    expect(v33.looped).toBe(0);
+    expect(v33.at).toBeLessThan(30);
+    expect([v32.lost, v33.lost]).toEqual([0, 0]);
+  });
 });

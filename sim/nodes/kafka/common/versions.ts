@@ -171,15 +171,16 @@ export interface Behaviour {
   cooperativeRebalance: boolean;
   /** KIP-320 on the client (2.3): positions are validated against the new leader (OffsetsForLeaderEpoch) after a leader change. */
   consumerOffsetValidation: boolean;
-  /** 2.8 (SubscriptionState.maybeCompleteValidation): a new leader that does not know the position's epoch resets it per auto.offset.reset. */
+  /** 2.6 (SubscriptionState.maybeCompleteValidation, KAFKA-10113): a new leader that does not know the position's epoch resets it per auto.offset.reset. */
   consumerValidationResetsUnknownEpoch: boolean;
   /** KAFKA-8421 (2.5): poll() keeps returning records of owned partitions while a rebalance is under way. */
   pollDuringRebalance: boolean;
   /**
    * ConsumerCoordinator.onJoinPrepare's auto-commit. "sync" (up to 3.1): maybeAutoCommitOffsetsSync
    * blocks poll() for up to the rebalance timeout, then the partitions are revoked. "async-revoke-first"
-   * (3.2): an async commit, the revoke at once, the JoinGroup once the commit is answered. "async"
-   * (3.3+, joinPrepareTimer; KAFKA-14196): an async commit retried until the rebalance timeout while
+   * (3.2.0, KAFKA-13310): each call an async commit and the revoke, the JoinGroup only from a call with
+   * nothing to commit (ConsumerCommits.asyncRevokeFirst). "async" (3.3+; joinPrepareTimer KAFKA-14024,
+   * pending revocation KAFKA-14196): an async commit retried until the rebalance timeout while
    * an eager member's partitions are pending revocation (not fetched, not returned), then the revoke.
    */
   joinPrepareAutoCommit: "sync" | "async-revoke-first" | "async";
@@ -189,6 +190,11 @@ export interface Behaviour {
    * one the request carried; before, always (and a heartbeat's FENCED_INSTANCE_ID only fails it).
    */
   clientGenerationGuard: boolean;
+  /**
+   * 2.7 split the member state REBALANCING into PREPARING_REBALANCE and COMPLETING_REBALANCE; a
+   * commit's stale-generation error skips the reset only while PREPARING_REBALANCE (2.6: either).
+   */
+  staleCommitSkipsResetOnlyPreparing: boolean;
   /** 2.4 (ConsumerCoordinator.OffsetCommitResponseHandler): a commit's REBALANCE_IN_PROGRESS only asks for a rejoin; before, it resets the generation. */
   commitRebalanceKeepsGeneration: boolean;
   /**
@@ -274,9 +280,10 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     cooperativeRebalance: at(version, "2.4"),
     consumerOffsetValidation: at(version, "2.3"),
     pollDuringRebalance: at(version, "2.5"),
-    consumerValidationResetsUnknownEpoch: at(version, "2.8"),
+    consumerValidationResetsUnknownEpoch: at(version, "2.6"),
     joinPrepareAutoCommit: at(version, "3.3") ? "async" : at(version, "3.2") ? "async-revoke-first" : "sync",
     clientGenerationGuard: at(version, "2.6"),
+    staleCommitSkipsResetOnlyPreparing: at(version, "2.7"),
     commitRebalanceKeepsGeneration: at(version, "2.4"),
     illegalGenerationKeepsMemberId: at(version, "3.2"),
   };

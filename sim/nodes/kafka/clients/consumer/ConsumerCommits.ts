@@ -124,11 +124,11 @@ export class ConsumerCommits {
    * listener's commitSync of what it gives up; then the revoke and the JoinGroup. A cooperative
    * member's listener runs only in onJoinComplete, for what the assignment takes away.
    */
-  joinPrepare(revoke: () => void, join: () => void): void {
+  joinPrepare(revoke: () => void, join: () => void, notYet: () => void): void {
     const rule = this.d.spec.behaviour.joinPrepareAutoCommit;
     const eager = this.d.protocol === "EAGER";
     if (!this.autoCommit) return this.listenerCommit(eager, () => (revoke(), join()));
-    if (rule === "async-revoke-first") return this.asyncRevokeFirst(eager, revoke, join);
+    if (rule === "async-revoke-first") return this.asyncRevokeFirst(eager, revoke, join, notYet);
     // Up to 3.1 commitSync blocks poll(); from 3.3 an eager member's partitions are pending revocation.
     const release = rule === "sync" || eager ? this.hold() : (): void => undefined;
     const rebalance = { deadlineUs: this.d.machine.now + this.d.spec.config.num("max.poll.interval.ms") * 1000, how: "auto" as const };
@@ -136,23 +136,30 @@ export class ConsumerCommits {
     this.commitPositions(() => this.listenerCommit(eager, () => (revoke(), release(), join())), rebalance);
   }
 
-  /** 3.2 (onJoinPrepare returns false until the commit is done): the async commit goes out, the revoke follows at once, the JoinGroup waits for the answer. */
-  private asyncRevokeFirst(eager: boolean, revoke: () => void, join: () => void): void {
-    let committed = false;
-    let revoked = false;
-    const maybeJoin = (): void => {
-      if (committed && revoked) join();
-    };
+  /**
+   * 3.2.0's onJoinPrepare (KAFKA-13310): every call sends a new async auto-commit of the consumed
+   * positions, revokes as the protocol does, and lets the JoinGroup go only when that call had
+   * nothing to commit (a commit just sent cannot have completed); otherwise joinGroupIfNeeded runs
+   * it again at the next poll. An eager member has given everything up after the first call and
+   * joins at the next. A cooperative member keeps its partitions, so it commits at every poll and
+   * never rejoins: the coordinator completes the rebalance without it after the rebalance timeout
+   * and it learns from its next heartbeat that it was dropped (KAFKA-14024, fixed in 3.2.1 / 3.3.0).
+   */
+  private asyncRevokeFirst(eager: boolean, revoke: () => void, join: () => void, notYet: () => void): void {
     const offsets = this.d.subscriptions.allConsumed();
-    this.d.coordinator.commit(offsets, (error) => {
-      this.report(offsets, error, "auto");
-      committed = true;
-      maybeJoin();
-    });
+    const nothingToCommit = offsets.length === 0;
+    if (!nothingToCommit) {
+      this.d.machine.mark("consumer: 3.2.0 onJoinPrepare sent an async auto-commit and returned false");
+      this.d.coordinator.commit(offsets, (error) => {
+        this.report(offsets, error, "auto");
+        // The answer ends the application's wait in poll(), which runs onJoinPrepare again.
+        this.d.wake();
+      });
+    }
     this.listenerCommit(eager, () => {
       revoke();
-      revoked = true;
-      maybeJoin();
+      if (nothingToCommit) join();
+      else notYet();
     });
   }
 

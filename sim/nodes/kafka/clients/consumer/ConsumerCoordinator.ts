@@ -52,9 +52,10 @@ export interface CoordinatorDeps {
   owned(): TopicPartition[];
   /**
    * onJoinPrepare's commits (the auto-commit, the listener's commit on revoke) around the revoke:
-   * the consumer calls revoke() and then join() in the order its release does them.
+   * the consumer calls revoke() and then join() in the order its release does them, or notYet()
+   * when onJoinPrepare returned false and the next poll must run it again (3.2.0).
    */
-  joinPrepare(revoke: () => void, join: () => void): void;
+  joinPrepare(revoke: () => void, join: () => void, notYet: () => void): void;
   /** An error Kafka throws from poll() that the application does not handle: it ends. */
   onFatal(why: string): void;
   onRevoked(partitions: TopicPartition[], lost: boolean): void;
@@ -212,7 +213,11 @@ export class ConsumerCoordinator {
       revoke();
       return then();
     }
-    this.d.joinPrepare(revoke, then);
+    // joinGroupIfNeeded (3.2.0): onJoinPrepare returned false, needsJoinPrepare stays set and the next poll runs it again.
+    const attempt = this.joinAttempt;
+    this.d.joinPrepare(revoke, then, () => {
+      if (attempt === this.joinAttempt) this.joining = false;
+    });
   }
 
   private metadata(): { topics: string[]; ownedPartitions: TopicPartition[]; generation: number } {
@@ -264,6 +269,7 @@ export class ConsumerCoordinator {
     this.generation = res.generationId;
     this.protocolName = res.protocolName;
     this.state = "COMPLETING_REBALANCE";
+    if (this.d.behaviour.heartbeatDuringCompletingRebalance) this.heartbeat.resetTimeouts();
     const assignments = res.leader === res.memberId ? this.performAssignment(res) : [];
     const body = { groupId: this.d.groupId, generationId: this.generation, memberId: this.memberId, groupInstanceId: this.d.groupInstanceId, assignments };
     const generation = this.generation;
@@ -291,7 +297,7 @@ export class ConsumerCoordinator {
     this.state = "STABLE";
     this.rejoinNeeded = false;
     this.joining = false;
-    this.heartbeat.resetTimeouts();
+    if (!this.d.behaviour.heartbeatDuringCompletingRebalance) this.heartbeat.resetTimeouts();
     this.onJoinComplete(res.assignment);
     this.d.wake();
   }
@@ -402,7 +408,9 @@ export class ConsumerCoordinator {
         return error;
       case "UNKNOWN_MEMBER_ID":
       case "ILLEGAL_GENERATION":
-        if (!stale) this.resetGeneration(error === "ILLEGAL_GENERATION");
+        // 2.6+: a stale generation's error resets nothing only while the member is rebalancing (RebalanceInProgressException).
+        if (stale && (this.state === "PREPARING_REBALANCE" || (!b.staleCommitSkipsResetOnlyPreparing && this.state === "COMPLETING_REBALANCE"))) return "REBALANCE_IN_PROGRESS";
+        this.resetGeneration(error === "ILLEGAL_GENERATION");
         return error;
       case "FENCED_INSTANCE_ID":
         return stale ? "REBALANCE_IN_PROGRESS" : error;

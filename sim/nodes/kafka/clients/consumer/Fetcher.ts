@@ -225,7 +225,7 @@ export class Fetcher {
           d.onPositionReset(p, from, r.endOffset, "truncation detected (KIP-320)");
         }
       } else if (r.endOffset < 0) {
-        // 2.8+: a reset per auto.offset.reset. 2.3 - 2.7 (SubscriptionState.maybeCompleteValidation) take the
+        // 2.6+ (KAFKA-10113): a reset per auto.offset.reset. 2.3 - 2.5 (SubscriptionState.maybeCompleteValidation) take the
         // undefined end offset (-1) as a truncation below the position: LogTruncationException without a
         // reset policy; with one, a seek to -1, whose fetch gets OFFSET_OUT_OF_RANGE and resets.
         if (d.behaviour.consumerValidationResetsUnknownEpoch) this.requestReset(p, "leader epoch unknown to the new leader");

@@ -33,11 +33,16 @@ export class HeartbeatThread {
     this.timer = null;
   }
 
-  /** Heartbeat.resetTimeouts at join completion: the session counts from now and the first heartbeat is one interval away. */
+  /**
+   * HeartbeatThread.enable -> Heartbeat.resetTimeouts: the session and max.poll.interval.ms count
+   * from now and the first heartbeat is one interval away. Up to 2.6 at the SyncGroup answer
+   * (STABLE); from 2.7 at the JoinGroup answer (COMPLETING_REBALANCE) only.
+   */
   resetTimeouts(): void {
     const now = this.co.machine.now;
     this.lastOkUs = now;
     this.lastSendUs = now;
+    this.co.lastPollUs = now;
   }
 
   /** Heartbeat.failHeartbeat: the next heartbeat goes retry.backoff.ms after a failed one, not a whole interval. */
@@ -107,11 +112,9 @@ export class HeartbeatThread {
       case "FENCED_INSTANCE_ID": {
         // From 2.6 an answer to an older generation is ignored (generationUnchanged); before, it always acts.
         if (b.clientGenerationGuard && generation !== co.generation) return;
-        // FENCED_INSTANCE_ID fails the heartbeat thread and poll() throws it (2.3+); 2.6+ also reset first.
-        if (res.error === "FENCED_INSTANCE_ID") {
-          if (b.clientGenerationGuard) co.resetGeneration();
-          return co.fatal("FencedInstanceIdException from a heartbeat");
-        }
+        // FENCED_INSTANCE_ID fails the heartbeat thread and the next poll() throws it (2.3+;
+        // AbstractCoordinator.pollHeartbeat comes before any join), so no JoinGroup goes out first.
+        if (res.error === "FENCED_INSTANCE_ID") return co.fatal("FencedInstanceIdException from a heartbeat");
         return co.resetGeneration(res.error === "ILLEGAL_GENERATION");
       }
       default:

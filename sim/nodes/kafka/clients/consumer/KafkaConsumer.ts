@@ -138,7 +138,7 @@ export class KafkaConsumer implements Process {
             leastLoadedNode: () => this.metadata.leastLoadedNode(this.machine.now),
             conn: (id) => this.conn(id),
             owned: () => this.subscriptions.assignedPartitions(),
-            joinPrepare: (revoke, join) => this.commits.joinPrepare(revoke, join),
+            joinPrepare: (revoke, join, notYet) => this.commits.joinPrepare(revoke, join, notYet),
             onFatal: (why) => this.onFatal(why),
             onRevoked: (partitions, lost) => this.onRevoked(partitions, lost),
             onAssigned: (assigned, added, generation) => this.onAssigned(assigned, added, generation),
@@ -223,7 +223,9 @@ export class KafkaConsumer implements Process {
     const co = this.coordinator;
     co.lastPollUs = now;
     if (!co.coordinatorKnown) co.lookupCoordinator();
-    else if (co.rejoinNeeded) co.ensureActiveGroup();
+    // A blocking commit (a rebalance listener's commitSync in onJoinComplete, say) holds the poll
+    // thread: the rejoin it asked for starts only after it returns.
+    else if (co.rejoinNeeded && this.commits.recordsHeld === 0) co.ensureActiveGroup();
     // maybeAutoCommitOffsetsAsync: only with a known coordinator and no join pending.
     if (co.coordinatorKnown && !co.rejoinNeeded) this.commits.maybeAutoCommit(now);
     // Up to 2.4 poll() returns nothing while a rebalance is under way; no release returns any while a commit holds them.
