@@ -106,8 +106,10 @@ function replaceStaticMember(gc: GroupCoordinator, g: GroupMetadata, req: JoinGr
   }
   g.members.set(newId, m);
   g.staticMembers.set(instanceId, newId);
-  // updateStaticMemberAndRebalance answers with the leader as it was (currentLeader, the old id when
-  // the leader itself rejoined), so that a Stable group's leader does not run a trivial assignment.
+  // updateStaticMemberAndRebalance (2.3 - 3.1) answers with the leader as it was (currentLeader, the
+  // old id when the leader itself rejoined), so that a Stable group's leader does not run an
+  // assignment. From 3.2 (KIP-814) it names the new id as leader with skipAssignment set; the member
+  // runs no assignment either way, so the one answer serves both.
   const currentLeader = g.leaderId ?? "";
   if (g.leaderId === oldId) g.leaderId = newId;
   gc.d.machine.mark("group: static member rejoined with a new member id");
