@@ -4,9 +4,7 @@
  * harness (a timer queue, a store that always succeeds), the consumer's on small scenarios.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { loadScenario, formatProblem } from "../scenarios/loader.js";
-import { runScenario } from "../scenarios/runner.js";
-import { computeMetrics } from "../reports/metrics.js";
+import { doc, run } from "./helpers/readSide.js";
 import { GroupCoordinator } from "../sim/nodes/kafka/coordinator/group/GroupCoordinator.js";
 import { GroupMetadata } from "../sim/nodes/kafka/coordinator/group/GroupMetadata.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
@@ -131,32 +129,6 @@ describe("group coordinator (review fixes)", () => {
     expect(g.members.has(follower)).toBe(false);
   });
 });
-
-/** A small cluster with one group reading `orders`; `consumer` is the group's YAML flow mapping body. */
-function doc(opts: { version?: string; consumer?: string; faults?: string; duration?: string }): string {
-  return `
-name: review
-duration: ${opts.duration ?? "60s"}
-settle: 10s
-kafka: { version: "${opts.version ?? "3.6"}" }
-cluster: { brokers: 3, racks: [a, b, c] }
-topics:
-  - { name: orders, partitions: 4, replication.factor: 3 }
-producers:
-  - { id: p1, topic: orders, rate: 400/s, messageBytes: 100, config: { acks: all, linger.ms: 5 } }
-consumers:
-  - { group: g, members: 2, topic: orders, ${opts.consumer ?? "processing: 1ms"} }
-faults:
-${opts.faults ?? "  []"}
-`;
-}
-
-function run(text: string, seed = 1) {
-  const r = loadScenario(text, "test.yaml");
-  if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
-  const outcome = runScenario(r.scenario, { seed });
-  return { outcome, metrics: computeMetrics(outcome), marks: outcome.world.sim.marks };
-}
 
 describe("consumer (review fixes)", () => {
   it("a static member that missed max.poll.interval.ms rejoins with no member id and the coordinator gives it a new one (resetGeneration clears the id for every member)", () => {
