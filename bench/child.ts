@@ -1,18 +1,20 @@
 /**
  * One benchmark run in a fresh process, printing one JSON line: `hold-kafkasim` or `hold-simjs`
  * (the hold model on one engine, after an equal warm-up on that engine) or `reference SEED`
- * (the reference scenario, from a cold start as a user's run is).
+ * (the reference scenario, from a cold start as a user's run is), optionally with `--set`-style
+ * overrides after the seed (the growth table's variants).
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { holdOnKafkasim, holdOnSimjs, type HoldOptions } from "./holdModel.js";
 import { measure } from "./measure.js";
 import { loadScenario } from "../scenarios/loader.js";
+import { parseOverride, type Override } from "../scenarios/overrides.js";
 import { runScenario } from "../scenarios/runner.js";
 import { computeMetrics } from "../reports/metrics.js";
 
 async function main(): Promise<void> {
-  const [what, arg] = process.argv.slice(2);
+  const [what, arg, ...rest] = process.argv.slice(2);
   if (what === "hold-kafkasim" || what === "hold-simjs") {
     const events = Number(process.env.HOLD_EVENTS ?? 10_000_000);
     // Mean delay 1 s on the µs clock: 10,000 events spread over seconds, as in a real run (a
@@ -27,7 +29,12 @@ async function main(): Promise<void> {
   if (what === "reference") {
     const seed = Number(arg ?? 1);
     const file = fileURLToPath(new URL("../../bench/reference.yaml", import.meta.url));
-    const loaded = loadScenario(readFileSync(file, "utf8"), file);
+    const sets: Override[] = rest.map((text) => {
+      const o = parseOverride(text);
+      if (o === null) throw new Error(`not a key=value override: ${text}`);
+      return o;
+    });
+    const loaded = loadScenario(readFileSync(file, "utf8"), file, sets);
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
     const m = await measure(() => runScenario(loaded.scenario, { seed }));
     const outcome = m.result;

@@ -7,11 +7,13 @@
  * wall time exceeds its CPU time by more than 10% is counted as contended. Each figure is a
  * `name=value` line (the median over the rounds) with `name_min` / `name_max`, so CI logs and
  * scripts can read them. The reference must repeat exactly: a seed whose events or traceHash
- * differ between rounds fails the bench (exit 1). Benchmarks measure; tests assert behaviour.
+ * differ between rounds fails the bench (exit 1). `--growth` prints the growth table instead
+ * (bench/growth.ts). Benchmarks measure; tests assert behaviour.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { growthVariants } from "./growth.js";
 
 /**
  * The same V8 flags for every run. A 16 MB young generation (V8's default is smaller) cuts
@@ -68,8 +70,40 @@ function seedRange(spec: string): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }
 
+function growth(minutes: number): number {
+  const rows: Array<{ name: string; r: ReferenceRun }> = [];
+  for (const v of growthVariants(minutes)) {
+    const r = runChild<ReferenceRun>(["reference", "1", ...v.sets]);
+    rows.push({ name: v.name, r });
+    const cpuS = r.cpuMs / 1000;
+    console.log(
+      `growth.${v.name}.events=${r.events} growth.${v.name}.cpu_s=${cpuS.toFixed(2)} growth.${v.name}.sim_speedup=${(r.simulatedUs / 1e6 / cpuS).toFixed(1)} growth.${v.name}.cpu_us_per_event=${((r.cpuMs * 1000) / r.events).toFixed(2)} growth.${v.name}.cpu_us_per_record=${((r.cpuMs * 1000) / Math.max(1, r.acked)).toFixed(2)} growth.${v.name}.peak_rss_mb=${r.peakRssMb}`,
+    );
+  }
+  const perEvent = (name: string): number => {
+    const row = rows.find((x) => x.name.startsWith(name))!.r;
+    return row.cpuMs / row.events;
+  };
+  const perRecord = (name: string): number => {
+    const row = rows.find((x) => x.name.startsWith(name))!.r;
+    return row.cpuMs / Math.max(1, row.acked);
+  };
+  const rss = (name: string): number => rows.find((x) => x.name.startsWith(name))!.r.peakRssMb;
+  console.log(`growth.cpu_per_event_192_vs_12_partitions=${(perEvent("p192_") / perEvent("p12_r10k_b6_m" + minutes)).toFixed(2)}`);
+  console.log(`growth.cpu_per_record_100k_vs_10k=${(perRecord("p12_r100k_") / perRecord("p12_r10k_b6_m" + minutes)).toFixed(2)}`);
+  console.log(`growth.peak_rss_long_vs_short=${(rss(`p12_r10k_b6_m${minutes * 6}`) / rss(`p12_r10k_b6_m${minutes}`)).toFixed(2)}`);
+  return 0;
+}
+
 function main(): number {
-  const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" }, seeds: { type: "string", default: "1..3" }, only: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { rounds: { type: "string", default: "5" }, seeds: { type: "string", default: "1..3" }, only: { type: "string" }, growth: { type: "boolean" }, minutes: { type: "string", default: "10" } },
+  });
+  if (values.growth === true) {
+    const minutes = Number(values.minutes);
+    if (!(minutes > 0 && minutes <= 120)) throw new Error(`--minutes: expected a number of simulated minutes in (0, 120], got ${values.minutes}`);
+    return growth(minutes);
+  }
   const rounds = Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a whole number >= 1, got ${values.rounds}`);
   const seeds = seedRange(values.seeds!);
