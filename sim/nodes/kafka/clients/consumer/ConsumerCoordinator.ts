@@ -2,9 +2,10 @@
  * The consumer's side of the group protocol (org.apache.kafka.clients.consumer.internals
  * .ConsumerCoordinator and AbstractCoordinator): FindCoordinator, the join (onJoinPrepare:
  * commit, then revoke; JoinGroup; the leader's assignment; SyncGroup; onJoinComplete), the
- * heartbeat thread (HeartbeatThread.ts), and offset commits. The coordinator gets a connection of
- * its own (AbstractCoordinator: node id Integer.MAX_VALUE - id). The errors Kafka throws from poll()
- * as fatal (FENCED_INSTANCE_ID, INVALID_SESSION_TIMEOUT, ...) end the application.
+ * heartbeat thread (HeartbeatThread.ts), and offset commits (OffsetRequests.ts). The coordinator
+ * gets a connection of its own (AbstractCoordinator: node id Integer.MAX_VALUE - id). The errors
+ * Kafka throws from poll() as fatal (FENCED_INSTANCE_ID, INVALID_SESSION_TIMEOUT, ...) end the
+ * application.
  */
 import type { Machine } from "../../../Machine.js";
 import { NodeConnection } from "../NodeConnection.js";
@@ -15,7 +16,6 @@ import {
   type FindCoordinatorResponse,
   type GroupErrorResponse,
   type JoinGroupResponse,
-  type OffsetCommitResponse,
   type OffsetFetchResponse,
   type SyncGroupResponse,
   type TopicPartition,
@@ -25,6 +25,7 @@ import type { Endpoint } from "../../../Endpoint.js";
 import { assign } from "./assignors/index.js";
 import type { AssignorName } from "./ConsumerConfig.js";
 import { HeartbeatThread } from "./HeartbeatThread.js";
+import { sendOffsetCommitRequest, sendOffsetFetchRequest } from "./OffsetRequests.js";
 
 export type MemberState = "UNJOINED" | "PREPARING_REBALANCE" | "COMPLETING_REBALANCE" | "STABLE";
 
@@ -92,7 +93,7 @@ export class ConsumerCoordinator {
   private readonly retryBackoffUs: number;
   private readonly requestTimeoutUs: number;
 
-  constructor(private readonly d: CoordinatorDeps) {
+  constructor(readonly d: CoordinatorDeps) {
     const c = d.config;
     this.sessionTimeoutMs = c.num("session.timeout.ms");
     this.rebalanceTimeoutMs = c.num("max.poll.interval.ms");
@@ -126,6 +127,11 @@ export class ConsumerCoordinator {
   /** The generation commits may carry (generationIfStable): only a STABLE member's. */
   get stableGeneration(): { generation: number; memberId: string } | null {
     return this.state === "STABLE" ? { generation: this.generation, memberId: this.memberId } : null;
+  }
+
+  /** What a commit carries: the stable generation of a group member (null while rebalancing), no generation without a group (assign). */
+  get commitGeneration(): { generation: number; memberId: string } | null {
+    return this.d.groupManaged ? this.stableGeneration : { generation: NO_GENERATION, memberId: "" };
   }
 
   close(): void {
@@ -176,7 +182,7 @@ export class ConsumerCoordinator {
   }
 
   /** A request to the coordinator; its errors that mean "look again" mark it unknown. */
-  private send<R>(api: Parameters<NodeConnection["send"]>[0], body: unknown, cb: (r: R | null) => void, timeoutUs?: number): void {
+  send<R>(api: Parameters<NodeConnection["send"]>[0], body: unknown, cb: (r: R | null) => void, timeoutUs?: number): void {
     const conn = this.coordinatorConn;
     if (conn === null) return cb(null);
     conn.send<R>(api, body, HEADER_BYTES, (r) => cb(r), true, timeoutUs);
@@ -367,56 +373,15 @@ export class ConsumerCoordinator {
     this.resetGeneration();
   }
 
-  // --- offsets ---
+  // --- offsets (OffsetRequests.ts) ---
 
   /** OffsetFetch: the committed offsets (-1 none) of these partitions; null when the coordinator could not answer. */
   fetchCommitted(partitions: TopicPartition[], done: (r: OffsetFetchResponse | null) => void): void {
-    this.send<OffsetFetchResponse>("OffsetFetch", { groupId: this.d.groupId, partitions }, (res) => {
-      if (res !== null && res.error !== "NONE") this.onCoordinatorError(res.error);
-      done(res === null || res.error !== "NONE" ? null : res);
-    });
+    sendOffsetFetchRequest(this, partitions, done);
   }
 
-  /**
-   * OffsetCommit with the member's generation (only a STABLE member commits; else the commit
-   * fails at once: CommitFailedException, RebalanceInProgressException from 2.5). done(error).
-   */
+  /** OffsetCommit with the member's generation; done(error). */
   commit(offsets: Array<{ topic: string; partition: number; offset: number; leaderEpoch: number }>, done: (error: ErrorCode) => void): void {
-    if (offsets.length === 0) return done("NONE");
-    const gen = this.d.groupManaged ? this.stableGeneration : { generation: NO_GENERATION, memberId: "" };
-    if (gen === null) return done("REBALANCE_IN_PROGRESS");
-    if (!this.coordinatorKnown) return done("COORDINATOR_NOT_AVAILABLE");
-    const body = { groupId: this.d.groupId, generationId: gen.generation, memberId: gen.memberId, groupInstanceId: this.d.groupInstanceId, offsets };
-    this.send<OffsetCommitResponse>("OffsetCommit", body, (res) => {
-      if (res === null) return done("NETWORK_EXCEPTION");
-      done(this.onCommitError(res.partitions.find((p) => p.error !== "NONE")?.error ?? "NONE", gen.generation));
-    });
-  }
-
-  /**
-   * OffsetCommitResponseHandler: what a commit's error does to the membership, and the error the
-   * caller sees. From 2.6 an error for an older generation resets nothing (generationUnchanged) and a
-   * FENCED_INSTANCE_ID for one is no longer fatal; up to 2.3 REBALANCE_IN_PROGRESS resets the generation.
-   */
-  private onCommitError(error: ErrorCode, sentGeneration: number): ErrorCode {
-    const b = this.d.behaviour;
-    const stale = b.clientGenerationGuard && sentGeneration !== this.generation;
-    switch (error) {
-      case "REBALANCE_IN_PROGRESS":
-        if (b.commitRebalanceKeepsGeneration) this.requestRejoin("commit: REBALANCE_IN_PROGRESS");
-        else this.resetGeneration();
-        return error;
-      case "UNKNOWN_MEMBER_ID":
-      case "ILLEGAL_GENERATION":
-        // 2.6+: a stale generation's error resets nothing only while the member is rebalancing (RebalanceInProgressException).
-        if (stale && (this.state === "PREPARING_REBALANCE" || (!b.staleCommitSkipsResetOnlyPreparing && this.state === "COMPLETING_REBALANCE"))) return "REBALANCE_IN_PROGRESS";
-        this.resetGeneration(error === "ILLEGAL_GENERATION");
-        return error;
-      case "FENCED_INSTANCE_ID":
-        return stale ? "REBALANCE_IN_PROGRESS" : error;
-      default:
-        this.onCoordinatorError(error);
-        return error;
-    }
+    sendOffsetCommitRequest(this, offsets, done);
   }
 }
