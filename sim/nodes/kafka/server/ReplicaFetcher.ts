@@ -207,7 +207,7 @@ export class ReplicaFetcher {
           // An idle partition (no data, no error: most of them) only takes the leader's high watermark.
           if (r.error === "NONE" && r.batches.length === 0) {
             const t = this.states.get(partitionKey(r.topic, r.partition));
-            if (t !== undefined && !t.truncating) t.partition.highWatermark = Math.min(r.highWatermark, t.partition.log.logEndOffset);
+            if (t !== undefined && !t.truncating) takeLeaderHighWatermark(t.partition, r);
             continue;
           }
           let waiting = false;
@@ -260,12 +260,16 @@ export class ReplicaFetcher {
       }
       appended = true;
     }
-    // A follower's high watermark is the leader's, capped by its own log end (Partition.updateFollowerHighWatermark).
-    p.highWatermark = Math.min(r.highWatermark, log.logEndOffset);
+    takeLeaderHighWatermark(p, r);
     if (!appended) return next(false);
     this.host.onFollowerAppend(p, (ok) => {
       if (!ok && this.endpoint.machine.host.alive) this.markPartitionFailed(p.key);
       next(false);
     });
   }
+}
+
+/** A follower's high watermark is the leader's, capped by its own log end (Partition.updateFollowerHighWatermark). */
+function takeLeaderHighWatermark(p: Partition, r: FetchPartitionResponse): void {
+  p.highWatermark = Math.min(r.highWatermark, p.log.logEndOffset);
 }
