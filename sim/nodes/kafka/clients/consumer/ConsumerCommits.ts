@@ -3,7 +3,7 @@
  * (maybeAutoCommitOffsetsAsync), the application's commitSync / commitAsync, close()'s commit,
  * and onJoinPrepare's commits before a rebalance (the auto-commit, then the rebalance listener's)
  * with, per release, whether poll() may return records meanwhile. The OffsetCommit itself and what
- * its errors do to the membership are ConsumerCoordinator.commit's.
+ * its errors do to the membership are OffsetRequests.ts's.
  */
 import type { Machine } from "../../../Machine.js";
 import type { ErrorCode } from "../../common/protocol.js";
@@ -147,18 +147,23 @@ export class ConsumerCommits {
    */
   private asyncRevokeFirst(eager: boolean, revoke: () => void, join: () => void, notYet: () => void): void {
     const offsets = this.d.subscriptions.allConsumed();
-    const nothingToCommit = offsets.length === 0;
-    if (!nothingToCommit) {
-      this.d.machine.mark("consumer: 3.2.0 onJoinPrepare sent an async auto-commit and returned false");
+    // Done at once: nothing to commit, or the commit ended without a request (the coordinator is
+    // unknown: a null future; not STABLE: a non-retriable failure), and onJoinPrepare returns true.
+    let completed = offsets.length === 0;
+    if (!completed) {
+      let sending = true;
       this.d.coordinator.commit(offsets, (error) => {
         this.report(offsets, error, "auto");
+        if (sending) completed = true;
         // The answer ends the application's wait in poll(), which runs onJoinPrepare again.
-        this.d.wake();
+        else this.d.wake();
       });
+      sending = false;
+      if (!completed) this.d.machine.mark("consumer: 3.2.0 onJoinPrepare sent an async auto-commit and returned false");
     }
     this.listenerCommit(eager, () => {
       revoke();
-      if (nothingToCommit) join();
+      if (completed) join();
       else notYet();
     });
   }
