@@ -72,6 +72,8 @@ export class Host {
   private factory: ProcessFactory | null = null;
   private readonly listeners: HostListener[] = [];
   private deferred: Array<() => void> = [];
+  /** Runs a timer's fn in the incarnation current when the timer was set (one function per incarnation, so a timer allocates nothing). */
+  private runInIncarnation: (fn: () => void) => void = runnerFor(this, 0);
 
   constructor(
     readonly sim: Simulation,
@@ -101,6 +103,7 @@ export class Host {
   start(): void {
     if (!this.powered || this.alive || this.factory === null) return;
     this.incarnation++;
+    this.runInIncarnation = runnerFor(this, this.incarnation);
     this.state = "running";
     this.record("process-start", { incarnation: this.incarnation });
     for (const l of this.listeners) l.onProcessStart?.(this);
@@ -174,7 +177,7 @@ export class Host {
 
   /** A timer owned by the current incarnation: dropped if it dies, deferred while paused. */
   setTimer(delayUs: number, fn: () => void): TimerHandle {
-    return this.sim.schedule(delayUs, runHostWork, { host: this, incarnation: this.incarnation, fn });
+    return this.sim.schedule(delayUs, this.runInIncarnation, fn);
   }
 
   cancelTimer(handle: TimerHandle): void {
@@ -211,6 +214,14 @@ export class Host {
     proc?.onDown?.(reason);
     for (const l of this.listeners) l.onProcessDown?.(this, reason);
   }
+}
+
+function runnerFor(host: Host, incarnation: number): (fn: () => void) => void {
+  const runner = function runHostWork(fn: () => void): void {
+    host.deliver(incarnation, fn);
+  };
+  // The stall watchdog names the host whose work ran (Simulation.tallyStall).
+  return Object.assign(runner, { host });
 }
 
 function runHostWork(work: HostWork): void {

@@ -73,10 +73,10 @@ export class Broker implements Process, RequestHandler {
   /** Log dir events to write once the ZooKeeper client exists (a dir failed while loading). */
   private pendingLogDirEvents = 0;
   private stopping = false;
-  private readonly channels = new Map<number, { busy: boolean; queue: Request[] }>();
+  private readonly channels = new Map<number, RequestChannel>();
 
   constructor(
-    private readonly machine: Machine,
+    readonly machine: Machine,
     private readonly spec: BrokerSpec,
   ) {
     this.endpoint = new Endpoint(machine, this);
@@ -290,31 +290,23 @@ export class Broker implements Process, RequestHandler {
    */
   onRequest(socket: Socket, message: unknown): void {
     let q = this.channels.get(socket.connection.id);
-    if (q === undefined) this.channels.set(socket.connection.id, (q = { busy: false, queue: [] }));
+    if (q === undefined) this.channels.set(socket.connection.id, (q = new RequestChannel(this, socket)));
     q.queue.push(message as Request);
-    this.pump(socket, q);
+    q.pump();
+  }
+
+  /** @internal A request handler thread takes the request (RequestChannel's callback). */
+  handleRequest(q: RequestChannel, req: Request): void {
+    this.apis.handle(q.socket, req, q.unmute, q.socket.connection.client.name);
+  }
+
+  /** @internal When a request taken off the channel now is handled (the request pools' queueing and CPU). */
+  handledAt(req: Request): number {
+    return this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
   }
 
   onClientGone(socket: Socket): void {
     this.channels.delete(socket.connection.id);
-  }
-
-  private pump(socket: Socket, q: { busy: boolean; queue: Request[] }): void {
-    if (q.busy || q.queue.length === 0) return;
-    q.busy = true;
-    const req = q.queue.shift()!;
-    const doneAt = this.pools.handledAt(this.machine.now, requestBytes(req, this.spec.behaviour));
-    this.machine.setTimer(doneAt - this.machine.now, () =>
-      this.apis.handle(
-        socket,
-        req,
-        () => {
-          q.busy = false;
-          this.pump(socket, q);
-        },
-        socket.connection.client.name,
-      ),
-    );
   }
 
   /** For reports: this broker's view of a partition. */
@@ -404,5 +396,35 @@ export class Broker implements Process, RequestHandler {
       }),
     );
     this.controller?.resign();
+  }
+}
+
+/** One connection's requests, handled one at a time (Broker.onRequest); its callbacks are made once, so a request costs no closures. */
+class RequestChannel {
+  busy = false;
+  readonly queue: Request[] = [];
+  private current: Request | null = null;
+  readonly unmute = (): void => {
+    this.busy = false;
+    this.pump();
+  };
+  private readonly handle = (): void => {
+    const req = this.current!;
+    this.current = null;
+    this.broker.handleRequest(this, req);
+  };
+
+  constructor(
+    private readonly broker: Broker,
+    readonly socket: Socket,
+  ) {}
+
+  pump(): void {
+    if (this.busy || this.queue.length === 0) return;
+    this.busy = true;
+    const req = this.queue.shift()!;
+    this.current = req;
+    const m = this.broker.machine;
+    m.setTimer(this.broker.handledAt(req) - m.now, this.handle);
   }
 }
