@@ -28,7 +28,8 @@ export class BatchExpiry {
 
   /** The queued head batches past their time, taken out of the accumulator (muted partitions skipped before 2.1). */
   takeExpired(now: number, muted: (partition: number) => boolean, onExpired: (b: ProducerBatch) => void): void {
-    for (let p = 0; p < this.acc.deques.length; p++) {
+    // A snapshot: expiring empties deques, and only queued batches can expire.
+    for (const p of this.acc.activePartitions().slice()) {
       const dq = this.acc.deques[p];
       if (!this.s.deliveryTimeout && muted(p)) continue;
       while (dq.length > 0 && this.expiresAtUs(dq[0], dq.length > 1) < now) onExpired(dq.shift()!);

@@ -148,8 +148,7 @@ export class KafkaProducer implements Process {
       if (lingerUs === 0 && anyCapacity) consider(this.app.nextWakeUs());
       else if (anyCapacity) {
         // Wake when the open batch would fill, or when a batch opened by the next record would linger out.
-        let room = Infinity;
-        for (let p = 0; p < this.spec.partitions; p++) if (this.sender.sendable(p)) room = Math.min(room, this.acc.roomFor(p, this.spec.messageBytes));
+        const room = this.sender.minRoom(this.spec.messageBytes);
         consider(this.app.callAtUs(Math.max(0, Math.min(room, 1_000_000) - 1)));
         consider(this.app.callAtUs(0) + lingerUs);
       }

@@ -34,6 +34,8 @@ export interface ProducerMetadataDeps {
 export class ProducerMetadata {
   /** Leader broker of each partition, -1 when unknown. */
   readonly leaders: number[];
+  /** Bumped whenever a leader in `leaders` is set, for those who cache what they derive from it. */
+  leadersVersion = 0;
   /** Metadata.lastSeenLeaderEpochs. */
   readonly leaderEpochs: number[];
   /** KIP-580: failed updates in a row (Metadata.attempts), and answers that advanced no leader epoch (equivalentResponseCount). */
@@ -157,6 +159,7 @@ export class ProducerMetadata {
     if (leader < 0 || epoch < 0 || epoch <= this.leaderEpochs[partition] || !this.d.brokerIds.includes(leader)) return false;
     this.d.machine.mark("producer: leader taken from a produce response (KIP-951)");
     this.leaders[partition] = leader;
+    this.leadersVersion++;
     this.leaderEpochs[partition] = epoch;
     this.updateAvailable();
     return true;
@@ -195,6 +198,7 @@ export class ProducerMetadata {
       // leaves the partition as it was.
       if (this.d.behaviour.clientLeaderEpochCheck && p.leaderEpoch < this.leaderEpochs[p.partition]) continue;
       this.leaders[p.partition] = p.leader;
+      this.leadersVersion++;
       this.leaderEpochs[p.partition] = Math.max(this.leaderEpochs[p.partition], p.leaderEpoch);
     }
     this.updateAvailable();

@@ -35,6 +35,9 @@ export class RecordAccumulator {
   private firstValueBytes = -1;
   private firstKeyBytes = -2;
   private firstSize = 0;
+  /** The partitions that may have queued batches, ascending; emptied ones are dropped when read. */
+  private active: number[] = [];
+  private readonly listed: Uint8Array;
 
   constructor(
     partitions: number,
@@ -45,6 +48,34 @@ export class RecordAccumulator {
     this.batchHeaderBytes = batchOverheadBytes(format);
     this.deques = Array.from({ length: partitions }, () => []);
     this.nextIndex = new Array(partitions).fill(0);
+    this.listed = new Uint8Array(partitions);
+  }
+
+  /**
+   * The partitions with queued batches, in ascending order: a pass over the partitions that
+   * only looks at queued batches (RecordAccumulator.ready, drain, expiry) needs only these,
+   * and a producer on many partitions has batches on few. Read it before changing the queues:
+   * batches are only ever added through append and reenqueue, which list their partition.
+   */
+  activePartitions(): readonly number[] {
+    const a = this.active;
+    let w = 0;
+    for (let i = 0; i < a.length; i++) {
+      const p = a[i];
+      if (this.deques[p].length > 0) a[w++] = p;
+      else this.listed[p] = 0;
+    }
+    a.length = w;
+    return a;
+  }
+
+  private list(partition: number): void {
+    if (this.listed[partition] === 1) return;
+    this.listed[partition] = 1;
+    const a = this.active;
+    let i = a.length;
+    while (i > 0 && a[i - 1] > partition) i--;
+    a.splice(i, 0, partition);
   }
 
   /** A record's bytes in the batch (recordFormat.ts); v2 sizes depend on the deltas from the batch's first record. */
@@ -80,6 +111,7 @@ export class RecordAccumulator {
       last.arrivals.push(nowUs);
       return false;
     }
+    this.list(partition);
     dq.push({ partition, firstIndex: index, count: 1, bytes: this.batchHeaderBytes + size, arrivals: [nowUs], createdUs: nowUs, attempts: 0, retryAtUs: 0, leaderEpochAtSend: -1, baseSequence: -1, producerId: -1, sentOnce: false });
     return true;
   }
@@ -103,12 +135,17 @@ export class RecordAccumulator {
     return last === undefined || last.sentOnce || last.attempts > 0 || last.bytes + this.recordBytes(valueBytes) > this.batchSize;
   }
 
+  /** Room in a new batch, in records of this size. */
+  emptyRoom(valueBytes: number): number {
+    return Math.max(1, Math.floor((this.batchSize - this.batchHeaderBytes) / this.recordBytes(valueBytes)));
+  }
+
   /** Room left in the open batch of a partition, in records of this size. */
   roomFor(partition: number, valueBytes: number): number {
     const dq = this.deques[partition];
     const last = dq[dq.length - 1];
     const size = this.recordBytes(valueBytes);
-    if (last === undefined || last.sentOnce) return Math.max(1, Math.floor((this.batchSize - this.batchHeaderBytes) / size));
+    if (last === undefined || last.sentOnce) return this.emptyRoom(valueBytes);
     return Math.max(1, Math.floor((this.batchSize - last.bytes) / size) + 1);
   }
 
@@ -124,6 +161,7 @@ export class RecordAccumulator {
   /** Puts a batch back for a retry: in sequence order when idempotent, else at the front. */
   reenqueue(b: ProducerBatch, bySequence: boolean): void {
     const dq = this.deques[b.partition];
+    this.list(b.partition);
     if (!bySequence || b.baseSequence < 0) {
       dq.unshift(b);
       return;

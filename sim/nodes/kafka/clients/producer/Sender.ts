@@ -180,7 +180,8 @@ export class Sender {
       // RecordAccumulator.ready: the leaders with a partition whose first batch is ready; the
       // Sender keeps those that NetworkClient.ready allows (connected, room in flight).
       const readyNodes = new Set<number>();
-      for (let p = 0; p < this.spec.partitions; p++) {
+      const active = this.acc.activePartitions();
+      for (const p of active) {
         const leader = this.leaders[p];
         if (leader < 0 || this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes) > now) continue;
         this.nodeReadyUs.set(leader, now);
@@ -192,7 +193,7 @@ export class Sender {
       // RecordAccumulator.drain (drainBatchesForOneNode): the first batch of every partition a ready
       // node leads goes along, lingering or not, unless it is a retry still backing off.
       const byNode = new Map<number, ProducerBatch[]>();
-      for (let p = 0; p < this.spec.partitions; p++) {
+      for (const p of active) {
         const leader = this.leaders[p];
         if (!readyNodes.has(leader) || !this.sendable(p)) continue;
         const first = this.acc.deques[p][0];
@@ -290,7 +291,7 @@ export class Sender {
   /** KAFKA-15415 (3.7, RecordAccumulator.ready/drain): a retry backing off goes at once once its partition's leader epoch moved. */
   private skipBackoffOnLeaderChange(now: number): void {
     if (!this.spec.behaviour.exponentialRetryBackoff) return;
-    for (let p = 0; p < this.spec.partitions; p++) {
+    for (const p of this.acc.activePartitions()) {
       const b = this.acc.deques[p][0];
       if (b !== undefined && b.attempts > 0 && b.retryAtUs > now && this.metadata.leaderEpochs[p] > b.leaderEpochAtSend) b.retryAtUs = now;
     }
@@ -328,19 +329,72 @@ export class Sender {
     });
   }
 
-  /** The Sender's own reasons to run again; whether any partition can take a request now. */
+  /**
+   * The Sender's own reasons to run again; whether any partition can take a request now. Only
+   * partitions with queued batches have reasons; whether any partition is sendable is a
+   * property of the leaders' connections (sendableLeaders), so no pass over every partition.
+   */
   nextWakes(now: number, consider: (t: number) => void): boolean {
     consider(this.expiry.nextInFlightDeadlineUs(this.inFlightBatches));
-    let anyCapacity = false;
-    for (let p = 0; p < this.spec.partitions; p++) {
+    const anyCapacity = this.countSendable() > 0;
+    for (const p of this.acc.activePartitions()) {
       const dq = this.acc.deques[p];
-      if (dq.length > 0) consider(this.expiry.expiresAtUs(dq[0], dq.length > 1) + 1);
-      if (dq.length > 0 && this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
+      consider(this.expiry.expiresAtUs(dq[0], dq.length > 1) + 1);
+      if (this.leaders[p] >= 0) consider(this.conn(this.leaders[p])?.readyAtUs ?? Infinity);
       if (!this.sendable(p)) continue;
-      anyCapacity = true;
       consider(this.acc.readyAtUs(p, this.lingerUs, this.spec.messageBytes));
     }
     return anyCapacity;
+  }
+
+  /**
+   * The least room, in records of this size, in the open batch of a sendable partition (a
+   * partition without one has a whole batch's room); Infinity when none is sendable.
+   */
+  minRoom(valueBytes: number): number {
+    let room = Infinity;
+    let sendableActive = 0;
+    for (const p of this.acc.activePartitions()) {
+      if (!this.sendable(p)) continue;
+      sendableActive++;
+      room = Math.min(room, this.acc.roomFor(p, valueBytes));
+    }
+    // Some sendable partition has no batch queued: it has the room of an empty batch.
+    if (this.countSendable() > sendableActive) room = Math.min(room, this.acc.emptyRoom(valueBytes));
+    return room;
+  }
+
+  private leaderCounts: Array<[number, number]> = [];
+  private leaderCountsVersion = -1;
+
+  /**
+   * How many partitions are sendable now. With one request in flight per connection allowed
+   * per partition (max.in.flight 1) it depends on each partition: counted one by one. Otherwise
+   * on the leader's connection only: counted per leader, the leaders in the order their first
+   * partition comes (so connections are made in the order a pass over partitions made them).
+   */
+  private countSendable(): number {
+    if (this.maxInFlight === 1) {
+      let n = 0;
+      for (let p = 0; p < this.spec.partitions; p++) if (this.sendable(p)) n++;
+      return n;
+    }
+    if (this.leaderCountsVersion !== this.metadata.leadersVersion) {
+      this.leaderCountsVersion = this.metadata.leadersVersion;
+      const counts = new Map<number, number>();
+      for (let p = 0; p < this.spec.partitions; p++) {
+        const leader = this.leaders[p];
+        if (leader >= 0) counts.set(leader, (counts.get(leader) ?? 0) + 1);
+      }
+      this.leaderCounts = [...counts];
+    }
+    const now = this.machine.now;
+    let n = 0;
+    for (const [leader, partitions] of this.leaderCounts) {
+      const c = this.conn(leader);
+      if (c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= now) n += partitions;
+    }
+    return n;
   }
 
   private initProducerId(): void {
