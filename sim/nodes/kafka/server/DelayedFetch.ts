@@ -10,39 +10,58 @@
  * entry per partition of every fetch.
  */
 import type { Machine } from "../../Machine.js";
+import { DeadlineQueue, type Expirable } from "./DeadlineQueue.js";
 
-interface ParkedFetch {
-  done: boolean;
-  keys: readonly string[];
-  respond(): void;
-  /** Enough data to answer (min bytes reached); absent when any new data is enough. */
-  ready?: () => boolean;
+const answered = (): void => {};
+
+/** A parked fetch; once answered it lets go of its request, as it waits out its deadline in the queue. */
+class ParkedFetch implements Expirable {
+  done = false;
+
+  constructor(
+    private readonly purgatory: FetchPurgatory,
+    public keys: readonly string[],
+    private answer: () => void,
+    /** Enough data to answer (min bytes reached); absent when any new data is enough. */
+    public ready: (() => boolean) | undefined,
+  ) {}
+
+  respond(): void {
+    if (this.done) return;
+    this.done = true;
+    this.purgatory.dropAnswered(this);
+    const answer = this.answer;
+    this.answer = answered;
+    this.keys = [];
+    this.ready = undefined;
+    answer();
+  }
+
+  expire(): void {
+    this.respond();
+  }
 }
 
 export class FetchPurgatory {
   private parked: ParkedFetch[] = [];
   /** A wake is going through the list: answered fetches are dropped after it, not during. */
   private waking = false;
+  private readonly timeouts: DeadlineQueue<ParkedFetch>;
 
-  constructor(private readonly machine: Machine) {}
+  constructor(private readonly machine: Machine) {
+    this.timeouts = new DeadlineQueue(machine);
+  }
 
   /** Parks a fetch on its partitions' keys; `respond` runs once, on new data or after maxWaitUs. */
   park(keys: readonly string[], maxWaitUs: number, respond: () => void, ready?: () => boolean): void {
-    const m = this.machine;
-    const parked: ParkedFetch = {
-      done: false,
-      keys,
-      ready,
-      respond: () => {
-        if (parked.done) return;
-        parked.done = true;
-        m.cancelTimer(timer);
-        if (!this.waking) this.drop(parked);
-        respond();
-      },
-    };
-    const timer = m.setTimer(maxWaitUs, () => parked.respond());
+    const parked = new ParkedFetch(this, keys, respond, ready);
+    this.timeouts.add(this.machine.now + maxWaitUs, parked);
     this.parked.push(parked);
+  }
+
+  /** @internal An answered fetch leaves the list (after the wake going through it, if any). */
+  dropAnswered(f: ParkedFetch): void {
+    if (!this.waking) this.drop(f);
   }
 
   /** New data on a partition: the fetches parked on it answer now. */

@@ -20,6 +20,7 @@ import type { LogDir, LogDirFailureChannel } from "../log/LogDir.js";
 import type { LogManager } from "../log/LogManager.js";
 import { Partition, type PartitionObserver, type PartitionRules } from "../cluster/Partition.js";
 import { FetchPurgatory } from "./DelayedFetch.js";
+import { ProducePurgatory } from "./DelayedProduce.js";
 import { appendRecords } from "./appendRecords.js";
 import { fetchOffsetForTimestamp } from "./fetchOffsetForTimestamp.js";
 import { fetchMessages, lastOffsetForLeaderEpoch } from "./fetchMessages.js";
@@ -73,6 +74,7 @@ export class ReplicaManager implements PartitionObserver {
   readonly fetchPurgatory: FetchPurgatory;
   /** Consumers' DelayedFetches: woken when a leader's high watermark moves. */
   readonly consumerFetchPurgatory: FetchPurgatory;
+  readonly producePurgatory: ProducePurgatory;
   /** Partitions in an offline log dir (HostedPartition.Offline): every request for them gets KAFKA_STORAGE_ERROR. */
   readonly offlinePartitions = new Set<string>();
   private controllerEpoch = -1;
@@ -85,6 +87,7 @@ export class ReplicaManager implements PartitionObserver {
     const c = ctx.config;
     this.fetchPurgatory = new FetchPurgatory(ctx.machine);
     this.consumerFetchPurgatory = new FetchPurgatory(ctx.machine);
+    this.producePurgatory = new ProducePurgatory(ctx.machine);
     this.lagUs = c.num("replica.lag.time.max.ms") * 1000;
     const settings = {
       brokerId: ctx.id,

@@ -4,7 +4,7 @@
  * DelayedProduce purgatory until the high watermark passes the batch.
  */
 import type { ReplicaManager } from "./ReplicaManager.js";
-import { delayProduce, type ProduceWait } from "./DelayedProduce.js";
+import type { ProduceWait } from "./DelayedProduce.js";
 import type { Partition } from "../cluster/Partition.js";
 import type { RecordBatch } from "../log/Log.js";
 import type { ProducePartitionResponse, ProduceRequest, ProduceResponse } from "../common/protocol.js";
@@ -30,7 +30,7 @@ export function appendRecords(rm: ReplicaManager, req: ProduceRequest, respond: 
   const m = rm.ctx.machine;
   const finish = (): void => {
     if (req.acks === 0 || toWait.length === 0) return respond({ partitions: results });
-    delayProduce(m, req.timeoutMs * 1000, toWait, (p) => rm.isOffline(p.key, p), () => respond({ partitions: results }));
+    rm.producePurgatory.park(req.timeoutMs * 1000, toWait, (p) => rm.isOffline(p.key, p), () => respond({ partitions: results }));
   };
   const step = (i: number): void => {
     if (i === req.data.length) return finish();
