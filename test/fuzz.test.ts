@@ -110,7 +110,7 @@ describe("what the fuzzer found (issue 9)", () => {
     const keyed = "producers: [{ id: a, topic: t, rate: 10/s, messageBytes: 10, keys: 600000 }, { id: b, topic: t, rate: 10/s, messageBytes: 10, keys: 600000 }]\n";
     expect(refused(base("", keyed))).toMatch(/producers: expected at most 1,000,000 keys over all producers \(got 1,200,000\)/);
     expect(refused(base("", "producers: [{ id: a, topic: t, rate: 2000000/s, messageBytes: 10 }]\n"))).toMatch(/producers\[0\]\.rate: expected at most 10,000,000 records × partitions a second/);
-    expect(refused(base("", "producers: [{ id: a, topic: t, rate: 1000000/s, messageBytes: 10 }]\n").replace("10s", "3m"))).toMatch(/duration: expected at most 1,000,000,000 records × partitions over the run/);
+    expect(refused(base("", "producers: [{ id: a, topic: t, rate: 1000000/s, messageBytes: 10 }]\n").replace("10s", "6m"))).toMatch(/duration: expected at most 2,000,000,000 records × partitions over the run/);
     expect(refused(base(", config: { num.io.threads: 2147483647 }"))).toMatch(/cluster\.config\.num\.io\.threads: expected at most 1,000/);
     expect(refused(base(", config: { log.segment.bytes: 14 }", "producers: [{ id: a, topic: t, rate: 1000/s, messageBytes: 100 }]\n"))).toMatch(/cluster\.config\.log\.segment\.bytes: expected at most 10,000 log segments over the run/);
     expect(refused(base("", "producers: [{ id: a, topic: t, rate: 10/s, messageBytes: 10, config: { max.in.flight.requests.per.connection: 101 } }]\n"))).toMatch(/producers\[0\]\.config\.max\.in\.flight\.requests\.per\.connection: expected at most 100/);
