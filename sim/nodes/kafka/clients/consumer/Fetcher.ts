@@ -62,7 +62,13 @@ export class Fetcher {
   private readonly completed: CompletedFetch[] = [];
   private readonly fetchInFlight = new Set<number>();
 
-  constructor(private readonly d: FetcherDeps) {}
+  /** The consumer's fetch configs, read once (a consumer's config does not change). */
+  private readonly settings: { maxWaitMs: number; minBytes: number; maxBytes: number; partitionMaxBytes: number };
+
+  constructor(private readonly d: FetcherDeps) {
+    const c = d.config;
+    this.settings = { maxWaitMs: c.num("fetch.max.wait.ms"), minBytes: c.num("fetch.min.bytes"), maxBytes: c.num("fetch.max.bytes"), partitionMaxBytes: c.num("max.partition.fetch.bytes") };
+  }
 
   get hasBuffered(): boolean {
     return this.completed.length > 0;
@@ -78,9 +84,10 @@ export class Fetcher {
     const d = this.d;
     const byNode = new Map<number, PartitionPosition[]>();
     const buffered = new Set(this.completed.map((c) => c.p.key));
+    const epochs = new Map<PartitionPosition, number>();
     for (const p of d.subscriptions.partitions) {
       if (p.state !== "FETCHING" || p.paused || buffered.has(p.key)) continue;
-      const { leader } = d.leaderOf(p.topic, p.partition);
+      const { leader, epoch } = d.leaderOf(p.topic, p.partition);
       if (leader < 0) {
         d.requestMetadataUpdate();
         continue;
@@ -89,18 +96,19 @@ export class Fetcher {
       let list = byNode.get(leader);
       if (list === undefined) byNode.set(leader, (list = []));
       list.push(p);
+      epochs.set(p, epoch);
     }
-    const c = d.config;
+    const s = this.settings;
     for (const [node, parts] of byNode) {
       const conn = d.conn(node);
       if (conn.readyAtUs > d.machine.now) continue;
       const req: FetchRequest = {
         replicaId: -1,
-        maxWaitMs: c.num("fetch.max.wait.ms"),
-        minBytes: c.num("fetch.min.bytes"),
-        maxBytes: c.num("fetch.max.bytes"),
-        partitionMaxBytes: c.num("max.partition.fetch.bytes"),
-        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? d.leaderOf(p.topic, p.partition).epoch : -1 })),
+        maxWaitMs: s.maxWaitMs,
+        minBytes: s.minBytes,
+        maxBytes: s.maxBytes,
+        partitionMaxBytes: s.partitionMaxBytes,
+        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? epochs.get(p)! : -1 })),
       };
       const offsets = parts.map((p) => p.offset);
       this.fetchInFlight.add(node);
