@@ -62,6 +62,8 @@ export interface Metrics {
   sentWithoutAck: number;
   /** Acknowledged records a consumer could not read at the end (see readFrom). */
   lostAcked: number;
+  /** Acknowledged records missing because retention deleted them: below the read replica's log start offset. */
+  expiredAcked: number;
   duplicates: number;
   reordered: number;
   divergence: number;
@@ -117,10 +119,23 @@ export function logOf(world: World, brokerId: number, key: string): RecordBatch[
   return [];
 }
 
-function brokerView(world: World, brokerId: number, key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
+function brokerView(world: World, brokerId: number, key: string): { highWatermark: number; logEndOffset: number; logStartOffset: number; isLeader: boolean } | undefined {
   const host = world.brokers.get(brokerId);
   const proc = host?.alive === true ? host.process : null;
   return proc?.kind === "broker" ? (proc as Broker).partitionView(key) : undefined;
+}
+
+/** A replica's log start offset: its live log's, else its first segment file's base offset on disk (0 with none). */
+function logStartOf(world: World, brokerId: number, key: string): number {
+  const v = brokerView(world, brokerId, key);
+  if (v !== undefined) return v.logStartOffset;
+  const host = world.brokers.get(brokerId);
+  const m = host === undefined ? undefined : world.machines.get(host.name);
+  for (const disk of m?.disks ?? []) {
+    const first = readSegments(m!.filesOn(disk), key)[0];
+    if (first !== undefined) return Number(/(\d{20})\.log$/.exec(first.file.name)?.[1] ?? 0);
+  }
+  return 0;
 }
 
 function logEnd(batches: readonly RecordBatch[]): number {
@@ -200,9 +215,13 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   let reordered = 0;
   let divergence = 0;
   const partitions: PartitionMetrics[] = [];
+  const logStarts = new Map<string, number>();
   for (const s of summaries) {
     const from = readFrom(world, s);
     const log = from.broker < 0 ? [] : logOf(world, from.broker, s.key);
+    // Below it retention deleted the records (expiredAcked, not lostAcked; not divergence either).
+    const logStart = from.broker < 0 ? 0 : logStartOf(world, from.broker, s.key);
+    logStarts.set(s.key, logStart);
     const maxSeen = new Map<string, number>();
     for (const b of log) {
       if (b.baseOffset >= from.readableEnd) break;
@@ -231,19 +250,27 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
       const theirs = logOf(world, r, s.key);
       for (const b of theirs) {
         if (b.baseOffset >= hw) break;
+        if (b.baseOffset < (log[0]?.baseOffset ?? logStart)) continue;
         const mine = byOffset.get(b.baseOffset);
         if (mine === undefined || mine.count !== b.count || mine.producer !== b.producer || mine.firstIndex !== b.firstIndex || mine.leaderEpoch !== b.leaderEpoch) divergence += Math.min(b.count, hw - b.baseOffset);
       }
-      divergence += Math.max(0, hw - Math.max(logEnd(theirs), theirs[0]?.baseOffset ?? 0));
+      // A replica whose every batch retention deleted ends where its one empty segment starts.
+      divergence += Math.max(0, hw - (theirs.length > 0 ? logEnd(theirs) : logStartOf(world, r, s.key)));
     }
     let stall = 0;
     for (const st of stalls.values()) if (st.partition === s.key) stall = Math.max(stall, st.ms);
     partitions.push({ ...s, readFrom: from, produceStallMs: stall });
   }
   let lostAcked = 0;
+  let expiredAcked = 0;
   for (const a of h.acks) {
     const c = counts.get(`${a.producer}/${a.topic}-${a.partition}`);
-    for (let i = a.firstIndex; i < a.firstIndex + a.count; i++) if (c === undefined || i >= c.length || c[i] === 0) lostAcked++;
+    const logStart = logStarts.get(`${a.topic}-${a.partition}`) ?? 0;
+    for (let i = a.firstIndex; i < a.firstIndex + a.count; i++) {
+      if (c !== undefined && i < c.length && c[i] > 0) continue;
+      if (a.offset + (i - a.firstIndex) < logStart) expiredAcked++;
+      else lostAcked++;
+    }
   }
   let sent = 0;
   let acked = 0;
@@ -298,6 +325,7 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     failed,
     sentWithoutAck,
     lostAcked,
+    expiredAcked,
     duplicates,
     reordered,
     divergence,

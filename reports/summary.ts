@@ -55,7 +55,7 @@ export function formatRunSummary(r: RunReport): string {
     ...(m.partitions.length > 24 ? [`  ... ${m.partitions.length - 24} more partitions in --json`] : []),
     `produce    sent ${n(m.sent)}   acked ${n(m.acked)}   failed ${n(m.failed)}${m.sentWithoutAck > 0 ? `   written without acknowledgement (acks=0) ${n(m.sentWithoutAck)}` : ""}`,
     `throughput ${perSec(m.throughput.recordsPerSec, "records")}   ${perSec(m.throughput.bytesPerSec, "bytes")}   acknowledged from ${m.throughput.fromUs === null ? "-" : formatUs(m.throughput.fromUs)} (first acknowledgement) to ${formatUs(m.throughput.toUs)} (end of duration; settle excluded)`,
-    `outcome    lostAcked ${n(m.lostAcked)}   duplicates ${n(m.duplicates)}   reordered ${n(m.reordered)}   divergence ${n(m.divergence)}   unavailableMs ${n(m.unavailableMs)} (worst partition)`,
+    `outcome    lostAcked ${n(m.lostAcked)}${m.expiredAcked > 0 ? `   expiredAcked ${n(m.expiredAcked)} (deleted by retention)` : ""}   duplicates ${n(m.duplicates)}   reordered ${n(m.reordered)}   divergence ${n(m.divergence)}   unavailableMs ${n(m.unavailableMs)} (worst partition)`,
     `stall      produceStallMs ${m.produceStall === null ? "-" : `${n(m.produceStall.ms)}${m.produceStall.ms > 0 ? ` (producer-${m.produceStall.producer} ${m.produceStall.partition}, ${formatUs(m.produceStall.fromUs)} to ${formatUs(m.produceStall.toUs)})` : ""}${m.produceStall.inferredStarts > 0 ? `   ${n(m.produceStall.inferredStarts)} failed or unfinished records without a recorded send() time` : ""}`}`,
     `read from  lostAcked counts acknowledged records missing below these offsets`,
     ...m.partitions.filter((p) => p.readFrom.basis !== "final leader").slice(0, 24).map(readLine),

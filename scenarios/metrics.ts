@@ -26,6 +26,7 @@ export const MEASURED_NOW: readonly string[] = [
   "failed",
   "sentWithoutAck",
   "lostAcked",
+  "expiredAcked",
   "duplicates",
   "reordered",
   "divergence",

@@ -222,7 +222,8 @@ export const LIMITS = {
   /**
    * Records over the whole run (open-loop rate × duration; a closed loop counts 1,000,000/s, about
    * what one send() thread does): the reference run keeps ~6 million in 283 MB, so 50 million stay
-   * within a few GB.
+   * within a few GB. Retention (LogRetention.ts) frees the batches of deleted segments, but not
+   * the history the checkers keep per acknowledged batch, so the bound is still on records produced.
    */
   records: 50_000_000,
   /** Keys over all producers: each producer hashes its keys up front (~4 s of wall time a million). */
@@ -262,6 +263,8 @@ export const LIMITS = {
    * replication.factor / log.segment.bytes. Each is a file in the simulated page cache and a flush
    * walks its log's segments (so the cost grows with their square): log.segment.bytes 14 (Kafka's
    * minimum) made max-throughput's 5 s take 187 s of wall time, and ~75,000 segments in 3 s took 16 s.
+   * Retention deleting segments lowers how many are alive at once (and the flush's walk), but each
+   * one still costs its roll, file and flush when created, so every segment of the run counts.
    */
   segments: 10_000,
   /**

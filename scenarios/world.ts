@@ -19,6 +19,7 @@ import { KafkaHistory } from "../sim/nodes/kafka/History.js";
 import { newRequestCpu, type RequestCpu } from "../sim/nodes/kafka/server/RequestPools.js";
 import { CONSUMER_OFFSETS, type PartitionStateZnode } from "../sim/nodes/kafka/common/protocol.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, releaseNumber, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
+import { clusterLayerForTopic } from "../sim/nodes/kafka/log/LogRetention.js";
 import { effectiveProducerConfig } from "../sim/nodes/kafka/clients/producer/ProducerConfig.js";
 import type { ClientCpu } from "../sim/nodes/kafka/clients/producer/KafkaProducer.js";
 import { startConsumers } from "./consumers.js";
@@ -94,7 +95,8 @@ export function buildWorld(scenario: Scenario, seed: number, output: { traceSink
   for (const h of zkHosts) h.install(() => new ZkServer(machineOf(h), zookeeper));
 
   const brokerConfig = KafkaConfig.merge(brokerDefaults(version), doc.cluster.config);
-  const topicConfigs = new Map((doc.topics ?? []).map((t) => [t.name, KafkaConfig.merge(brokerDefaults(version), doc.cluster.config, t.config)]));
+  // A topic's retention time set at topic level replaces the cluster's whichever key set it (LogRetention.ts).
+  const topicConfigs = new Map((doc.topics ?? []).map((t) => [t.name, KafkaConfig.merge(brokerDefaults(version), clusterLayerForTopic(doc.cluster.config, t.config), t.config)]));
   const topicConfig = (topic: string): KafkaConfig => topicConfigs.get(topic) ?? brokerConfig;
   const brokerLayouts = scenario.hosts.filter((h) => h.role === "broker");
   const brokers = new Map(brokerLayouts.map((h) => [h.id, hostsByName.get(h.name) as Host]));

@@ -13,7 +13,7 @@ import { loadLog } from "../sim/nodes/kafka/log/LogLoader.js";
 import { CLEAN_SHUTDOWN_FILE, INITIAL_TASK_DELAY_US, RECOVERY_POINT_CHECKPOINT } from "../sim/nodes/kafka/log/LogManager.js";
 import type { Partition } from "../sim/nodes/kafka/cluster/Partition.js";
 import type { KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
-import { batch, logManager, machineWith, MB, newLog, timeLoad } from "./helpers/storage.js";
+import { batch, defaultRetention, logManager, machineWith, MB, newLog, timeLoad } from "./helpers/storage.js";
 
 const S = 1_000_000;
 
@@ -156,7 +156,7 @@ describe("leader-epoch checkpoint (LeaderEpochFileCache, KIP-101)", () => {
   function reload(machine: ReturnType<typeof machineWith>["machine"], dir: LogDir, clean: boolean, recoveryPoint = 0) {
     const loaded = loadLog(machine, dir.device, "t-0", clean, recoveryPoint);
     return new Log(
-      { machine, dir, segmentBytes: 1 << 30, flushIntervalMessages: Number.MAX_SAFE_INTEGER, durableEpochs: true, onIoError: () => undefined, offlineOnIoError: true, recoveryPointAtLogEnd: false },
+      { machine, dir, segmentBytes: 1 << 30, flushIntervalMessages: Number.MAX_SAFE_INTEGER, durableEpochs: true, onIoError: () => undefined, offlineOnIoError: true, recoveryPointAtLogEnd: false, retention: defaultRetention(), ownLogStartOffset: true },
       "t-0",
       { ...loaded, hadCleanShutdown: clean, recoveryPoint },
     );

@@ -215,7 +215,7 @@ describe("Produce and Fetch as their request versions lay them out", () => {
   });
 
   it("a fetch response is its batches plus 136 bytes for six partitions in 0.10.2 (v3)", () => {
-    const partitions = six.map((p) => ({ ...p, error: "NONE" as const, highWatermark: 0, logEndOffset: 0, batches: [batch(1000)] }));
+    const partitions = six.map((p) => ({ ...p, error: "NONE" as const, highWatermark: 0, logEndOffset: 0, logStartOffset: 0, batches: [batch(1000)] }));
     // size 4 + correlation id 4, throttle 4, topics 4, name 8 + partitions 4, six × (index 4 + error 2 + high watermark 8 + records length 4).
     expect(fetchResponseBytes(behaviourOf("0.10.2"), partitions)).toBe(6 * 1000 + 136);
   });

@@ -9,6 +9,7 @@ import { Machine } from "../../sim/nodes/Machine.js";
 import { Log, type RecordBatch } from "../../sim/nodes/kafka/log/Log.js";
 import { LogDir, LogDirFailureChannel, type StorageOp } from "../../sim/nodes/kafka/log/LogDir.js";
 import { LogManager } from "../../sim/nodes/kafka/log/LogManager.js";
+import { retentionSettings, type RetentionSettings } from "../../sim/nodes/kafka/log/LogRetention.js";
 import { behaviourOf, brokerDefaults, KafkaConfig, type KafkaVersion } from "../../sim/nodes/kafka/common/versions.js";
 
 export const GiB = 1024 ** 3;
@@ -40,6 +41,12 @@ export interface LogOptions {
   durableEpochs?: boolean;
   flushIntervalMessages?: number;
   segmentBytes?: number;
+  retention?: RetentionSettings;
+}
+
+/** Retention as a 3.6 broker's defaults set it (7 days, no size limit). */
+export function defaultRetention(): RetentionSettings {
+  return retentionSettings(KafkaConfig.merge(brokerDefaults("3.6")), behaviourOf("3.6"), false);
 }
 
 /** A fresh Log in a log dir on the machine's first disk; IOExceptions are collected. */
@@ -55,6 +62,8 @@ export function newLog(machine: Machine, opts: LogOptions = {}, key = "t-0", dir
       onIoError: (op, e) => errors.push([op, e]),
       offlineOnIoError: true,
       recoveryPointAtLogEnd: false,
+      retention: opts.retention ?? defaultRetention(),
+      ownLogStartOffset: true,
     },
     key,
   );
@@ -80,7 +89,7 @@ export function logManager(machine: Machine, version: KafkaVersion, config: Reco
     },
     halt,
   });
-  lm = new LogManager({ machine, config: c, behaviour: behaviourOf(version), topicConfig: () => c, channel, halt });
+  lm = new LogManager({ machine, config: c, behaviour: behaviourOf(version), topicConfig: () => c, channel, halt, highWatermarkOf: () => null });
   return { lm, halts, failed, channel };
 }
 

@@ -384,6 +384,13 @@ export interface FetchPartitionResponse {
   highWatermark: number;
   /** The leader's log end offset (lets a follower past it truncate on OFFSET_OUT_OF_RANGE). */
   logEndOffset: number;
+  /**
+   * The leader's log start offset: on the wire from Fetch v5 (KIP-107, 0.11), where a follower
+   * takes it. For every version it also stands for the answer to the ListOffsets(EARLIEST) request
+   * a follower out of range sends (handleOffsetOutOfRange), which we assume, as for the log end,
+   * arrives with the fetch's answer rather than in a round trip of its own.
+   */
+  logStartOffset: number;
   batches: RecordBatch[];
 }
 

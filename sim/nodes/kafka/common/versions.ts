@@ -137,6 +137,22 @@ export interface Behaviour {
    * when retries remain.
    */
   controlledShutdownSleepsAfterLastAttempt: boolean;
+  /**
+   * KIP-107 (0.11): a log start offset of its own, checkpointed in `log-start-offset-checkpoint`,
+   * sent in the Fetch response (v5) so that followers advance theirs, and segments below it
+   * deleted (deleteLogStartOffsetBreachedSegments). Before, the log starts at its first segment.
+   */
+  logStartOffset: boolean;
+  /**
+   * 1.0 (Log.deletableSegments): retention deletes only segments wholly below the high watermark,
+   * so the log start offset never passes it; 0.10.2 and 0.11 delete any segment but a last empty one.
+   */
+  retentionBoundedByHighWatermark: boolean;
+  /**
+   * 3.0 (UnifiedLog.deleteOldSegments): retention checks the log start offset, then size, then
+   * time; before, time, size, then the log start offset.
+   */
+  retentionStartOffsetFirst: boolean;
 
   // --- the group coordinator (GroupCoordinator.scala / GroupMetadataManager.scala at the tags) ---
   /** KIP-134 (0.11): an Empty group waits group.initial.rebalance.delay.ms before its first join completes (InitialDelayedJoin). */
@@ -266,6 +282,9 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     schedulerPeriodZeroRunsOnce: at(version, "3.4"),
     rebalanceTaskRearmed: at(version, "0.11"),
     controlledShutdownSleepsAfterLastAttempt: !at(version, "3.1"),
+    logStartOffset: at(version, "0.11"),
+    retentionBoundedByHighWatermark: at(version, "1.0"),
+    retentionStartOffsetFirst: at(version, "3.0"),
     groupInitialDelay: at(version, "0.11"),
     groupLoadToLogEnd: at(version, "0.11"),
     groupLoadingCheckedFirst: at(version, "2.0"),
@@ -325,6 +344,16 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "log.segment.bytes": 1_073_741_824,
     "num.recovery.threads.per.data.dir": 1,
     "log.flush.offset.checkpoint.interval.ms": 60_000,
+    // Retention (KafkaConfig; LogConfig / ServerLogConfigs later), the same in every release.
+    // log.retention.ms and log.retention.minutes default to null (""): the hours apply.
+    "log.retention.ms": "",
+    "log.retention.minutes": "",
+    "log.retention.hours": 168,
+    "log.retention.bytes": -1,
+    "log.retention.check.interval.ms": 300_000,
+    "log.segment.delete.delay.ms": 60_000,
+    // KIP-107 (0.11).
+    ...(at(version, "0.11") ? { "log.flush.start.offset.checkpoint.interval.ms": 60_000 } : {}),
     // The group coordinator (KafkaConfig; GroupCoordinatorConfig from 3.8).
     "offsets.topic.num.partitions": 50,
     "offsets.topic.replication.factor": 3,

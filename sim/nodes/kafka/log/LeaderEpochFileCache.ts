@@ -68,6 +68,34 @@ export class LeaderEpochFileCache {
     return true;
   }
 
+  /**
+   * LeaderEpochFileCache.truncateFromStart (clearAndFlushEarliest in 0.11): the entries starting
+   * below startOffset go, the last of them kept as starting at startOffset, and the file is
+   * rewritten. We leave out that later releases (removeFromStart with `<=`) also rewrite the file
+   * when the first entry already starts exactly there (the entries are the same).
+   */
+  truncateFromStart(startOffset: number, op: StorageOp): boolean {
+    const l = this.list;
+    let n = 0;
+    while (n < l.length && l[n].startOffset < startOffset) n++;
+    if (n === 0) return false;
+    if (n < l.length && l[n].startOffset === startOffset) {
+      l.splice(0, n);
+      this.flush(op);
+      return true;
+    }
+    const kept = { epoch: l[n - 1].epoch, startOffset };
+    l.splice(0, n, kept);
+    this.flush(op);
+    return true;
+  }
+
+  /** LeaderEpochFileCache.clearAndFlush: no entry left; the file rewritten. */
+  clearAndFlush(op: StorageOp): void {
+    this.list.length = 0;
+    this.flush(op);
+  }
+
   /** LeaderEpochFileCache.flush: rewrites the checkpoint file with the entries (tmp, fsync, rename). */
   flush(op: StorageOp): void {
     this.checkpoint?.write(this.list.slice(), (e) => e !== null && this.onError(op, e));

@@ -16,6 +16,9 @@
  * thread holds the log lock through the fsync, so the next append waits for it; here an append
  * during a flush goes ahead, and only the flush trigger counts from the offset already being
  * flushed. The leader-epoch checkpoint is written beside the append rather than before it returns.
+ *
+ * The log start offset (KIP-107, 0.11; before, the first segment's base offset) and the deletion
+ * of old segments by retention are in LogRetention.ts, which works on this class's arrays.
  */
 import type { IoError } from "../../../disk/BlockDevice.js";
 import type { Machine } from "../../Machine.js";
@@ -23,6 +26,7 @@ import { CheckpointFile } from "./CheckpointFile.js";
 import { LeaderEpochFileCache, type EpochEntry } from "./LeaderEpochFileCache.js";
 import type { LogDir, StorageOp } from "./LogDir.js";
 import { emptyLogState, segmentFileName, type LoadedLog, type LogState, type Segment } from "./LogLoader.js";
+import type { RetentionSettings } from "./LogRetention.js";
 
 export { readSegments } from "./LogLoader.js";
 
@@ -61,6 +65,10 @@ export interface LogContext {
   flushIntervalMessages: number;
   /** KIP-101 (0.11): the leader-epoch cache has a checkpoint file. */
   durableEpochs: boolean;
+  /** Retention and deletion (LogConfig): see LogRetention.ts. */
+  retention: RetentionSettings;
+  /** KIP-107 (0.11): the log start offset is its own, advanced by retention and by the leader's. */
+  ownLogStartOffset: boolean;
   /** LogDirFailureChannel.maybeAddOfflineLogDir for this log's dir. */
   onIoError(op: StorageOp, error: IoError): void;
   /** KIP-112 (1.0): an IOException takes the log offline; before, the operation fails and the log carries on. */
@@ -70,27 +78,34 @@ export interface LogContext {
 }
 
 export class Log {
+  // Parallel arrays, one entry a batch; segmentOf indexes segments. LogRetention.ts removes from their front.
   readonly batches: RecordBatch[];
-  private readonly positions: number[];
-  private readonly segmentOf: number[];
-  private readonly segments: Segment[];
+  readonly positions: number[];
+  readonly segmentOf: number[];
+  readonly segments: Segment[];
   readonly epochCache: LeaderEpochFileCache;
   private readonly producers = new Map<number, ProducerEntry>();
   logEndOffset: number;
+  /**
+   * Log.logStartOffset: offsets below it are gone (retention) or not to be read. From 0.11 its own
+   * value, at least the first segment's base offset, checkpointed in `log-start-offset-checkpoint`
+   * (KIP-107); before, the first segment's base offset.
+   */
+  logStartOffset: number;
   /** Offsets below it are on disk (Kafka's own flushes moved it there); recovery rescans from it. */
   recoveryPoint: number;
   lastFlushTimeUs: number;
   /** Log.logDirOffline: an IOException happened; every later operation fails. */
   offline = false;
   /** The highest offset a flush in flight will make the recovery point. */
-  private flushingTo = 0;
+  flushingTo = 0;
   /** Bumped by truncation, so that a flush finishing afterwards does not claim truncated offsets. */
   private truncations = 0;
 
   constructor(
-    private readonly ctx: LogContext,
+    readonly ctx: LogContext,
     readonly dir: string,
-    loaded?: LoadedLog & { hadCleanShutdown: boolean; recoveryPoint: number },
+    loaded?: LoadedLog & { hadCleanShutdown: boolean; recoveryPoint: number; logStartOffset?: number },
   ) {
     const s: LogState = loaded?.state ?? emptyLogState();
     this.segments = s.segments;
@@ -98,6 +113,8 @@ export class Log {
     this.positions = s.positions;
     this.segmentOf = s.segmentOf;
     this.logEndOffset = s.logEndOffset;
+    // Log's constructor (LogLoader from 3.0): the checkpointed start offset, at least the first segment's base offset.
+    this.logStartOffset = Math.max(ctx.ownLogStartOffset ? (loaded?.logStartOffset ?? 0) : 0, s.firstBaseOffset);
     const checkpoint = ctx.durableEpochs ? new CheckpointFile<EpochEntry[]>(ctx.machine, ctx.dir.device, `${dir}/leader-epoch-checkpoint`, (e) => 4 + 12 * e.length) : null;
     this.epochCache = new LeaderEpochFileCache(checkpoint, (op, e) => this.ioError(op, e));
     // The cache: the file's entries (durable epochs), then the epochs of the rescanned batches
@@ -160,6 +177,12 @@ export class Log {
     this.positions.push(position);
     this.segmentOf.push(this.segments.length - 1);
     this.batches.push(batch);
+    // LogSegment.append: the segment's largest timestamp (a batch's records are in send() order, so
+    // its last create time is its largest); a batch without create times counts its append time.
+    const times = batch.createTimesUs;
+    const ts = times !== undefined && times.length > 0 ? times[times.length - 1] : this.ctx.machine.now;
+    if (ts > seg.maxTimestampUs) seg.maxTimestampUs = ts;
+    seg.lastModifiedUs = this.ctx.machine.now;
     this.logEndOffset = batch.baseOffset + batch.count;
     if (batch.producerId >= 0) this.trackProducer(batch);
     return true;
@@ -245,6 +268,8 @@ export class Log {
     this.positions.length = i;
     this.segmentOf.length = i;
     this.logEndOffset = i === 0 ? start : this.batches[i - 1].baseOffset + this.batches[i - 1].count;
+    // Log.truncateTo: the log start offset never passes the log end.
+    if (this.logStartOffset > this.logEndOffset) this.logStartOffset = this.logEndOffset;
     this.truncations++;
     this.recoveryPoint = Math.min(this.recoveryPoint, this.logEndOffset);
     this.flushingTo = Math.min(this.flushingTo, this.logEndOffset);
@@ -257,9 +282,14 @@ export class Log {
     return this.batches.length > 0 ? this.batches[0].baseOffset : this.logEndOffset;
   }
 
-  /** The log start offset (no retention or deletion is modelled: the first batch's offset). */
-  get logStartOffset(): number {
-    return this.startOffset;
+  /** The end of Log.truncateFullyAndStartAt (LogRetention.ts): an empty log that starts and ends at offset. */
+  startAt(offset: number): void {
+    this.logEndOffset = offset;
+    this.logStartOffset = offset;
+    this.recoveryPoint = offset;
+    this.flushingTo = offset;
+    this.truncations++;
+    this.rebuildProducers();
   }
 
   /**
@@ -308,21 +338,21 @@ export class Log {
   }
 
   /** Log.roll: a new segment file; the segments before it are flushed in the background (scheduler "flush-log"). */
-  private roll(baseOffset: number, op: StorageOp): Segment | null {
+  roll(baseOffset: number, op: StorageOp): Segment | null {
     const m = this.ctx.machine;
     const file = m.createFile(segmentFileName(this.dir, baseOffset), this.ctx.dir.device);
     if (typeof file === "string") {
       this.ioError(op, file);
       return null;
     }
-    const seg = { baseOffset, file };
+    const seg: Segment = { baseOffset, file, maxTimestampUs: -1, lastModifiedUs: m.now };
     if (this.segments.length > 0) m.setTimer(0, () => this.flush(baseOffset, "flush"));
     this.segments.push(seg);
     return seg;
   }
 
   /** Log.maybeHandleIOException. */
-  private ioError(op: StorageOp, error: IoError): void {
+  ioError(op: StorageOp, error: IoError): void {
     if (this.ctx.offlineOnIoError) this.offline = true;
     this.ctx.onIoError(op, error);
   }

@@ -47,6 +47,9 @@ export type StorageOp =
   | "high-watermark checkpoint"
   | "leader-epoch checkpoint"
   | "recovery-point checkpoint"
+  | "log-start-offset checkpoint"
+  | "delete segments"
+  | "log start offset"
   | "clean-shutdown marker";
 
 /** From the IOException to ReplicaManager.handleLogDirFailure: an assumption, see above. */

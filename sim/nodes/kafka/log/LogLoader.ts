@@ -18,6 +18,10 @@ import type { RecordBatch } from "./Log.js";
 export interface Segment {
   baseOffset: number;
   file: SimFile;
+  /** LogSegment.maxTimestampSoFar: the largest record timestamp (µs), -1 while none. */
+  maxTimestampUs: number;
+  /** When the file was last written (File.lastModified), for a segment without timestamps. */
+  lastModifiedUs: number;
 }
 
 /** A log's in-memory index of what its segments hold. */
@@ -28,6 +32,8 @@ export interface LogState {
   positions: number[];
   segmentOf: number[];
   logEndOffset: number;
+  /** The first segment file's base offset (an empty one included), 0 with none. */
+  firstBaseOffset: number;
 }
 
 export interface LoadedLog {
@@ -39,13 +45,15 @@ export interface LoadedLog {
 }
 
 const SEGMENT_NAME = /\/(\d{20})\.log$/;
+/** Log.DeletedFileSuffix. */
+export const DELETED_SUFFIX = ".deleted";
 
 export function segmentFileName(key: string, baseOffset: number): string {
   return `${key}/${String(baseOffset).padStart(20, "0")}.log`;
 }
 
 export function emptyLogState(): LogState {
-  return { segments: [], batches: [], positions: [], segmentOf: [], logEndOffset: 0 };
+  return { segments: [], batches: [], positions: [], segmentOf: [], logEndOffset: 0, firstBaseOffset: 0 };
 }
 
 /** The partition directories (`<topic>-<partition>`) a device holds, in name order. */
@@ -60,6 +68,9 @@ export function partitionDirsOn(machine: Machine, device: BlockDevice): string[]
 
 /** Reads a partition's segments from the device; cuts what recovery would cut. */
 export function loadLog(machine: Machine, device: BlockDevice, key: string, hadCleanShutdown: boolean, recoveryPoint: number): LoadedLog {
+  // Log.loadSegmentFiles (removeTempFilesAndCollectSwapFiles): segments renamed `.deleted` whose
+  // asynchronous delete had not run before the process went down are deleted now.
+  for (const f of machine.filesOn(device)) if (f.name.startsWith(`${key}/`) && f.name.endsWith(DELETED_SUFFIX)) machine.unlink(f);
   const found = readSegments(machine.filesOn(device), key);
   const state = emptyLogState();
   // Log.recoverLog: rescan from the segment that holds the recovery point (unclean shutdown only).
@@ -78,7 +89,14 @@ export function loadLog(machine: Machine, device: BlockDevice, key: string, hadC
     }
     if (i >= firstScanned && firstRescannedBatch < 0) firstRescannedBatch = state.batches.length;
     const segIndex = state.segments.length;
-    state.segments.push({ baseOffset: seg.batches[0].baseOffset, file: seg.file });
+    // LogSegment.largestTimestamp as the rebuilt time index gives it; without timestamps, the
+    // file's last modification, which we assume, unrealistically, to be the load.
+    let maxTimestampUs = -1;
+    for (const b of seg.batches) {
+      const t = b.createTimesUs;
+      maxTimestampUs = Math.max(maxTimestampUs, t !== undefined && t.length > 0 ? t[t.length - 1] : -1);
+    }
+    state.segments.push({ baseOffset: seg.batches[0].baseOffset, file: seg.file, maxTimestampUs, lastModifiedUs: machine.now });
     seg.batches.forEach((b, j) => {
       state.positions.push(seg.ends[j] - b.bytes);
       state.segmentOf.push(segIndex);
@@ -92,7 +110,12 @@ export function loadLog(machine: Machine, device: BlockDevice, key: string, hadC
     }
   });
   const last = state.batches[state.batches.length - 1];
-  state.logEndOffset = last === undefined ? 0 : last.baseOffset + last.count;
+  // A log whose every segment retention deleted holds one empty segment at its log end (the roll
+  // before the deletion, or truncateFullyAndStartAt): its name is where the log starts and ends.
+  // (Several segment files with no batch left, as a power loss can leave, keep the old reading: 0.)
+  const emptyEnd = found.length === 1 ? baseOffsetOf(found[0].file) : 0;
+  state.logEndOffset = last === undefined ? emptyEnd : last.baseOffset + last.count;
+  state.firstBaseOffset = found.length === 0 ? 0 : Math.min(baseOffsetOf(found[0].file), state.logEndOffset);
   return { state, scan, firstRescannedBatch: firstRescannedBatch < 0 ? state.batches.length : firstRescannedBatch };
 }
 

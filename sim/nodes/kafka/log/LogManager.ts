@@ -14,7 +14,12 @@
  *   does one <= 0 from 3.4 (before, 0 fails the start-up: KafkaScheduler.ts).
  * - Placement (nextLogDirs): a new log goes to the live dir holding the fewest logs (ties: the
  *   earlier dir in log.dirs).
- * - Shutdown: flush every log, checkpoint the recovery points, create the marker, per dir.
+ * - kafka-log-retention (cleanupLogs), InitialTaskDelayMs then every log.retention.check.interval.ms:
+ *   each log that is not compacted deletes its old segments (LogRetention.ts). From 0.11 (KIP-107)
+ *   kafka-log-start-offset-checkpoint writes each dir's `log-start-offset-checkpoint` every
+ *   log.flush.start.offset.checkpoint.interval.ms: the logs whose start offset is past their first
+ *   segment's base offset (a follower that took its leader's), read back at load.
+ * - Shutdown: flush every log, checkpoint the recovery points (and log start offsets), create the marker, per dir.
  * - handleLogDirFailure: the dir leaves the live dirs with its logs; with none left the broker
  *   halts ("Shutdown broker because all log dirs ... have failed").
  *
@@ -27,6 +32,11 @@
  * cache into a heap buffer and an index entry every 4 KiB; we take 1 GB/s per recovery thread.
  * A segment's read and its validation do not overlap. Index files, producer snapshots and the
  * pages that recovery reads are not modelled (the pages are not kept in the cache).
+ *
+ * We assume, unrealistically, that a log-start-offset checkpoint whose entries are the ones the
+ * dir's file already holds (none, for a file never written) is not rewritten: Kafka rewrites it
+ * every interval, but the file's content is the same, and so runs without retention do the I/O
+ * they did before retention was modelled.
  */
 import type { IoError } from "../../../disk/BlockDevice.js";
 import type { SimFile } from "../../../disk/File.js";
@@ -36,6 +46,8 @@ import { Log } from "./Log.js";
 import { LogDir, type LogDirFailureChannel } from "./LogDir.js";
 import { schedule } from "../server/KafkaScheduler.js";
 import { loadLog, partitionDirsOn, type LoadedLog } from "./LogLoader.js";
+import { deleteOldSegments, retentionSettings } from "./LogRetention.js";
+import { CONSUMER_OFFSETS } from "../common/protocol.js";
 import type { Behaviour, KafkaConfig } from "../common/versions.js";
 
 /** LogManager.InitialTaskDelayMs. */
@@ -47,6 +59,8 @@ export const RECOVERY_READ_BYTES = 1 << 20;
 /** Log.CleanShutdownFile. */
 export const CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
 export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
+/** LogManager.LogStartOffsetCheckpointFile (KIP-107, 0.11). */
+export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
 
 export interface LogManagerContext {
   machine: Machine;
@@ -55,6 +69,8 @@ export interface LogManagerContext {
   topicConfig(topic: string): KafkaConfig;
   channel: LogDirFailureChannel;
   halt(reason: string): void;
+  /** The high watermark of the partition a log belongs to (Log.highWatermark), null when unknown. */
+  highWatermarkOf(key: string): number | null;
 }
 
 /** A config interval in ms as µs, or null when it is "never" (does not fit the clock). */
@@ -89,12 +105,16 @@ export class LogManager {
   /** Logs by partition (`topic-p`), in load/creation order. */
   readonly logs = new Map<string, Log>();
   private readonly recoveryCheckpoints: ReadonlyMap<LogDir, CheckpointFile<Map<string, number>>>;
+  private readonly startOffsetCheckpoints: ReadonlyMap<LogDir, CheckpointFile<Map<string, number>>>;
+  /** What each dir's log-start-offset checkpoint holds, as text ("" for none: see above). */
+  private readonly startOffsetsWritten = new Map<LogDir, string>();
   private readonly threads: number;
 
   constructor(private readonly ctx: LogManagerContext) {
     const m = ctx.machine;
     this.dirs = m.disks.map((d, i) => new LogDir(i, `/kafka-logs-${i}`, d));
     this.recoveryCheckpoints = new Map(this.dirs.map((d) => [d, new CheckpointFile<Map<string, number>>(m, d.device, RECOVERY_POINT_CHECKPOINT, offsetCheckpointBytes)]));
+    this.startOffsetCheckpoints = new Map(this.dirs.map((d) => [d, new CheckpointFile<Map<string, number>>(m, d.device, LOG_START_OFFSET_CHECKPOINT, offsetCheckpointBytes)]));
     this.threads = ctx.config.num("num.recovery.threads.per.data.dir");
     for (const dir of this.dirs) {
       if (!dir.device.failed) continue;
@@ -128,10 +148,12 @@ export class LogManager {
       else if (b.cleanShutdownMarkerDeletedFirst) m.unlink(marker);
       else markers.push(marker);
       const recoveryPoints = this.recoveryCheckpoints.get(dir)!.read() ?? new Map<string, number>();
+      const startOffsets = b.logStartOffset ? (this.startOffsetCheckpoints.get(dir)!.read() ?? new Map<string, number>()) : new Map<string, number>();
+      this.startOffsetsWritten.set(dir, checkpointText(startOffsets));
       const jobs = partitionDirsOn(m, dir.device).map((key) => (jobDone: () => void) => {
         const recoveryPoint = recoveryPoints.get(key) ?? 0;
         const loaded = loadLog(m, dir.device, key, clean, recoveryPoint);
-        this.addLog(dir, key, { ...loaded, hadCleanShutdown: clean, recoveryPoint });
+        this.addLog(dir, key, { ...loaded, hadCleanShutdown: clean, recoveryPoint, logStartOffset: startOffsets.get(key) });
         this.rescan(loaded.scan, (error) => {
           if (error !== null && !failed.has(dir)) failed.set(dir, error);
           jobDone();
@@ -162,10 +184,18 @@ export class LogManager {
     const b = this.ctx.behaviour;
     const flushCheckUs = intervalUs(this.ctx.config.num("log.flush.scheduler.interval.ms"));
     const checkpointUs = intervalUs(this.ctx.config.num("log.flush.offset.checkpoint.interval.ms"));
+    // log.retention.check.interval.ms is at least 1 in every release (ConfigDef atLeast(1)).
+    const retention = schedule(m, b, "kafka-log-retention", INITIAL_TASK_DELAY_US, intervalUs(this.ctx.config.num("log.retention.check.interval.ms")), () => this.cleanupLogs());
+    if ("error" in retention) return retention.error;
     const flusher = schedule(m, b, "kafka-log-flusher", INITIAL_TASK_DELAY_US, flushCheckUs, () => this.flushDirtyLogs());
     if ("error" in flusher) return flusher.error;
     const checkpoint = schedule(m, b, "kafka-recovery-point-checkpoint", INITIAL_TASK_DELAY_US, checkpointUs, () => this.checkpointLogRecoveryOffsets());
     if ("error" in checkpoint) return checkpoint.error;
+    if (b.logStartOffset) {
+      const startUs = intervalUs(this.ctx.config.num("log.flush.start.offset.checkpoint.interval.ms"));
+      const start = schedule(m, b, "kafka-log-start-offset-checkpoint", INITIAL_TASK_DELAY_US, startUs, () => this.checkpointLogStartOffsets());
+      if ("error" in start) return start.error;
+    }
     return null;
   }
 
@@ -237,11 +267,13 @@ export class LogManager {
         };
         // waitForAllToComplete: a failed flush leaves the dir without checkpoint and marker.
         if (!ok || !dir.online) return finish();
-        this.checkpointRecoveryOffsetsInDir(dir, () => {
-          // Files.createFile (errors swallowed): the next start skips recovery.
-          m.createFile(CLEAN_SHUTDOWN_FILE, dir.device);
-          finish();
-        });
+        this.checkpointRecoveryOffsetsInDir(dir, () =>
+          this.checkpointLogStartOffsetsInDir(dir, () => {
+            // Files.createFile (errors swallowed): the next start skips recovery.
+            m.createFile(CLEAN_SHUTDOWN_FILE, dir.device);
+            finish();
+          }),
+        );
       });
     }
   }
@@ -261,6 +293,31 @@ export class LogManager {
     }
   }
 
+  /** LogManager.cleanupLogs: every log that is not compacted deletes its old segments (LogRetention.ts). */
+  private cleanupLogs(): void {
+    const now = this.ctx.machine.now;
+    for (const [key, log] of this.logs) if (log.ctx.retention.delete) deleteOldSegments(log, this.ctx.highWatermarkOf(key), now);
+  }
+
+  /** LogManager.checkpointLogStartOffsets: every live dir's log start offsets. */
+  private checkpointLogStartOffsets(): void {
+    for (const dir of this.dirs) if (!this.ctx.channel.isOffline(dir)) this.checkpointLogStartOffsetsInDir(dir, () => undefined);
+  }
+
+  /** LogManager.checkpointLogStartOffsetsInDir: the logs whose start offset is past their first segment's base offset. */
+  private checkpointLogStartOffsetsInDir(dir: LogDir, done: () => void): void {
+    if (!this.ctx.behaviour.logStartOffset) return done();
+    const offsets = new Map<string, number>();
+    for (const [key, log] of this.logs) if (log.logDir === dir && log.logStartOffset > (log.segments[0]?.baseOffset ?? log.logStartOffset)) offsets.set(key, log.logStartOffset);
+    const text = checkpointText(offsets);
+    if (text === (this.startOffsetsWritten.get(dir) ?? "")) return done();
+    this.startOffsetsWritten.set(dir, text);
+    this.startOffsetCheckpoints.get(dir)!.write(offsets, (error) => {
+      if (error !== null) this.ctx.channel.maybeAddOfflineLogDir(dir, "log-start-offset checkpoint", error);
+      done();
+    });
+  }
+
   /** LogManager.checkpointLogRecoveryOffsets: every live dir's recovery points. */
   private checkpointLogRecoveryOffsets(): void {
     for (const dir of this.dirs) if (!this.ctx.channel.isOffline(dir)) this.checkpointRecoveryOffsetsInDir(dir, () => undefined);
@@ -275,13 +332,16 @@ export class LogManager {
     });
   }
 
-  private addLog(dir: LogDir, key: string, loaded?: LoadedLog & { hadCleanShutdown: boolean; recoveryPoint: number }): Log {
+  private addLog(dir: LogDir, key: string, loaded?: LoadedLog & { hadCleanShutdown: boolean; recoveryPoint: number; logStartOffset?: number }): Log {
     const tc = this.ctx.topicConfig(topicOf(key));
     const log = new Log(
       {
         machine: this.ctx.machine,
         dir,
         segmentBytes: tc.num("log.segment.bytes"),
+        // __consumer_offsets is compacted (cleanup.policy=compact): retention leaves it alone.
+        retention: retentionSettings(tc, this.ctx.behaviour, topicOf(key) === CONSUMER_OFFSETS),
+        ownLogStartOffset: this.ctx.behaviour.logStartOffset,
         flushIntervalMessages: tc.num("log.flush.interval.messages"),
         durableEpochs: this.ctx.behaviour.leaderEpochTruncation,
         onIoError: (op, error) => this.ctx.channel.maybeAddOfflineLogDir(dir, op, error),
@@ -321,6 +381,13 @@ export class LogManager {
     };
     next();
   }
+}
+
+/** An offset checkpoint's entries as text, to tell whether a write would change the file. */
+function checkpointText(entries: ReadonlyMap<string, number>): string {
+  let text = "";
+  for (const [k, v] of entries) text += `${k} ${v}\n`;
+  return text;
 }
 
 /** The topic of a partition directory name (Log.parseTopicPartitionName). */

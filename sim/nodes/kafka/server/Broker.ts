@@ -89,7 +89,15 @@ export class Broker implements Process, RequestHandler {
       handleLogDirFailure: (dir) => this.rm.handleLogDirFailure(dir),
       halt: (reason) => this.halt(reason),
     });
-    this.logManager = new LogManager({ machine, config: c, behaviour: spec.behaviour, topicConfig: spec.topicConfig, channel, halt: (reason) => this.halt(reason) });
+    this.logManager = new LogManager({
+      machine,
+      config: c,
+      behaviour: spec.behaviour,
+      topicConfig: spec.topicConfig,
+      channel,
+      halt: (reason) => this.halt(reason),
+      highWatermarkOf: (key) => this.rm.partitions.get(key)?.highWatermark ?? null,
+    });
     this.rm = new ReplicaManager({
       id: spec.id,
       machine,
@@ -310,9 +318,9 @@ export class Broker implements Process, RequestHandler {
   }
 
   /** For reports: this broker's view of a partition. */
-  partitionView(key: string): { highWatermark: number; logEndOffset: number; isLeader: boolean } | undefined {
+  partitionView(key: string): { highWatermark: number; logEndOffset: number; logStartOffset: number; isLeader: boolean } | undefined {
     const p = this.rm.partitions.get(key);
-    return p === undefined ? undefined : { highWatermark: p.highWatermark, logEndOffset: p.log.logEndOffset, isLeader: p.isLeader };
+    return p === undefined ? undefined : { highWatermark: p.highWatermark, logEndOffset: p.log.logEndOffset, logStartOffset: p.log.logStartOffset, isLeader: p.isLeader };
   }
 
   /** For reports: a group this broker coordinates now (loaded), with its committed offsets. */

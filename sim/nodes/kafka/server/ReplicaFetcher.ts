@@ -15,11 +15,19 @@
  * processed, so the next fetch waits for the fsync. A storage error in an append or a truncation
  * removes the partition from the fetcher (markPartitionFailed, 2.4+; 1.0 - 2.1 delay and retry
  * the partition, which we do not model; before 1.0 an append's IOException halts the broker).
+ *
+ * From 0.11 (KIP-107) each answer's log start offset becomes the follower's (processPartitionData:
+ * maybeIncrementLogStartOffset), and the follower's retention task then deletes the segments below
+ * it. A follower whose fetch offset is below the leader's log start offset (it was away while the
+ * leader's retention deleted what it still needs) gets OFFSET_OUT_OF_RANGE and, in every release,
+ * deletes its whole log and starts again at the leader's log start offset
+ * (handleOffsetOutOfRange / fetchOffsetAndTruncate: truncateFullyAndStartAt).
  */
 import type { Host } from "../../../Host.js";
 import type { Endpoint } from "../../Endpoint.js";
 import type { RecordBatch } from "../log/Log.js";
 import { NodeConnection } from "../clients/NodeConnection.js";
+import { maybeIncrementLogStartOffset, truncateFullyAndStartAt } from "../log/LogRetention.js";
 import { partitionKey } from "../common/partitionKey.js";
 import type { Partition } from "../cluster/Partition.js";
 import type { Behaviour } from "../common/versions.js";
@@ -207,7 +215,10 @@ export class ReplicaFetcher {
           // An idle partition (no data, no error: most of them) only takes the leader's high watermark.
           if (r.error === "NONE" && r.batches.length === 0) {
             const t = this.states.get(partitionKey(r.topic, r.partition));
-            if (t !== undefined && !t.truncating) takeLeaderHighWatermark(t.partition, r);
+            if (t !== undefined && !t.truncating) {
+              takeLeaderHighWatermark(t.partition, r);
+              if (this.s.behaviour.logStartOffset) takeLeaderLogStartOffset(t.partition, r);
+            }
             continue;
           }
           let waiting = false;
@@ -240,13 +251,22 @@ export class ReplicaFetcher {
     const log = p.log;
     const error: ErrorCode = r.error;
     if (error === "OFFSET_OUT_OF_RANGE") {
-      // The leader's log is shorter than ours (an unclean leader): cut back to its end
-      // (AbstractFetcherThread.handleOffsetOutOfRange).
-      if (r.logEndOffset < log.logEndOffset && this.host.refusesTruncation(p, r.logEndOffset)) return;
-      const removed = log.truncateTo(r.logEndOffset);
-      if (log.offline) this.markPartitionFailed(p.key);
-      if (removed > 0) this.host.onTruncated(p, removed, "OFFSET_OUT_OF_RANGE");
-      if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
+      // AbstractFetcherThread.handleOffsetOutOfRange (ReplicaFetcherThread's before 1.1).
+      if (r.logEndOffset < log.logEndOffset) {
+        // The leader's log is shorter than ours (an unclean leader): cut back to its end.
+        if (this.host.refusesTruncation(p, r.logEndOffset)) return;
+        const removed = log.truncateTo(r.logEndOffset);
+        if (log.offline) this.markPartitionFailed(p.key);
+        if (removed > 0) this.host.onTruncated(p, removed, "OFFSET_OUT_OF_RANGE");
+        if (p.highWatermark > log.logEndOffset) p.highWatermark = log.logEndOffset;
+      } else if (r.logStartOffset > log.logEndOffset) {
+        // We are below the leader's log start offset: start again there (truncateFullyAndStartAt).
+        this.endpoint.machine.mark("fetcher: below the leader's log start offset, truncateFullyAndStartAt");
+        this.endpoint.machine.trace("log-truncated-fully", { partition: p.key, logEndOffset: log.logEndOffset, startAt: r.logStartOffset });
+        if (!truncateFullyAndStartAt(log, r.logStartOffset)) this.markPartitionFailed(p.key);
+        // Log.updateLogStartOffset: the high watermark is raised to the new start.
+        else if (p.highWatermark < log.logStartOffset) p.highWatermark = log.logStartOffset;
+      }
       return next(false);
     }
     if (error !== "NONE") return next(true);
@@ -261,12 +281,22 @@ export class ReplicaFetcher {
       appended = true;
     }
     takeLeaderHighWatermark(p, r);
+    if (this.s.behaviour.logStartOffset) takeLeaderLogStartOffset(p, r);
     if (!appended) return next(false);
     this.host.onFollowerAppend(p, (ok) => {
       if (!ok && this.endpoint.machine.host.alive) this.markPartitionFailed(p.key);
       next(false);
     });
   }
+}
+
+/**
+ * processPartitionData (KIP-107): the follower's log start offset follows the leader's. Kafka
+ * refuses one past the follower's high watermark (OffsetOutOfRangeException from
+ * maybeIncrementLogStartOffset, 2.x+); we skip it then, to take it on a later answer.
+ */
+function takeLeaderLogStartOffset(p: Partition, r: FetchPartitionResponse): void {
+  if (r.logStartOffset > p.log.logStartOffset && r.logStartOffset <= p.highWatermark) maybeIncrementLogStartOffset(p.log, r.logStartOffset);
 }
 
 /** A follower's high watermark is the leader's, capped by its own log end (Partition.updateFollowerHighWatermark). */

@@ -74,7 +74,7 @@ const NO_BATCHES: RecordBatch[] = [];
 
 function readPartition(rm: ReplicaManager, key: string, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
   const p = rm.partitions.get(key);
-  const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, batches: NO_BATCHES };
+  const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, logStartOffset: -1, batches: NO_BATCHES };
   if (rm.isOffline(key, p)) {
     r.error = "KAFKA_STORAGE_ERROR";
     return r;
@@ -86,8 +86,11 @@ function readPartition(rm: ReplicaManager, key: string, topic: string, index: nu
   const epochError = leaderEpochError(rm, p, currentLeaderEpoch);
   r.highWatermark = p.highWatermark;
   r.logEndOffset = p.log.logEndOffset;
+  r.logStartOffset = p.log.logStartOffset;
   if (epochError !== null) r.error = epochError;
-  else if (offset > p.log.logEndOffset || (consumer && offset < p.log.logStartOffset)) r.error = "OFFSET_OUT_OF_RANGE";
+  // Log.read: an offset past the log end or below the log start offset (before 0.11, below the
+  // first segment: segments.floorEntry is null) is out of range, for a follower as for a consumer.
+  else if (offset > p.log.logEndOffset || offset < p.log.logStartOffset) r.error = "OFFSET_OUT_OF_RANGE";
   else if (offset < (consumer ? p.highWatermark : p.log.logEndOffset)) r.batches = consumer ? p.log.read(offset, maxBytes, p.highWatermark) : p.log.read(offset, maxBytes);
   return r;
 }

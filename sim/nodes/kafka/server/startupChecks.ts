@@ -50,8 +50,9 @@ export function brokerConfigRefusals(config: KafkaConfig, set: ReadonlySet<strin
   for (const [key, task] of [
     ["log.flush.scheduler.interval.ms", "kafka-log-flusher"],
     ["log.flush.offset.checkpoint.interval.ms", "kafka-recovery-point-checkpoint"],
+    ["log.flush.start.offset.checkpoint.interval.ms", "kafka-log-start-offset-checkpoint"],
   ] as const) {
-    if (periodRule(n(key), b) === "throws") out.push({ key, message: `${release} fails at start-up with 0: LogManager.startup schedules ${task} every ${key}, ${PERIOD_ZERO}` });
+    if (config.has(key) && periodRule(n(key), b) === "throws") out.push({ key, message: `${release} fails at start-up with 0: LogManager.startup schedules ${task} every ${key}, ${PERIOD_ZERO}` });
   }
 
   // ZooKeeper: ClientCnxn's connect timeout is sessionTimeout / servers in whole ms; at 0 every
