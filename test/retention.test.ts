@@ -128,6 +128,46 @@ describe("Log.deleteOldSegments", () => {
   });
 });
 
+describe("a higher log start offset (Log.maybeIncrementLogStartOffset) per release", () => {
+  /** Producer 8 writes the first five segments, producer 7 the last five. */
+  function twoProducers(version: "0.11" | "3.6") {
+    const m = machineWith();
+    const { log } = newLog(m.machine, { segmentBytes: 1500, retention: settings({ retentionMs: 5 * 60_000 }, version) });
+    for (let i = 0; i < 10; i++) {
+      const pid = i < 5 ? 8 : 7;
+      expect(log.append({ ...timed(i * 10, 10, 1000, i * MIN), producerId: pid, baseSequence: (i % 5) * 10 })).toBe(true);
+    }
+    m.sim.run({ untilUs: 9 * MIN + 30 * S });
+    expect(deleteOldSegments(log, log.logEndOffset, m.sim.now)).toBe(5);
+    return log;
+  }
+
+  it("0.11 - 2.3 drop a producer whose last batch is below it (truncateHead): its next batch is UNKNOWN_PRODUCER_ID; from 2.4 it is kept (KAFKA-7190)", () => {
+    expect(behaviourOf("2.3").producersEvictedAtLogStart).toBe(true);
+    expect(behaviourOf("2.4").producersEvictedAtLogStart).toBe(false);
+    const old = twoProducers("0.11");
+    expect(old.checkSequence(8, 50)).toEqual({ kind: "unknownProducer" });
+    expect(old.checkSequence(7, 50)).toEqual({ kind: "ok" });
+    const now = twoProducers("3.6");
+    expect(now.checkSequence(8, 50)).toEqual({ kind: "ok" });
+    expect(now.checkSequence(7, 50)).toEqual({ kind: "ok" });
+  });
+
+  it("raises the recovery point from 2.5 (updateLogStartOffset); before, it stays below the new start", () => {
+    const recoveryPointAfterAllGo = (version: "0.11" | "3.6") => {
+      const { sim, log } = tenSegments(settings({ retentionMs: 60_000 }, version));
+      sim.run({ untilUs: 20 * MIN });
+      const before = log.recoveryPoint;
+      expect(deleteOldSegments(log, log.logEndOffset, sim.now)).toBe(10);
+      return [before, log.logStartOffset, log.recoveryPoint];
+    };
+    expect(recoveryPointAfterAllGo("0.11")).toEqual([90, 100, 90]);
+    expect(recoveryPointAfterAllGo("3.6")).toEqual([90, 100, 100]);
+    expect(behaviourOf("2.4").logStartOffsetRaisesRecoveryPoint).toBe(false);
+    expect(behaviourOf("2.5").logStartOffsetRaisesRecoveryPoint).toBe(true);
+  });
+});
+
 describe("Log.truncateTo below the first segment (Log.truncateTo: truncateFullyAndStartAt)", () => {
   it("a target below a start offset retention moved: the log starts and ends at the target, with one empty segment there", () => {
     const { sim, machine, log } = tenSegments(settings({ retentionMs: 5 * 60_000 }));

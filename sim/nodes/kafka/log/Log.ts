@@ -365,6 +365,17 @@ export class Log {
     this.ctx.onIoError(op, error);
   }
 
+  /**
+   * ProducerStateManager.truncateHead (0.11 - 2.3): producers whose last batch ends below offset
+   * are forgotten (isProducerRetained: lastOffset >= logStartOffset).
+   */
+  evictProducersBelow(offset: number): void {
+    for (const [id, p] of this.producers) {
+      const last = p.recent[p.recent.length - 1];
+      if (last !== undefined && last.baseOffset + last.lastSeq - last.firstSeq < offset) this.producers.delete(id);
+    }
+  }
+
   private trackProducer(b: RecordBatch): void {
     let p = this.producers.get(b.producerId);
     if (p === undefined) this.producers.set(b.producerId, (p = { lastSeq: -1, recent: [] }));
