@@ -128,6 +128,76 @@ describe("Log.deleteOldSegments", () => {
   });
 });
 
+describe("a higher log start offset (Log.maybeIncrementLogStartOffset) per release", () => {
+  /** Producer 8 writes the first five segments, producer 7 the last five. */
+  function twoProducers(version: "0.11" | "3.6") {
+    const m = machineWith();
+    const { log } = newLog(m.machine, { segmentBytes: 1500, retention: settings({ retentionMs: 5 * 60_000 }, version) });
+    for (let i = 0; i < 10; i++) {
+      const pid = i < 5 ? 8 : 7;
+      expect(log.append({ ...timed(i * 10, 10, 1000, i * MIN), producerId: pid, baseSequence: (i % 5) * 10 })).toBe(true);
+    }
+    m.sim.run({ untilUs: 9 * MIN + 30 * S });
+    expect(deleteOldSegments(log, log.logEndOffset, m.sim.now)).toBe(5);
+    return log;
+  }
+
+  it("0.11 - 2.3 drop a producer whose last batch is below it (truncateHead): its next batch is UNKNOWN_PRODUCER_ID; from 2.4 it is kept (KAFKA-7190)", () => {
+    expect(behaviourOf("2.3").producersEvictedAtLogStart).toBe(true);
+    expect(behaviourOf("2.4").producersEvictedAtLogStart).toBe(false);
+    const old = twoProducers("0.11");
+    expect(old.checkSequence(8, 50)).toEqual({ kind: "unknownProducer" });
+    expect(old.checkSequence(7, 50)).toEqual({ kind: "ok" });
+    const now = twoProducers("3.6");
+    expect(now.checkSequence(8, 50)).toEqual({ kind: "ok" });
+    expect(now.checkSequence(7, 50)).toEqual({ kind: "ok" });
+  });
+
+  it("raises the recovery point from 2.5 (updateLogStartOffset); before, it stays below the new start", () => {
+    const recoveryPointAfterAllGo = (version: "0.11" | "3.6") => {
+      const { sim, log } = tenSegments(settings({ retentionMs: 60_000 }, version));
+      sim.run({ untilUs: 20 * MIN });
+      const before = log.recoveryPoint;
+      expect(deleteOldSegments(log, log.logEndOffset, sim.now)).toBe(10);
+      return [before, log.logStartOffset, log.recoveryPoint];
+    };
+    expect(recoveryPointAfterAllGo("0.11")).toEqual([90, 100, 90]);
+    expect(recoveryPointAfterAllGo("3.6")).toEqual([90, 100, 100]);
+    expect(behaviourOf("2.4").logStartOffsetRaisesRecoveryPoint).toBe(false);
+    expect(behaviourOf("2.5").logStartOffsetRaisesRecoveryPoint).toBe(true);
+  });
+});
+
+describe("Log.truncateTo below the first segment (Log.truncateTo: truncateFullyAndStartAt)", () => {
+  it("a target below a start offset retention moved: the log starts and ends at the target, with one empty segment there", () => {
+    const { sim, machine, log } = tenSegments(settings({ retentionMs: 5 * 60_000 }));
+    sim.run({ untilUs: 9 * MIN + 30 * S });
+    expect(deleteOldSegments(log, log.logEndOffset, sim.now)).toBe(5);
+    expect(log.logStartOffset).toBe(50);
+    expect(log.truncateTo(30)).toBe(100 - 30);
+    expect([log.logStartOffset, log.logEndOffset, log.recoveryPoint]).toEqual([30, 30, 30]);
+    expect(log.batches).toEqual([]);
+    expect(log.segments.map((s) => [s.baseOffset, s.file.size])).toEqual([[30, 0]]);
+    expect(log.epochs).toEqual([]);
+    // The old segments are renamed .deleted; appends go on at the target.
+    expect(segmentFiles(machine).filter((n) => !n.endsWith(".deleted") && n.endsWith(".log"))).toEqual(["00000000000000000030.log"]);
+    expect(log.append(timed(30, 10, 1000, sim.now))).toBe(true);
+    expect(log.logEndOffset).toBe(40);
+  });
+
+  it("a log retention emptied (one empty segment at its end): truncateTo below it still starts again at the target", () => {
+    const { sim, log } = tenSegments(settings({ retentionMs: 60_000 }));
+    sim.run({ untilUs: 20 * MIN });
+    expect(deleteOldSegments(log, log.logEndOffset, sim.now)).toBe(10);
+    expect(log.truncateTo(20)).toBe(80);
+    expect([log.logStartOffset, log.logEndOffset]).toEqual([20, 20]);
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([20]);
+    // At or past the first segment's base offset nothing changes.
+    expect(log.truncateTo(20)).toBe(0);
+    expect(log.segments.map((s) => s.baseOffset)).toEqual([20]);
+  });
+});
+
 /** A cluster where retention runs often: 2 minutes, 20 KB segments, checked every 10 s. */
 function retentionDoc(opts: { version?: string; consumer?: string; faults?: string; retention?: string; duration?: string } = {}): string {
   return `
@@ -208,5 +278,39 @@ describe("retention in a cluster", () => {
     // Back in sync: every replica at the same log end, broker-3 starting past where it stopped.
     expect(new Set(v.map((x) => x!.logEndOffset)).size).toBe(1);
     expect(v[2]!.logStartOffset).toBeGreaterThan(20 * 100);
+  });
+
+  it("an unclean leader whose log ends below the old leader's log start offset: the old leader truncates fully to it and follows", () => {
+    // The follower is away from 20 s to 3m20s; the leader, alone, goes down at 3 m with its log
+    // start ~1 minute of records back; the follower comes back, is elected uncleanly with ~20 s of
+    // records, and the old leader, back at 4 m, must start again below its own first segment (the
+    // run ends before the new leader's log reaches the old leader's first segment).
+    const doc = `
+name: unclean-below-start
+duration: 270s
+settle: 10s
+kafka: { version: "3.6" }
+cluster:
+  brokers: 2
+  racks: [a, b]
+  config: { log.retention.ms: 60000, log.segment.bytes: 20000, log.retention.check.interval.ms: 10000, log.segment.delete.delay.ms: 5000, unclean.leader.election.enable: true }
+topics:
+  - { name: orders, partitions: 1, replication.factor: 2 }
+producers:
+  - { id: p1, topic: orders, rate: 100/s, messageBytes: 100, config: { acks: 1 } }
+faults:
+  - { at: 20s, crash: "followers:orders-0", for: 200s }
+  - { at: 180s, crash: "leader:orders-0", for: 60s }
+`;
+    const { outcome, marks } = run(doc);
+    expect(marks.count("replica: follower truncated its log (OffsetsForLeaderEpoch)")).toBeGreaterThan(0);
+    const v = [1, 2].map((id) => (outcome.world.brokers.get(id)!.process as Broker).partitionView("orders-0")!);
+    // Both replicas end at the same offset: the old leader follows again.
+    expect(v[0].logEndOffset).toBe(v[1].logEndOffset);
+    expect(v[0].logEndOffset).toBeGreaterThan(0);
+    // The old leader's log end goes back to the new leader's end of its epoch (~1,900), below its
+    // first segment; before, it stopped at its first batch and looped on OFFSET_OUT_OF_RANGE.
+    const t = outcome.world.history.truncations.find((x) => x.reason === "OffsetsForLeaderEpoch")!;
+    expect(t.records).toBeGreaterThan(10_000);
   });
 });

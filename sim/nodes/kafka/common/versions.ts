@@ -153,6 +153,14 @@ export interface Behaviour {
    * time; before, time, size, then the log start offset.
    */
   retentionStartOffsetFirst: boolean;
+  /**
+   * 0.11 - 2.3 (Log.maybeIncrementLogStartOffset -> ProducerStateManager.truncateHead): a higher
+   * log start offset drops the producers whose last batch is below it; from 2.4 (KAFKA-7190)
+   * truncateHead keeps them.
+   */
+  producersEvictedAtLogStart: boolean;
+  /** 2.5 (Log.updateLogStartOffset): a higher log start offset raises the recovery point with it. */
+  logStartOffsetRaisesRecoveryPoint: boolean;
 
   // --- the group coordinator (GroupCoordinator.scala / GroupMetadataManager.scala at the tags) ---
   /** KIP-134 (0.11): an Empty group waits group.initial.rebalance.delay.ms before its first join completes (InitialDelayedJoin). */
@@ -285,6 +293,8 @@ export function behaviourOf(version: KafkaVersion): Behaviour {
     logStartOffset: at(version, "0.11"),
     retentionBoundedByHighWatermark: at(version, "1.0"),
     retentionStartOffsetFirst: at(version, "3.0"),
+    producersEvictedAtLogStart: at(version, "0.11") && !at(version, "2.4"),
+    logStartOffsetRaisesRecoveryPoint: at(version, "2.5"),
     groupInitialDelay: at(version, "0.11"),
     groupLoadToLogEnd: at(version, "0.11"),
     groupLoadingCheckedFirst: at(version, "2.0"),

@@ -26,7 +26,7 @@ import { CheckpointFile } from "./CheckpointFile.js";
 import { LeaderEpochFileCache, type EpochEntry } from "./LeaderEpochFileCache.js";
 import type { LogDir, StorageOp } from "./LogDir.js";
 import { emptyLogState, segmentFileName, type LoadedLog, type LogState, type Segment } from "./LogLoader.js";
-import type { RetentionSettings } from "./LogRetention.js";
+import { truncateFullyAndStartAt, type RetentionSettings } from "./LogRetention.js";
 
 export { readSegments } from "./LogLoader.js";
 
@@ -242,9 +242,17 @@ export class Log {
   /**
    * Removes every batch at or past offset (a batch holding offset goes whole, as
    * LogSegment.truncateTo does); returns how many records went. On a storage error nothing is
-   * removed and the log is offline.
+   * removed (a full truncation may have taken the segments out) and the log is offline.
    */
   truncateTo(offset: number): number {
+    // Log.truncateTo (0.10.2 - 2.8, UnifiedLog from 3.0): a target below the first segment's base
+    // offset (retention moved the start past it) truncates fully and starts at the target. The
+    // count is how far the log end moved back, records retention already deleted included.
+    const first = this.segments[0] as Segment | undefined;
+    if (!this.offline && first !== undefined && offset < first.baseOffset) {
+      const removed = this.logEndOffset - offset;
+      return truncateFullyAndStartAt(this, offset) ? removed : 0;
+    }
     let i = this.batches.length;
     while (i > 0 && this.batches[i - 1].baseOffset + this.batches[i - 1].count > offset) i--;
     if (i === this.batches.length || this.offline) {
@@ -355,6 +363,17 @@ export class Log {
   ioError(op: StorageOp, error: IoError): void {
     if (this.ctx.offlineOnIoError) this.offline = true;
     this.ctx.onIoError(op, error);
+  }
+
+  /**
+   * ProducerStateManager.truncateHead (0.11 - 2.3): producers whose last batch ends below offset
+   * are forgotten (isProducerRetained: lastOffset >= logStartOffset).
+   */
+  evictProducersBelow(offset: number): void {
+    for (const [id, p] of this.producers) {
+      const last = p.recent[p.recent.length - 1];
+      if (last !== undefined && last.baseOffset + last.lastSeq - last.firstSeq < offset) this.producers.delete(id);
+    }
   }
 
   private trackProducer(b: RecordBatch): void {

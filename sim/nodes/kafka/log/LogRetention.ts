@@ -22,9 +22,12 @@
  * nothing from 1.0, as 1.0 - 2.x do (replicaHighWatermark empty). Index files, producer-state
  * snapshots and the time index are not modelled: a segment's largest timestamp is kept beside it
  * (the largest record CreateTime; a batch without create times counts its append time). We also
- * leave out log.roll.ms / log.roll.hours (segments roll only by size) and 0.11's eviction of
- * producers whose last batch was deleted (ProducerStateManager.truncateHead; from 1.1 they stay
- * in memory until the producer id expires, which we do not model either).
+ * leave out log.roll.ms / log.roll.hours (segments roll only by size). A producer whose last
+ * batch is below a new log start offset is dropped in 0.11 - 2.3 (ProducerStateManager.truncateHead
+ * via maybeIncrementLogStartOffset), its next batch then UNKNOWN_PRODUCER_ID; from 2.4 (KAFKA-7190)
+ * it stays in memory until transactional.id.expiration.ms, which we do not model (it stays). A
+ * truncation or reload rebuilds producer state from the batches left, in every release: Kafka
+ * from 2.4 would keep such a producer from its snapshot (not modelled).
  */
 import type { Behaviour, KafkaConfig } from "../common/versions.js";
 import type { Log } from "./Log.js";
@@ -40,7 +43,7 @@ export interface RetentionSettings {
   fileDeleteDelayUs: number;
   /** cleanup.policy includes delete (LogConfig.delete); false for a compacted topic. */
   delete: boolean;
-  behaviour: Pick<Behaviour, "logStartOffset" | "retentionBoundedByHighWatermark" | "retentionStartOffsetFirst">;
+  behaviour: Pick<Behaviour, "logStartOffset" | "retentionBoundedByHighWatermark" | "retentionStartOffsetFirst" | "producersEvictedAtLogStart" | "logStartOffsetRaisesRecoveryPoint">;
 }
 
 /** The broker keys that set the retention time; a topic that sets one overrides all three. */
@@ -193,16 +196,21 @@ function asyncDelete(log: Log, gone: readonly Segment[]): boolean {
 }
 
 /**
- * Log.maybeIncrementLogStartOffset (updateLogStartOffset): a higher start offset raises the
- * recovery point with it and cuts the leader-epoch cache from the start (truncateFromStart,
- * writing its checkpoint). Returns whether it moved.
+ * Log.maybeIncrementLogStartOffset: a higher start offset cuts the leader-epoch cache from the
+ * start (truncateFromStart, writing its checkpoint); in 0.11 - 2.3 it drops the producers whose
+ * last batch is below it (ProducerStateManager.truncateHead); from 2.5 it raises the recovery
+ * point with it (updateLogStartOffset; not at 2.4.0). Returns whether it moved.
  */
 export function maybeIncrementLogStartOffset(log: Log, offset: number): boolean {
   if (offset <= log.logStartOffset || log.offline) return false;
+  const b = log.ctx.retention.behaviour;
   log.logStartOffset = offset;
-  if (log.recoveryPoint < offset) log.recoveryPoint = offset;
-  if (log.flushingTo < offset) log.flushingTo = offset;
+  if (b.logStartOffsetRaisesRecoveryPoint) {
+    if (log.recoveryPoint < offset) log.recoveryPoint = offset;
+    if (log.flushingTo < offset) log.flushingTo = offset;
+  }
   log.epochCache.truncateFromStart(offset, "log start offset");
+  if (b.producersEvictedAtLogStart) log.evictProducersBelow(offset);
   return true;
 }
 
