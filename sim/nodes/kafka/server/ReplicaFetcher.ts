@@ -293,7 +293,8 @@ export class ReplicaFetcher {
 /**
  * processPartitionData (KIP-107): the follower's log start offset follows the leader's. Kafka
  * refuses one past the follower's high watermark (OffsetOutOfRangeException from
- * maybeIncrementLogStartOffset, 2.x+); we skip it then, to take it on a later answer.
+ * Replica/Log.maybeIncrementLogStartOffset, from 0.11); we skip it then, to take it on a later
+ * answer. In 0.11 that exception ends the fetcher thread (README, version table): not modelled.
  */
 function takeLeaderLogStartOffset(p: Partition, r: FetchPartitionResponse): void {
   if (r.logStartOffset > p.log.logStartOffset && r.logStartOffset <= p.highWatermark) maybeIncrementLogStartOffset(p.log, r.logStartOffset);
