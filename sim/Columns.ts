@@ -1,69 +1,69 @@
 /**
- * Compact, append-only columns for histories that grow with the run: a number takes 4 or 8 bytes
- * in a typed array (doubled in size when full) instead of a field of a JS object per row, and a
- * string that repeats (a producer's id, an error) is kept once and stored as a small integer id.
+ * Compact, append-only columns for histories that grow with the run: a number takes 1 to 8 bytes
+ * in a typed array instead of a field of a JS object per row, and a string that repeats (a
+ * producer's id, an error) is kept once and stored as a small integer id.
  */
 
-/** A growable column of any numbers, exact: Int32 while every value pushed is a 32-bit integer, Float64 from the first that is not. */
-export class NumberColumn {
-  length = 0;
-  private ints: Int32Array | null;
-  private doubles: Float64Array | null = null;
+const CHUNK_BITS = 12;
+/** Rows per chunk: a column holds full chunks and one being filled, so at most this many rows of slack. */
+const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
+/** The first chunk starts this small and doubles up to CHUNK, for columns that stay short. */
+const FIRST_CAPACITY = 64;
 
-  constructor(capacity = 256) {
-    this.ints = new Int32Array(capacity);
-  }
+type Chunk = Int8Array | Int16Array | Int32Array | Float64Array;
+/** Chunk kinds, narrowest first: Int8, Int16, Int32, Float64. */
+const KINDS = [Int8Array, Int16Array, Int32Array, Float64Array] as const;
 
-  push(v: number): void {
-    const ints = this.ints;
-    if (ints !== null) {
-      // -0 is not a 32-bit integer: it would come back as 0.
-      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
-        if (this.length === ints.length) {
-          const bigger = new Int32Array(ints.length * 2);
-          bigger.set(ints);
-          this.ints = bigger;
-          bigger[this.length++] = v;
-        } else ints[this.length++] = v;
-        return;
-      }
-      this.doubles = Float64Array.from(ints);
-      this.ints = null;
-    }
-    let d = this.doubles!;
-    if (this.length === d.length) {
-      const bigger = new Float64Array(d.length * 2);
-      bigger.set(d);
-      this.doubles = d = bigger;
-    }
-    d[this.length++] = v;
-  }
-
-  get(i: number): number {
-    return this.ints !== null ? this.ints[i] : this.doubles![i];
-  }
+/** The narrowest kind that holds v exactly (-0 is not an integer here: it would come back as 0). */
+function kindOf(v: number): number {
+  if ((v | 0) !== v || (v === 0 && 1 / v < 0)) return 3;
+  if (v >= -128 && v <= 127) return 0;
+  if (v >= -32768 && v <= 32767) return 1;
+  return 2;
 }
 
-/** A growable column of doubles (times in µs). */
-export class Float64Column {
+/**
+ * A growable column of any numbers, exact, in chunks of 4,096 rows: each chunk is the narrowest
+ * typed array that holds its values (Int8, Int16, Int32, else Float64), widened when a value does
+ * not fit. Full chunks are never copied again, and no more than one chunk is slack.
+ */
+export class NumberColumn {
   length = 0;
-  private data: Float64Array;
-
-  constructor(capacity = 256) {
-    this.data = new Float64Array(capacity);
-  }
+  private readonly chunks: Chunk[] = [];
+  /** The chunk being filled, and its kind. */
+  private last: Chunk = new Int8Array(0);
+  private kind = 0;
 
   push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
+    const i = this.length;
+    const at = i & MASK;
+    if (at === 0) {
+      this.kind = kindOf(v);
+      this.last = new KINDS[this.kind](i === 0 ? FIRST_CAPACITY : CHUNK);
+      this.chunks.push(this.last);
+    } else {
+      if (at === this.last.length) this.resize(this.kind, at * 2);
+      if (this.kind < 3) {
+        const k = kindOf(v);
+        if (k > this.kind) this.resize(k, this.last.length);
+      }
     }
-    this.data[this.length++] = v;
+    this.last[at] = v;
+    this.length = i + 1;
   }
 
   get(i: number): number {
-    return this.data[i];
+    return this.chunks[i >>> CHUNK_BITS][i & MASK];
+  }
+
+  /** The chunk being filled, copied into one of `kind` and `capacity` rows. */
+  private resize(kind: number, capacity: number): void {
+    const bigger = new KINDS[kind](capacity);
+    bigger.set(this.last);
+    this.kind = kind;
+    this.last = bigger;
+    this.chunks[this.chunks.length - 1] = bigger;
   }
 }
 
@@ -93,8 +93,8 @@ export class Interner {
 
 /** Samples of a value over time (both exact numbers), in the order taken. */
 export class TimeSeries {
-  private readonly times = new Float64Column(64);
-  private readonly values = new NumberColumn(64);
+  private readonly times = new NumberColumn();
+  private readonly values = new NumberColumn();
 
   get length(): number {
     return this.times.length;

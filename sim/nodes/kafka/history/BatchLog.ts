@@ -4,7 +4,7 @@
  * numbers sit in typed arrays. Readers take a row as an object (`at`, iteration, `forEach`), or a
  * column value by row index when they walk many rows.
  */
-import { Float64Column, Interner, NumberColumn } from "../../../Columns.js";
+import { Interner, NumberColumn } from "../../../Columns.js";
 
 export interface AckRecord {
   producer: string;
@@ -73,7 +73,7 @@ export abstract class BatchColumns<Row = AckRecord | BatchEvent> implements Iter
   protected readonly firstIndices = new NumberColumn();
   protected readonly counts = new NumberColumn();
   protected readonly byteCounts = new NumberColumn();
-  protected readonly times = new Float64Column();
+  protected readonly times = new NumberColumn();
 
   constructor(readonly streams: Streams) {}
 
@@ -137,7 +137,7 @@ export abstract class BatchColumns<Row = AckRecord | BatchEvent> implements Iter
 /** Acknowledged batches, in the order of their acknowledgements. */
 export class AckLog extends BatchColumns<AckRecord> {
   private readonly offsets = new NumberColumn();
-  private readonly arrivals = new Float64Column();
+  private readonly arrivals = new NumberColumn();
 
   push(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, firstArrivalUs: number, atUs: number): void {
     this.pushBatch(producer, topic, partition, firstIndex, count, bytes, atUs);
@@ -162,13 +162,13 @@ export class AckLog extends BatchColumns<AckRecord> {
  * creation time (first sends do not carry one); one made with `errors` has an error on every row.
  */
 export class BatchEventLog extends BatchColumns<BatchEvent> {
-  private readonly arrivals: Float64Column | null;
+  private readonly arrivals: NumberColumn | null;
   private readonly errors: NumberColumn | null;
   private readonly errorNames = new Interner();
 
   constructor(streams: Streams, has: { arrivals: boolean; errors: boolean }) {
     super(streams);
-    this.arrivals = has.arrivals ? new Float64Column() : null;
+    this.arrivals = has.arrivals ? new NumberColumn() : null;
     this.errors = has.errors ? new NumberColumn() : null;
   }
 
