@@ -69,10 +69,8 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
         if (b.baseOffset >= Math.min(end, r.from.readableEnd)) break;
         const counts = g.processed.get(`${b.producer}/${key}`);
         const n = Math.min(b.count, Math.min(end, r.from.readableEnd) - b.baseOffset);
-        for (let i = Math.max(0, start - b.baseOffset); i < n; i++) {
-          const index = b.firstIndex + i;
-          if (counts === undefined || index >= counts.length || counts[index] === 0) lost++;
-        }
+        const from = Math.max(0, start - b.baseOffset);
+        if (from < n) lost += counts === undefined ? n - from : counts.zerosIn(b.firstIndex + from, b.firstIndex + n);
       }
     }
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -90,7 +88,7 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
         e2e.totalCount === 0
           ? { p50: null, p99: null, p999: null, max: null, records: 0, warmupMs: ms(world.history.consumers.latencyWarmupUs) }
           : { p50: ms(percentileOf(e2e, 50)), p99: ms(percentileOf(e2e, 99)), p999: ms(percentileOf(e2e, 99.9)), max: ms(e2e.maxValue), records: e2e.totalCount, warmupMs: ms(world.history.consumers.latencyWarmupUs) },
-      consumerLag: g.lag.length === 0 ? { max: null, final: null } : { max: Math.max(...g.lag.map((l) => l.lag)), final: g.lag[g.lag.length - 1].lag },
+      consumerLag: g.lag.length === 0 ? { max: null, final: null } : { max: g.lag.maxValue(), final: g.lag.value(g.lag.length - 1) },
       rebalances: Math.max(0, g.generations.length - 1),
       rebalancePauseMs: ms(pauseUs(g, partitions, c.topic, world.sim.now)),
       commits: { ok: g.commits.ok, failed: g.commits.failed, errors: Object.fromEntries([...g.commits.errors].sort((a, b) => (a[0] < b[0] ? -1 : 1))) },

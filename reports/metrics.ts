@@ -210,7 +210,12 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   // Occurrences of each (producer, partition, record index) in what a consumer could read.
   const counts = new Map<string, Uint16Array>();
   const sizeOf = new Map<string, number>();
-  for (const a of h.acks) sizeOf.set(`${a.producer}/${a.topic}-${a.partition}`, Math.max(sizeOf.get(`${a.producer}/${a.topic}-${a.partition}`) ?? 0, a.firstIndex + a.count));
+  const acks = h.acks;
+  const streamKeys = Array.from({ length: h.streams.size }, (_, id) => h.streams.key(id));
+  for (let i = 0; i < acks.length; i++) {
+    const k = streamKeys[acks.stream(i)];
+    sizeOf.set(k, Math.max(sizeOf.get(k) ?? 0, acks.firstIndex(i) + acks.count(i)));
+  }
   let duplicates = 0;
   let reordered = 0;
   let divergence = 0;
@@ -263,12 +268,18 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   }
   let lostAcked = 0;
   let expiredAcked = 0;
-  for (const a of h.acks) {
-    const c = counts.get(`${a.producer}/${a.topic}-${a.partition}`);
-    const logStart = logStarts.get(`${a.topic}-${a.partition}`) ?? 0;
-    for (let i = a.firstIndex; i < a.firstIndex + a.count; i++) {
+  // Per stream, its partition's log start offset on the read replica: records below it were deleted by retention.
+  const streamLogStarts = Array.from({ length: h.streams.size }, (_, id) => logStarts.get(`${h.streams.topics[id]}-${h.streams.partitions[id]}`) ?? 0);
+  for (let j = 0; j < acks.length; j++) {
+    const stream = acks.stream(j);
+    const c = counts.get(streamKeys[stream]);
+    const logStart = streamLogStarts[stream];
+    const firstIndex = acks.firstIndex(j);
+    const offset = acks.offset(j);
+    const end = firstIndex + acks.count(j);
+    for (let i = firstIndex; i < end; i++) {
       if (c !== undefined && i < c.length && c[i] > 0) continue;
-      if (a.offset + (i - a.firstIndex) < logStart) expiredAcked++;
+      if (offset + (i - firstIndex) < logStart) expiredAcked++;
       else lostAcked++;
     }
   }
@@ -285,13 +296,13 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   const unmeasured: Record<string, string> = {};
   // Throughput over [first acknowledgement, end of duration]: the start-up before the first
   // acknowledgement and the settle period's drain of late acknowledgements are left out.
-  const firstAckUs = h.acks.length > 0 ? h.acks[0].atUs : null;
+  const firstAckUs = acks.length > 0 ? acks.atUs(0) : null;
   let windowRecords = 0;
   let windowBytes = 0;
-  for (const a of h.acks) {
-    if (a.atUs > durationUs) break;
-    windowRecords += a.count;
-    windowBytes += a.bytes;
+  for (let i = 0; i < acks.length; i++) {
+    if (acks.atUs(i) > durationUs) break;
+    windowRecords += acks.count(i);
+    windowBytes += acks.bytes(i);
   }
   const windowUs = firstAckUs === null ? 0 : durationUs - firstAckUs;
   if (windowUs <= 0) {

@@ -33,11 +33,12 @@ export function perfTestSummaries(outcome: RunOutcome): PerfTestSummary[] {
     let records = 0;
     let first = Infinity;
     let last = -Infinity;
-    for (const a of h.acks) {
-      if (a.producer !== p.id) continue;
-      records += a.count;
-      if (a.firstArrivalUs < first) first = a.firstArrivalUs;
-      if (a.atUs > last) last = a.atUs;
+    const acks = h.acks;
+    for (let i = 0; i < acks.length; i++) {
+      if (acks.producer(i) !== p.id) continue;
+      records += acks.count(i);
+      if (acks.firstArrivalUs(i) < first) first = acks.firstArrivalUs(i);
+      if (acks.atUs(i) > last) last = acks.atUs(i);
     }
     const seconds = records > 0 ? Math.max(last - first, 1) / 1e6 : 0;
     const ms = (us: number): number => us / 1000;

@@ -22,7 +22,8 @@
  * Records whose send() threw (BUFFER_EXHAUSTED, or after blocking max.block.ms; no partition)
  * never entered the accumulator and do not wait here.
  */
-import type { BatchEvent, KafkaHistory } from "../sim/nodes/kafka/History.js";
+import type { KafkaHistory } from "../sim/nodes/kafka/History.js";
+import type { BatchColumns } from "../sim/nodes/kafka/history/BatchLog.js";
 
 export interface ProduceStall {
   /** The longest stall, in ms (0 when no record ever waited without progress). */
@@ -35,12 +36,19 @@ export interface ProduceStall {
   inferredStarts: number;
 }
 
+/** Some rows of one of the history's batch logs, in the log's order. */
+interface Rows {
+  log: BatchColumns;
+  rows: Int32Array;
+}
+
 interface PerKey {
   producer: string;
   partition: string;
-  done: Array<{ firstIndex: number; count: number; firstArrivalUs: number; atUs: number }>;
-  sends: BatchEvent[];
-  fails: BatchEvent[];
+  /** Acknowledged batches, then acks=0 batches written out. */
+  done: Rows[];
+  sends: Rows;
+  fails: Rows;
 }
 
 /** Failures of records that never joined the accumulator: send() threw (buffer.memory exhausted, max.block.ms). */
@@ -48,54 +56,105 @@ const NO_INDEX_ERRORS = new Set(["BUFFER_EXHAUSTED", "TIMEOUT (max.block.ms)"]);
 
 /** The longest stall of each (producer, partition) pair, keyed `producer/topic-partition`. */
 export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, ProduceStall> {
-  const keys = new Map<string, PerKey>();
-  const of = (producer: string, topic: string, partition: number): PerKey => {
-    const k = `${producer}/${topic}-${partition}`;
-    let v = keys.get(k);
-    if (v === undefined) keys.set(k, (v = { producer, partition: `${topic}-${partition}`, done: [], sends: [], fails: [] }));
-    return v;
+  // Rows are grouped by key; a key is made by the first row that names it, acks first.
+  const keys: Array<{ key: string; producer: string; partition: string }> = [];
+  const byKey = new Map<string, number>();
+  const keyOfStream = new Int32Array(h.streams.size).fill(-1);
+  const keyOf = (log: BatchColumns, i: number): number => {
+    const stream = log.stream(i);
+    let k = keyOfStream[stream];
+    if (k < 0) {
+      const key = h.streams.key(stream);
+      k = byKey.get(key) ?? -1;
+      if (k < 0) {
+        byKey.set(key, (k = keys.length));
+        keys.push({ key, producer: log.producer(i), partition: `${log.topic(i)}-${log.partition(i)}` });
+      }
+      keyOfStream[stream] = k;
+    }
+    return k;
   };
-  for (const a of h.acks) of(a.producer, a.topic, a.partition).done.push(a);
-  for (const w of h.writtenWithoutAck) of(w.producer, w.topic, w.partition).done.push(w);
-  for (const s of h.sends) of(s.producer, s.topic, s.partition).sends.push(s);
-  for (const f of h.fails) if (f.partition >= 0 && !NO_INDEX_ERRORS.has(f.error ?? "")) of(f.producer, f.topic, f.partition).fails.push(f);
+  const fails = h.fails;
+  const acks = rowsByKey(h.acks, keyOf);
+  const written = rowsByKey(h.writtenWithoutAck, keyOf);
+  const sends = rowsByKey(h.sends, keyOf);
+  const failed = rowsByKey(fails, keyOf, (i) => fails.partition(i) >= 0 && !NO_INDEX_ERRORS.has(fails.error(i) ?? ""));
+  const order = keys.map((k, i) => ({ key: k.key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out = new Map<string, ProduceStall>();
-  for (const k of [...keys.keys()].sort()) out.set(k, stallOf(keys.get(k)!, runEndUs));
+  for (const { key, i } of order) {
+    const k: PerKey = { producer: keys[i].producer, partition: keys[i].partition, done: [acks(i), written(i)], sends: sends(i), fails: failed(i) };
+    out.set(key, stallOf(k, runEndUs));
+  }
   return out;
 }
 
+/** The rows of `log` (those kept) by key, in the log's order: two passes, counting then filling. */
+function rowsByKey(log: BatchColumns, keyOf: (log: BatchColumns, i: number) => number, keep?: (i: number) => boolean): (key: number) => Rows {
+  const sizes: number[] = [];
+  for (let i = 0; i < log.length; i++) {
+    if (keep !== undefined && !keep(i)) continue;
+    const k = keyOf(log, i);
+    while (sizes.length <= k) sizes.push(0);
+    sizes[k]++;
+  }
+  const rows = sizes.map((n) => new Int32Array(n));
+  const filled = new Int32Array(sizes.length);
+  for (let i = 0; i < log.length; i++) {
+    if (keep !== undefined && !keep(i)) continue;
+    const k = keyOf(log, i);
+    rows[k][filled[k]++] = i;
+  }
+  const none = new Int32Array(0);
+  return (key) => ({ log, rows: rows[key] ?? none });
+}
+
 function stallOf(k: PerKey, runEndUs: number): ProduceStall {
+  const { sends, fails } = k;
   let n = 0;
-  for (const b of [...k.done, ...k.sends, ...k.fails]) if (b.firstIndex >= 0) n = Math.max(n, b.firstIndex + b.count);
-  const unindexed = k.fails.filter((f) => f.firstIndex < 0).reduce((s, f) => s + f.count, 0);
+  let unindexed = 0;
+  for (const { log, rows } of [...k.done, sends, fails]) {
+    for (const r of rows) if (log.firstIndex(r) >= 0) n = Math.max(n, log.firstIndex(r) + log.count(r));
+  }
+  for (const r of fails.rows) if (fails.log.firstIndex(r) < 0) unindexed += fails.log.count(r);
   const room = n + unindexed;
   // start: when the record began waiting (or an upper bound); end: when the producer was done with it.
   const start = new Float64Array(room).fill(Infinity);
   const end = new Float64Array(room).fill(NaN);
   const exact = new Uint8Array(room);
-  for (const b of k.done) {
-    for (let i = b.firstIndex; i < b.firstIndex + b.count; i++) {
-      start[i] = b.firstArrivalUs;
-      end[i] = b.atUs;
-      exact[i] = 1;
+  let doneCount = 0;
+  for (const { log, rows } of k.done) {
+    doneCount += rows.length;
+    for (const r of rows) {
+      const firstIndex = log.firstIndex(r);
+      const [arrivalUs, atUs] = [log.firstArrivalUs(r), log.atUs(r)];
+      for (let i = firstIndex; i < firstIndex + log.count(r); i++) {
+        start[i] = arrivalUs;
+        end[i] = atUs;
+        exact[i] = 1;
+      }
     }
   }
-  for (const f of k.fails) {
-    if (f.firstIndex < 0) continue;
-    for (let i = f.firstIndex; i < f.firstIndex + f.count; i++) {
-      end[i] = f.atUs;
-      if (f.firstArrivalUs >= 0) [start[i], exact[i]] = [f.firstArrivalUs, 1];
+  for (const r of fails.rows) {
+    const firstIndex = fails.log.firstIndex(r);
+    if (firstIndex < 0) continue;
+    const [arrivalUs, atUs] = [fails.log.firstArrivalUs(r), fails.log.atUs(r)];
+    for (let i = firstIndex; i < firstIndex + fails.log.count(r); i++) {
+      end[i] = atUs;
+      if (arrivalUs >= 0) [start[i], exact[i]] = [arrivalUs, 1];
     }
   }
-  for (const s of k.sends) for (let i = s.firstIndex; i < s.firstIndex + s.count; i++) if (exact[i] === 0) start[i] = Math.min(start[i], s.atUs);
+  for (const r of sends.rows) {
+    const [firstIndex, atUs] = [sends.log.firstIndex(r), sends.log.atUs(r)];
+    for (let i = firstIndex; i < firstIndex + sends.log.count(r); i++) if (exact[i] === 0) start[i] = Math.min(start[i], atUs);
+  }
   // Failures without their batch: the oldest records with no known end, in the order of the failures.
   let cursor = 0;
-  for (const f of k.fails) {
-    if (f.firstIndex >= 0) continue;
-    let left = f.count;
+  for (const r of fails.rows) {
+    if (fails.log.firstIndex(r) >= 0) continue;
+    let left = fails.log.count(r);
     while (left > 0 && cursor < room) {
       if (Number.isNaN(end[cursor])) {
-        end[cursor] = f.atUs;
+        end[cursor] = fails.log.atUs(r);
         left--;
       }
       cursor++;
@@ -113,7 +172,10 @@ function stallOf(k: PerKey, runEndUs: number): ProduceStall {
   }
   // start is now non-decreasing; ends and progress times need sorting.
   const ends = end.slice(0, size).sort();
-  const progress = Float64Array.from(k.done.map((b) => b.atUs)).sort();
+  const progress = new Float64Array(doneCount);
+  let p = 0;
+  for (const { log, rows } of k.done) for (const r of rows) progress[p++] = log.atUs(r);
+  progress.sort();
   let waiting = 0;
   let from = NaN;
   let best = { us: 0, fromUs: 0, toUs: 0 };

@@ -215,9 +215,9 @@ describe("throughput and latency windows", () => {
     const { world, metrics } = run(STEADY);
     const m = metrics();
     const h = world.history;
-    expect(m.throughput.fromUs).toBe(h.acks[0].atUs);
+    expect(m.throughput.fromUs).toBe(h.acks.at(0).atUs);
     expect(m.throughput.toUs).toBe(10_000_000);
-    expect(m.throughput.records).toBe(h.acks.filter((a) => a.atUs <= 10_000_000).reduce((s, a) => s + a.count, 0));
+    expect(m.throughput.records).toBe(h.acks.toArray().filter((a) => a.atUs <= 10_000_000).reduce((s, a) => s + a.count, 0));
     // The producer writes 1,000/s once it has metadata: over the window, that is what it gets.
     expect(m.throughput.recordsPerSec).toBeGreaterThan(990);
     expect(m.throughput.recordsPerSec).toBeLessThan(1010);
@@ -230,7 +230,7 @@ describe("throughput and latency windows", () => {
     expect(m.produceLatencyMs.records).toBeGreaterThan(0);
     expect(m.produceLatencyMs.records).toBeLessThan(m.acked);
     // Batches are recorded by their first record's creation: one batch may straddle the warm-up.
-    const after = world.history.acks.filter((a) => a.firstArrivalUs >= 5_000_000).reduce((s, a) => s + a.count, 0);
+    const after = world.history.acks.toArray().filter((a) => a.firstArrivalUs >= 5_000_000).reduce((s, a) => s + a.count, 0);
     expect(m.produceLatencyMs.records).toBeGreaterThanOrEqual(after);
     expect(m.produceLatencyMs.records).toBeLessThan(after + 50);
   });

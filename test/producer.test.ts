@@ -134,7 +134,7 @@ producers:
   // A batch lingers out (5 ms) before it fills (16 records take 8 ms), so every batch is followed by an opener.
   it("KIP-480 (2.4): the record that would open a new batch goes to the next sticky partition, so batches leave full", () => {
     const world = runText(sticky("2.4"));
-    const batches = world.history.acks;
+    const batches = world.history.acks.toArray();
     const single = batches.filter((b) => b.count === 1).length;
     // Left on the old partition, the opener lingered alone: two batches in three had one record.
     expect(batches.length).toBeGreaterThan(1000);
@@ -212,7 +212,7 @@ topics: [{ name: t, partitions: 4, replication.factor: 1 }]
 producers:
   - { id: p1, topic: t, rate: 2000/s, messageBytes: 1000, keys: 64, config: { acks: "1", linger.ms: 1000 } }
 `;
-    const batches = runText(yaml).history.acks;
+    const batches = runText(yaml).history.acks.toArray();
     const partial = batches.filter((b) => b.count < 16).length;
     // Without it, each batch waits to fill (16 records) or for its 1 s linger: almost all are full.
     expect(partial / batches.length).toBeGreaterThan(0.3);
@@ -378,7 +378,7 @@ producers:
   - { id: p1, topic: t, rate: 1000/s, messageBytes: 1000, keys: 1000, config: { acks: "1", linger.ms: 50, partitioner.ignore.keys: ${ignore} } }
 `;
     const mean = (ignore: boolean) => {
-      const acks = runText(yaml(ignore)).history.acks;
+      const acks = runText(yaml(ignore)).history.acks.toArray();
       return acks.reduce((s, a) => s + a.count, 0) / acks.length;
     };
     // By key, 1,000 keys spread every 50 ms linger over 6 partitions (~8 records a batch); sticky, batches fill.

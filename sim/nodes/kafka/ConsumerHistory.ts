@@ -4,9 +4,12 @@
  * by its identity: producer, partition, index in that producer's stream) and when, end-to-end
  * latency (an HDR histogram from the record's CreateTime to the end of its processing), commits,
  * who owned which partition when, and the generations the coordinators formed. It checks "one
- * owner per partition per generation" where ownership changes.
+ * owner per partition per generation" where ownership changes. Processings per record are kept
+ * as runs of equal counts (history/RecordCounts.ts), the lag samples in columns.
  */
 import { LatencyRecorder } from "./LatencyRecorder.js";
+import { RecordCounts } from "./history/RecordCounts.js";
+import { TimeSeries } from "../../Columns.js";
 import type { Simulation } from "../../Simulation.js";
 import type { ErrorCode, TopicPartition } from "./common/protocol.js";
 import type { PolledRecords } from "./clients/consumer/Fetcher.js";
@@ -25,7 +28,7 @@ export interface OwnershipEvent {
 export interface GroupHistory {
   group: string;
   /** Processings of each record, by "producer/topic-partition" and record index. */
-  readonly processed: Map<string, Uint16Array>;
+  readonly processed: Map<string, RecordCounts>;
   processedRecords: number;
   duplicates: number;
   skipped: number;
@@ -44,7 +47,7 @@ export interface GroupHistory {
    */
   readonly startOffsets: Map<string, number>;
   /** Consumer lag sampled once a second: the sum over partitions of high watermark minus committed offset. */
-  readonly lag: Array<{ atUs: number; lag: number }>;
+  readonly lag: TimeSeries;
 }
 
 interface Pending {
@@ -81,7 +84,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         commits: { ok: 0, failed: 0, errors: new Map() },
         resets: [],
         errors: [],
-        lag: [],
+        lag: new TimeSeries(),
         startOffsets: new Map(),
       };
       this.groups.set(id, g);
@@ -129,22 +132,14 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     for (const r of p.records) {
       const k = `${r.batch.producer}/${r.topic}-${r.partition}`;
       let counts = g.processed.get(k);
+      if (counts === undefined) g.processed.set(k, (counts = new RecordCounts()));
       const first = r.batch.firstIndex + r.from;
-      const need = first + r.count;
-      if (counts === undefined || counts.length < need) {
-        const bigger = new Uint16Array(Math.max(need, (counts?.length ?? 0) * 2, 1024));
-        if (counts !== undefined) bigger.set(counts);
-        g.processed.set(k, (counts = bigger));
-      }
       const created = r.batch.createTimesUs;
       // The records processed by untilUs: up to the first one that was not.
       let n = r.count;
       if (untilUs !== Infinity) for (n = 0; n < r.count && doneUs[i + n] + lateUs <= untilUs; ) n++;
+      duplicates += counts.add(first, first + n);
       for (let j = 0; j < n; j++) {
-        const index = first + j;
-        const seen = counts[index];
-        if (seen > 0) duplicates++;
-        if (seen < 65535) counts[index] = seen + 1;
         const c = created?.[r.from + j];
         if (c !== undefined && c >= warmupUs) e2e.record(Math.max(1, doneUs[i + j] + lateUs - c));
       }
@@ -224,6 +219,6 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
   }
 
   onLag(groupId: string, lag: number): void {
-    this.group(groupId).lag.push({ atUs: this.sim.now, lag });
+    this.group(groupId).lag.push(this.sim.now, lag);
   }
 }

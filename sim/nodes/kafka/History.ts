@@ -4,41 +4,17 @@
  * acknowledgement, produce errors, produce latency (an HDR histogram of each record's time from
  * creation to acknowledgement, after the latency warm-up), every leader and ISR
  * change (as written to ZooKeeper), broker process up/down times. It also checks the
- * replication invariants where the state they guard changes.
+ * replication invariants where the state they guard changes. The batch logs, which grow with the
+ * run, are stored column-wise (history/BatchLog.ts).
  */
 import type { Simulation } from "../../Simulation.js";
 import type { KafkaObserver } from "./KafkaObserver.js";
 import type { Partition } from "./cluster/Partition.js";
 import { ConsumerHistory } from "./ConsumerHistory.js";
 import { LatencyRecorder } from "./LatencyRecorder.js";
+import { AckLog, BatchEventLog, Streams } from "./history/BatchLog.js";
 
-export interface AckRecord {
-  producer: string;
-  topic: string;
-  partition: number;
-  firstIndex: number;
-  count: number;
-  offset: number;
-  bytes: number;
-  /** When the batch's first record was created (the application's send()). */
-  firstArrivalUs: number;
-  atUs: number;
-}
-
-/** A batch's first send, or its end without an acknowledgement (failed, or written with acks=0). */
-export interface BatchEvent {
-  producer: string;
-  topic: string;
-  partition: number;
-  /** -1 when the producer did not say (a failure reported without its batch). */
-  firstIndex: number;
-  count: number;
-  bytes: number;
-  /** First record's creation time, when known (-1 otherwise). */
-  firstArrivalUs: number;
-  atUs: number;
-  error?: string;
-}
+export type { AckRecord, BatchEvent } from "./history/BatchLog.js";
 
 export interface StateChange {
   atUs: number;
@@ -57,11 +33,13 @@ export interface ProducerTotals {
 }
 
 export class KafkaHistory implements KafkaObserver {
-  readonly acks: AckRecord[] = [];
+  /** The (producer, topic, partition) of the batch logs' rows. */
+  readonly streams = new Streams();
+  readonly acks = new AckLog(this.streams);
   /** First sends, failures and acks=0 writes, in the order they happened. */
-  readonly sends: BatchEvent[] = [];
-  readonly fails: BatchEvent[] = [];
-  readonly writtenWithoutAck: BatchEvent[] = [];
+  readonly sends = new BatchEventLog(this.streams, { arrivals: false, errors: false });
+  readonly fails = new BatchEventLog(this.streams, { arrivals: true, errors: true });
+  readonly writtenWithoutAck = new BatchEventLog(this.streams, { arrivals: true, errors: false });
   /** Records created before this time are left out of the latency histogram (the warm-up). */
   latencyWarmupUs = 0;
   readonly producers = new Map<string, ProducerTotals>();
@@ -97,7 +75,7 @@ export class KafkaHistory implements KafkaObserver {
 
   onSend(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number): void {
     this.totals(producer).sent += count;
-    this.sends.push({ producer, topic, partition, firstIndex, count, bytes, firstArrivalUs: -1, atUs: this.sim.now });
+    this.sends.push(producer, topic, partition, firstIndex, count, bytes, -1, this.sim.now);
   }
 
   onAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, offset: number, arrivalsUs: readonly number[]): void {
@@ -105,20 +83,20 @@ export class KafkaHistory implements KafkaObserver {
     const t = this.totals(producer);
     t.acked += count;
     t.ackedBytes += bytes;
-    this.acks.push({ producer, topic, partition, firstIndex, count, offset, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
+    this.acks.push(producer, topic, partition, firstIndex, count, bytes, offset, arrivalsUs[0] ?? now, now);
     for (const a of arrivalsUs) if (a >= this.latencyWarmupUs) this.latencyUs.record(Math.max(1, now - a));
   }
 
   onSentWithoutAck(producer: string, topic: string, partition: number, firstIndex: number, count: number, bytes: number, arrivalsUs: readonly number[]): void {
     const now = this.sim.now;
     this.totals(producer).sentWithoutAck += count;
-    this.writtenWithoutAck.push({ producer, topic, partition, firstIndex, count, bytes, firstArrivalUs: arrivalsUs[0] ?? now, atUs: now });
+    this.writtenWithoutAck.push(producer, topic, partition, firstIndex, count, bytes, arrivalsUs[0] ?? now, now);
   }
 
   onFail(producer: string, topic: string, partition: number, count: number, error: string, firstIndex = -1, arrivalsUs?: readonly number[]): void {
     this.totals(producer).failed += count;
     this.errors.set(`failed: ${error}`, (this.errors.get(`failed: ${error}`) ?? 0) + count);
-    this.fails.push({ producer, topic, partition, firstIndex, count, bytes: 0, firstArrivalUs: arrivalsUs?.[0] ?? -1, atUs: this.sim.now, error });
+    this.fails.push(producer, topic, partition, firstIndex, count, 0, arrivalsUs?.[0] ?? -1, this.sim.now, error);
   }
 
   onProduceError(_producer: string, _topic: string, _partition: number, error: string): void {
