@@ -45,12 +45,6 @@ export interface Process {
 
 export type ProcessFactory = (host: Host, incarnation: number) => Process;
 
-interface HostWork {
-  host: Host;
-  incarnation: number;
-  fn: () => void;
-}
-
 export interface HostOptions {
   name: string;
   rack: string;
@@ -156,7 +150,7 @@ export class Host {
     // Work that queued up while frozen runs now, in arrival order, each as its own event.
     const work = this.deferred;
     this.deferred = [];
-    for (const fn of work) this.sim.schedule(0, runHostWork, { host: this, incarnation: this.incarnation, fn });
+    for (const fn of work) this.sim.schedule(0, this.runInIncarnation, fn);
   }
 
   powerOff(): void {
@@ -222,8 +216,4 @@ function runnerFor(host: Host, incarnation: number): (fn: () => void) => void {
   };
   // The stall watchdog names the host whose work ran (Simulation.tallyStall).
   return Object.assign(runner, { host });
-}
-
-function runHostWork(work: HostWork): void {
-  work.host.deliver(work.incarnation, work.fn);
 }

@@ -167,7 +167,7 @@ export class Simulation {
   private tallyStall(fn: (arg: unknown) => void, arg: unknown, sameInstant: number): boolean {
     if (sameInstant === STALL_EVENTS - STALL_SAMPLE + 1) this.stallTally.clear();
     // Host work names its host (and its function when it has a name).
-    // Host timers: the handler carries its host and the argument is the work; other host work is {host, fn}.
+    // Host work: the handler carries its host and the argument is the work; other arguments may name a host and fn.
     const timerHost = (fn as { host?: { name?: unknown } }).host;
     const work = (timerHost !== undefined ? { host: timerHost, fn: arg } : arg) as { host?: { name?: unknown }; fn?: { name?: unknown } } | undefined;
     const on = typeof work?.host?.name === "string" ? ` on ${work.host.name}` : "";
