@@ -73,4 +73,33 @@ describe("DeadlineQueue (purgatory timeouts)", () => {
     sim.run();
     expect(at).toEqual([10, 1_000]);
   });
+
+  it("after a pause, work that arrived between two deadlines still runs between their expiries", () => {
+    // A host as the queue sees it: while paused, timers and messages wait and run at resume in arrival order.
+    const sim = new Simulation(1);
+    let paused = false;
+    const deferred: Array<() => void> = [];
+    const run = (fn: () => void): void => (paused ? void deferred.push(fn) : fn());
+    const machine = {
+      get now() {
+        return sim.now;
+      },
+      setTimer: (delayUs: number, fn: () => void) => sim.schedule(delayUs, run, fn),
+      cancelTimer: (h: number) => sim.cancel(h),
+    } as unknown as Machine;
+    const q = new DeadlineQueue<{ done: boolean; expire(): void }>(machine);
+    const log: string[] = [];
+    const a = { done: false, expire: () => ((a.done = true), log.push("a expired")) };
+    const b = { done: false, expire: () => ((b.done = true), log.push("b expired")) };
+    sim.at(0, () => (q.add(100, a), q.add(200, b)), null);
+    sim.at(50, () => (paused = true), null);
+    // b's answer arrives at 150, between the deadlines, while the process is frozen.
+    sim.at(150, () => run(() => ((b.done = true), log.push("b answered"))), null);
+    sim.at(300, () => {
+      paused = false;
+      for (const fn of deferred.splice(0)) sim.schedule(0, (f: () => void) => f(), fn);
+    }, null);
+    sim.run();
+    expect(log).toEqual(["a expired", "b answered"]);
+  });
 });
