@@ -23,6 +23,9 @@ import { formatRunSummary, type RunReport } from "./reports/summary.js";
 import { computeUtilization, formatUtilization } from "./reports/utilization.js";
 import { formatPerfTest, perfTestSummaries } from "./reports/perfTest.js";
 import { STALL_EVENTS } from "./sim/Simulation.js";
+import { PlanError } from "./reports/sweep/plan.js";
+import { runMergeCommand, runSweepCommand, type SweepContext } from "./reports/sweep/sweepCommand.js";
+import { writeReportFolder } from "./reports/report/writeReport.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -54,7 +57,7 @@ function builtinNames(): string[] {
 }
 
 /** A path to a file, or the name of a built-in scenario. */
-function readScenario(ref: string, overrides: Override[]): { result: LoadResult; file: string } {
+function readScenario(ref: string, overrides: Override[]): { result: LoadResult; file: string; text: string; shown: string } {
   let file = ref;
   if (!existsSync(file)) {
     const builtin = resolve(builtinDir(), `${ref}.yaml`);
@@ -68,7 +71,7 @@ function readScenario(ref: string, overrides: Override[]): { result: LoadResult;
     throw new UsageError(`${ref}: cannot read: ${(e as Error).message}`);
   }
   const shown = file.startsWith(builtinDir()) ? `${ref} (built-in)` : ref;
-  return { result: loadScenario(text, shown, overrides), file };
+  return { result: loadScenario(text, shown, overrides), file, text, shown };
 }
 
 function parseSets(values: string[]): Override[] {
@@ -258,11 +261,40 @@ function packageVersion(): string {
   return "unknown";
 }
 
+function sweepContext(): SweepContext {
+  return {
+    kafkasimVersion: packageVersion(),
+    writeReport: (dir, r) => writeReportFolder(dir, r.json, r.doc),
+    chosenSeries: null,
+  };
+}
+
+interface SweepOpts {
+  set: string[];
+  seeds: string;
+  out: string;
+  workers?: string;
+  shard?: string;
+  json?: boolean;
+  strict?: boolean;
+}
+
+async function cmdSweep(ref: string, opts: SweepOpts): Promise<void> {
+  currentRepro = ["npx kafkasim sweep", shellQuote(ref), ...opts.set.flatMap((s) => ["--set", shellQuote(s)]), "--seeds", opts.seeds, "--out", shellQuote(opts.out)].join(" ");
+  const { text, shown } = readScenario(ref, []);
+  process.exitCode = await runSweepCommand(sweepContext(), { ref, scenarioText: text, scenarioName: shown, sets: opts.set, seeds: opts.seeds, out: opts.out, workers: opts.workers, shard: opts.shard, json: opts.json === true, strict: opts.strict === true });
+}
+
+async function cmdMerge(dirs: string[], opts: { out: string; json?: boolean; strict?: boolean }): Promise<void> {
+  currentRepro = ["npx kafkasim report merge", ...dirs.map(shellQuote), "--out", shellQuote(opts.out)].join(" ");
+  process.exitCode = await runMergeCommand(sweepContext(), { dirs, out: opts.out, json: opts.json === true, strict: opts.strict === true });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const program = new Command();
   program
     .name("kafkasim")
@@ -299,19 +331,40 @@ function main(argv: string[]): void {
     .option("--json", "print JSON")
     .action(cmdDescribe);
   program
+    .command("sweep")
+    .description("run a scenario for every combination of --set values and every seed, in parallel, and write a report")
+    .argument("<scenario>", "a scenario file or the name of a built-in scenario")
+    .option("--set <key=v1,v2,...>", "a config or field and the values to try, e.g. producer.acks=1,all (repeatable; the configs are the cross product)", collect, [])
+    .requiredOption("--seeds <seeds>", "the seeds of every config: a range 1..200 or a list 1,2,3")
+    .requiredOption("--out <dir>", "the sweep's folder: one file per finished run, then the report; run again with the same --out to resume")
+    .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--shard <i/n>", "run only the i-th of n equal shares of the runs (merge shards with kafkasim report merge)")
+    .option("--json", "print report.json on stdout; no progress bar")
+    .option("--strict", "exit 1 when any run violated an expect: or an invariant")
+    .action(cmdSweep);
+  const reportCmd = program.command("report").description("work with sweep reports");
+  reportCmd
+    .command("merge")
+    .description("combine the folders of a sharded sweep into one folder and report (histograms merged, never percentiles averaged)")
+    .argument("<dirs...>", "the shards' --out folders")
+    .requiredOption("--out <dir>", "the merged sweep's folder")
+    .option("--json", "print report.json on stdout")
+    .option("--strict", "exit 1 when any run violated an expect: or an invariant")
+    .action(cmdMerge);
+  program
     .command("schema")
     .description("print the scenario file's JSON Schema (for editors)")
     .action(() => {
       process.stdout.write(JSON.stringify(scenarioJsonSchema(), null, 2) + "\n");
     });
   try {
-    program.parse(argv);
+    await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof PlanError) {
       process.stderr.write(`kafkasim: ${e.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;
@@ -328,4 +381,4 @@ function main(argv: string[]): void {
   }
 }
 
-main(process.argv);
+await main(process.argv);
