@@ -2,13 +2,15 @@
  * The read side of the run's history: per consumer group, what its members were handed by poll()
  * (checked as it happens for offsets jumped over or going back), what they processed (each record
  * by its identity: producer, partition, index in that producer's stream) and when, end-to-end
- * latency (an HDR histogram from the record's CreateTime to the end of its processing), commits,
+ * latency (an HDR histogram from the record's CreateTime to the end of its processing, and per
+ * second of the run a small histogram of the same, for charts over time), commits,
  * who owned which partition when, and the generations the coordinators formed. It checks "one
  * owner per partition per generation" where ownership changes. Processings per record are kept
  * as runs of equal counts (history/RecordCounts.ts), the lag samples in columns.
  */
 import { LatencyRecorder } from "./LatencyRecorder.js";
 import { RecordCounts } from "./history/RecordCounts.js";
+import { LatencyBySecond } from "./history/LatencyBySecond.js";
 import { TimeSeries } from "../../Columns.js";
 import type { Simulation } from "../../Simulation.js";
 import type { ErrorCode, TopicPartition } from "./common/protocol.js";
@@ -34,6 +36,8 @@ export interface GroupHistory {
   skipped: number;
   nonmonotonic: number;
   readonly endToEndUs: LatencyRecorder;
+  /** The same latencies by the second their processing ended, warm-up included (a chart shows it). */
+  readonly endToEndBySecond: LatencyBySecond;
   readonly ownership: OwnershipEvent[];
   /** Generations that reached Stable, in order. */
   readonly generations: Array<{ atUs: number; generation: number; protocol: string; members: number }>;
@@ -78,6 +82,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         skipped: 0,
         nonmonotonic: 0,
         endToEndUs: new LatencyRecorder(),
+        endToEndBySecond: new LatencyBySecond(),
         ownership: [],
         generations: [],
         rebalanceStarts: [],
@@ -126,6 +131,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     const doneUs = p.doneUs;
     const warmupUs = this.latencyWarmupUs;
     const e2e = g.endToEndUs;
+    const bySecond = g.endToEndBySecond;
     let i = 0;
     let processed = 0;
     let duplicates = 0;
@@ -141,12 +147,17 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
       duplicates += counts.add(first, first + n);
       for (let j = 0; j < n; j++) {
         const c = created?.[r.from + j];
-        if (c !== undefined && c >= warmupUs) e2e.record(Math.max(1, doneUs[i + j] + lateUs - c));
+        if (c === undefined) continue;
+        const endUs = doneUs[i + j] + lateUs;
+        const latencyUs = Math.max(1, endUs - c);
+        bySecond.record(endUs, latencyUs);
+        if (c >= warmupUs) e2e.record(latencyUs);
       }
       i += n;
       processed += n;
       if (n < r.count) break;
     }
+    bySecond.settle(this.sim.now);
     g.processedRecords += processed;
     g.duplicates += duplicates;
   }
