@@ -4,7 +4,7 @@
  * reads files, writes files or looks at a wall clock.
  */
 import { Command, CommanderError, Option } from "commander";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenario, formatProblem, type LoadResult } from "./scenarios/loader.js";
@@ -26,6 +26,9 @@ import { STALL_EVENTS } from "./sim/Simulation.js";
 import { PlanError } from "./reports/sweep/plan.js";
 import { runMergeCommand, runSweepCommand, type SweepContext } from "./reports/sweep/sweepCommand.js";
 import { writeReportFolder } from "./reports/report/writeReport.js";
+import { buildRunReport } from "./reports/runReport.js";
+import { runSeries, runSeriesCharts } from "./reports/runSeries.js";
+import type { Scenario } from "./scenarios/model.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -147,10 +150,18 @@ interface RunOpts {
   json?: boolean;
   trace?: string;
   timeline?: string;
+  report?: string;
   force?: boolean;
 }
 
-function cmdRun(ref: string, opts: RunOpts): void {
+/** --report DIR: a new or empty folder, or with --force one whose report files are replaced. */
+function checkReportDir(dir: string, force: boolean): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--report ${dir}: exists and is not a folder`);
+  if (readdirSync(dir).length > 0 && !force) throw new UsageError(`--report ${dir}: not empty; nothing there is overwritten without --force (which replaces report.md, report.html, report.json and charts/)`);
+}
+
+async function cmdRun(ref: string, opts: RunOpts): Promise<void> {
   if (opts.seed !== undefined) parseSeed(opts.seed);
   currentRepro = reproLine("run", ref, opts.seed === undefined ? null : Number(opts.seed), opts.set);
   const scenario = loadOrExit(ref, opts.set);
@@ -169,6 +180,7 @@ function cmdRun(ref: string, opts: RunOpts): void {
     if (e instanceof OutputPathError) throw new UsageError(e.message);
     throw e;
   }
+  if (opts.report !== undefined) checkReportDir(opts.report, opts.force === true);
   const trace = outputs.find((o) => o.flag === "--trace");
   const timeline = outputs.find((o) => o.flag === "--timeline");
   let outcome: RunOutcome;
@@ -213,6 +225,12 @@ function cmdRun(ref: string, opts: RunOpts): void {
   const summary = formatRunSummary(report).replace(/^traceHash /m, `${extra}\ntraceHash `);
   process.stdout.write(opts.json ? JSON.stringify({ ...report, utilization, perfTest }, null, 2) + "\n" : summary);
   process.exitCode = report.ok ? EXIT_OK : EXIT_CHECK_FAILED;
+  if (opts.report !== undefined) {
+    const r = buildRunReport(outcome, scenario, report, packageVersion());
+    const written = await writeReportFolder(opts.report, r.json, r.doc);
+    if (!opts.json) process.stdout.write(`report     ${written.files.map((f) => `${opts.report}/${f}`).join(", ")}\n`);
+    if (written.pngNote !== null) process.stderr.write(`kafkasim: ${written.pngNote}\n`);
+  }
   // The summary is out; an output that could not be completed is reported after it.
   for (const o of outputs) {
     const failure = o.finish();
@@ -265,8 +283,16 @@ function sweepContext(): SweepContext {
   return {
     kafkasimVersion: packageVersion(),
     writeReport: (dir, r) => writeReportFolder(dir, r.json, r.doc),
-    chosenSeries: null,
+    chosenSeries: chosenRunSeries,
   };
+}
+
+/** The sweep report's time-series chart: the chosen run again, its produce latency and ISR size. */
+function chosenRunSeries(scenario: Scenario, seed: number): { charts: ReturnType<typeof runSeriesCharts>; series: unknown } {
+  const outcome = runScenario(scenario, { seed });
+  const series = runSeries(outcome, scenario);
+  const charts = runSeriesCharts(series).filter((c) => c.id === "run-produce-latency");
+  return { series, charts };
 }
 
 interface SweepOpts {
@@ -318,7 +344,8 @@ async function main(argv: string[]): Promise<void> {
     .option("--json", "print one JSON document")
     .option("--trace <file>", "write the full trace as JSON Lines")
     .option("--timeline <file>", "write a Chrome/Perfetto trace JSON of the run (ui.perfetto.dev)")
-    .addOption(new Option("--force", "overwrite the --trace / --timeline file if it exists"))
+    .option("--report <dir>", "write report.md, report.html, report.json and PNG charts of the run (time series, faults marked) into a new folder")
+    .addOption(new Option("--force", "overwrite the --trace / --timeline file, or the --report folder's report files, if they exist"))
     .action(cmdRun);
   program
     .command("describe")

@@ -101,12 +101,14 @@ export function runSeries(outcome: RunOutcome, scenario: Scenario, opts: RunSeri
  */
 export function runSeriesCharts(series: RunSeries): ChartSpec[] {
   const markers = series.faults.map((f) => ({ x: f.atSec, label: f.label }));
-  const line = (id: string, title: string, yLabel: string, datasets: ChartSpec["datasets"], rightLabel?: string): ChartSpec => ({
+  // Latency spans milliseconds in steady state to tens of seconds across a failover: log scale.
+  const line = (id: string, title: string, yLabel: string, datasets: ChartSpec["datasets"], rightLabel?: string, logY = false): ChartSpec => ({
     id,
     title,
     type: "line",
     xLabel: "simulated time (s)",
     yLabel,
+    ...(logY ? { logY } : {}),
     ...(rightLabel === undefined ? {} : { rightLabel }),
     labels: series.t,
     datasets,
@@ -124,10 +126,11 @@ export function runSeriesCharts(series: RunSeries): ChartSpec[] {
         { label: "smallest ISR", data: series.isrMin, axis: "right", stepped: true },
       ],
       "ISR size",
+      true,
     ),
   ];
   if (series.lag.length > 0) {
-    charts.push(line("run-end-to-end-latency", "End-to-end latency p99 (ms)", "ms", [{ label: "end-to-end p99 (ms)", data: series.endToEndP99Ms }]));
+    charts.push(line("run-end-to-end-latency", "End-to-end latency p99 (ms)", "ms", [{ label: "end-to-end p99 (ms)", data: series.endToEndP99Ms }], undefined, true));
     charts.push(line("run-consumer-lag", "Consumer lag (records)", "records", series.lag.map((g) => ({ label: g.group, data: g.values }))));
   }
   charts.push(

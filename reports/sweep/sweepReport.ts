@@ -4,6 +4,7 @@
  * sweep run whole and the same sweep merged from shards.
  */
 import type { ChartSpec, ReportDoc, ReportTable } from "../report/model.js";
+import { faultLines } from "../report/faultLines.js";
 import { aggregateConfig, chooseRun, type ConfigAggregate, type LatencyPercentiles, type Spread } from "./aggregate.js";
 import type { SweepConfig } from "./plan.js";
 import type { RunRecord } from "./runRecord.js";
@@ -133,15 +134,6 @@ function charts(configs: readonly ConfigAggregate[]): ChartSpec[] {
       datasets: (["mean", "p95", "max"] as const).map((s) => ({ label: s, data: configs.map((c) => c.unavailableMs[s]) })),
     },
   ];
-}
-
-function faultLines(faults: unknown): string[] {
-  if (!Array.isArray(faults)) return [];
-  return faults.map((f) =>
-    Object.entries(f as Record<string, unknown>)
-      .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
-      .join(", "),
-  );
 }
 
 export interface SweepReportInput {
