@@ -288,10 +288,12 @@ function sweepContext(): SweepContext {
 }
 
 /** The sweep report's time-series chart: the chosen run again, its produce latency and ISR size. */
-function chosenRunSeries(scenario: Scenario, seed: number): { charts: ReturnType<typeof runSeriesCharts>; series: unknown } {
+function chosenRunSeries(scenario: Scenario, seed: number, label: string): { charts: ReturnType<typeof runSeriesCharts>; series: unknown } {
   const outcome = runScenario(scenario, { seed });
   const series = runSeries(outcome, scenario);
-  const charts = runSeriesCharts(series).filter((c) => c.id === "run-produce-latency");
+  const charts = runSeriesCharts(series)
+    .filter((c) => c.id === "run-produce-latency")
+    .map((c) => ({ ...c, title: `${label}: produce latency and smallest ISR over simulated time` }));
   return { series, charts };
 }
 

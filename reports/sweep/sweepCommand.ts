@@ -22,7 +22,7 @@ export interface SweepContext {
   kafkasimVersion: string;
   writeReport: ReportWriter;
   /** Re-runs one (config, seed) for the report's time-series charts. */
-  chosenSeries: ((scenario: Scenario, seed: number) => ChosenRunSeries) | null;
+  chosenSeries: ((scenario: Scenario, seed: number, label: string) => ChosenRunSeries) | null;
 }
 
 export interface SweepArgs {
@@ -63,7 +63,7 @@ function parseWorkers(text: string | undefined): number {
 function seriesFor(ctx: SweepContext, plan: SweepPlanFile): ((config: SweepConfig, seed: number) => ChosenRunSeries) | null {
   const chosen = ctx.chosenSeries;
   if (chosen === null) return null;
-  return (config, seed) => chosen(loadConfig(plan, config), seed);
+  return (config, seed) => chosen(loadConfig(plan, config), seed, `${config.id} (${config.label}) seed ${seed}`);
 }
 
 async function report(ctx: SweepContext, store: SweepStore): Promise<{ report: SweepReport; files: string[]; pngNote: string | null }> {

@@ -103,7 +103,7 @@ function charts(configs: readonly ConfigAggregate[]): ChartSpec[] {
       title: "Produce latency percentiles per config (merged over seeds)",
       type: "bar",
       xLabel: "config",
-      yLabel: "ms (log scale)",
+      yLabel: "ms",
       logY: true,
       labels,
       datasets: (["p50", "p99", "p999"] as const).map((p) => ({ label: p === "p999" ? "p99.9" : p, data: configs.map((c) => c.produceLatencyMs[p]) })),
