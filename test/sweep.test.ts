@@ -169,12 +169,16 @@ describe("kafkasim sweep", () => {
     expect(before.length).toBeLessThan(12);
     expect(readdirSync(join(dir, "runs")).flatMap((c) => readdirSync(join(dir, "runs", c))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     const mtimes = new Map(before.map((f) => [f, statSync(join(dir, "runs", f)).mtimeMs]));
+    // What a kill between writing a run's temporary file and renaming it leaves behind.
+    const leftover = join(dir, "runs", before[0].split("/")[0], "seed-3.json.4242.7.tmp");
+    writeFileSync(leftover, '{"half": ');
     const again = await kafkasim("sweep", SCENARIO, ...AXES, "--seeds", "1..3", "--out", dir, "--workers", "1");
     expect(again.code).toBe(0);
     expect(again.err).toContain(`resuming ${dir}: ${before.length} of 12 runs already done`);
     expect(again.out).toContain(`ran        ${12 - before.length} runs`);
     expect(runFiles(dir)).toHaveLength(12);
     for (const [f, t] of mtimes) expect(statSync(join(dir, "runs", f)).mtimeMs, f).toBe(t);
+    expect(existsSync(leftover)).toBe(false);
     const whole = join(tmp(), "whole");
     await kafkasim("sweep", SCENARIO, ...AXES, "--seeds", "1..3", "--out", whole, "--workers", "2");
     expect(reportWithoutTiming(dir)).toBe(reportWithoutTiming(whole));

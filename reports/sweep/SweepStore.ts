@@ -89,7 +89,9 @@ export class SweepStore {
     if (existsSync(join(dir, PLAN_FILE))) {
       const old = SweepStore.readPlan(dir);
       if (identity(old) !== identity(plan)) throw new PlanError(`--out ${dir}: holds another sweep (${describeDifference(old, plan)}); choose another --out, or delete it to start over`);
-      return { store: new SweepStore(dir, old), resumed: true };
+      const store = new SweepStore(dir, old);
+      store.removeTemporaryFiles();
+      return { store, resumed: true };
     }
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new PlanError(`--out ${dir}: not empty and not a sweep's folder (no ${PLAN_FILE}); nothing there is overwritten: choose an empty or new folder`);
     mkdirSync(dir, { recursive: true });
@@ -100,6 +102,15 @@ export class SweepStore {
   /** Opens the folder a merge writes to: like create, but a folder holding the same plan may be merged into again. */
   static forMerge(dir: string, plan: SweepPlanFile): SweepStore {
     return SweepStore.create(dir, plan).store;
+  }
+
+  /** A process killed between writing a run's temporary file and renaming it leaves the temporary file: not a run, so removed. */
+  private removeTemporaryFiles(): void {
+    for (const c of this.plan.configs) {
+      const dir = join(this.dir, RUNS_DIR, c.id);
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) if (/^seed-\d+\.json\.\d+\.\d+\.tmp$/.test(f)) unlinkSync(join(dir, f));
+    }
   }
 
   sameSweep(other: SweepStore): string | null {
@@ -113,14 +124,7 @@ export class SweepStore {
   /** The keys `config:seed` of the runs with a file. */
   doneKeys(): Set<string> {
     const done = new Set<string>();
-    for (const c of this.plan.configs) {
-      const dir = join(this.dir, RUNS_DIR, c.id);
-      if (!existsSync(dir)) continue;
-      for (const f of readdirSync(dir)) {
-        const m = /^seed-(\d+)\.json$/.exec(f);
-        if (m !== null) done.add(`${c.index}:${Number(m[1])}`);
-      }
-    }
+    for (const c of this.plan.configs) for (const seed of this.doneSeeds(c.index)) done.add(`${c.index}:${seed}`);
     return done;
   }
 
@@ -138,15 +142,24 @@ export class SweepStore {
     return r;
   }
 
-  /** Every run file there is, configs in order, seeds in the plan's order. */
-  readAll(): RunRecord[] {
-    const out: RunRecord[] = [];
+  /** Every run file there is, configs in order, seeds in the plan's order, one record in memory at a time. */
+  *runs(): Generator<RunRecord> {
     for (const c of this.plan.configs) {
+      const done = this.doneSeeds(c.index);
       for (const seed of this.plan.seeds) {
+        if (!done.has(seed)) continue;
         const r = this.read(c.index, seed);
-        if (r !== null) out.push(r);
+        if (r !== null) yield r;
       }
     }
-    return out;
+  }
+
+  private doneSeeds(config: number): Set<number> {
+    const dir = join(this.dir, RUNS_DIR, this.plan.configs[config].id);
+    if (!existsSync(dir)) return new Set();
+    return new Set(readdirSync(dir).flatMap((f) => {
+      const m = /^seed-(\d+)\.json$/.exec(f);
+      return m === null ? [] : [Number(m[1])];
+    }));
   }
 }

@@ -55,18 +55,29 @@ export interface LatencyPercentiles {
   max: number | null;
 }
 
-/** Merges encoded histograms; percentiles in ms, each capped at the exact max of the runs. */
-export function mergeHistograms(parts: ReadonlyArray<EncodedHistogram | null>): LatencyPercentiles {
-  const merged = latencyHistogram();
-  let maxUs = 0;
-  for (const p of parts) {
-    if (p === null) continue;
-    merged.add(hdr.decodeFromCompressedBase64(p.hdr, 32, false));
-    maxUs = Math.max(maxUs, p.maxUs);
+/** Encoded histograms merged one at a time; percentiles in ms, each capped at the exact max of the runs. */
+export class HistogramMerger {
+  private readonly merged = latencyHistogram();
+  private maxUs = 0;
+
+  add(p: EncodedHistogram | null): void {
+    if (p === null) return;
+    this.merged.add(hdr.decodeFromCompressedBase64(p.hdr, 32, false));
+    this.maxUs = Math.max(this.maxUs, p.maxUs);
   }
-  if (merged.totalCount === 0) return { records: 0, p50: null, p99: null, p999: null, max: null };
-  const ms = (us: number): number => Math.round(Math.min(us, maxUs)) / 1000;
-  return { records: merged.totalCount, p50: ms(percentileOf(merged, 50)), p99: ms(percentileOf(merged, 99)), p999: ms(percentileOf(merged, 99.9)), max: ms(maxUs) };
+
+  percentiles(): LatencyPercentiles {
+    const merged = this.merged;
+    if (merged.totalCount === 0) return { records: 0, p50: null, p99: null, p999: null, max: null };
+    const ms = (us: number): number => Math.round(Math.min(us, this.maxUs)) / 1000;
+    return { records: merged.totalCount, p50: ms(percentileOf(merged, 50)), p99: ms(percentileOf(merged, 99)), p999: ms(percentileOf(merged, 99.9)), max: ms(this.maxUs) };
+  }
+}
+
+export function mergeHistograms(parts: ReadonlyArray<EncodedHistogram | null>): LatencyPercentiles {
+  const m = new HistogramMerger();
+  for (const p of parts) m.add(p);
+  return m.percentiles();
 }
 
 /** Seeds whose run failed one `expect:` (or an invariant), with their repro lines. */
@@ -103,42 +114,78 @@ export interface ConfigAggregate {
 
 const MAX_REPRO_LINES = 5;
 
-export function aggregateConfig(config: SweepConfig, runs: readonly RunRecord[], repro: (config: SweepConfig, seed: number) => string): ConfigAggregate {
-  const done = runs.filter((r) => r.status === "ok" && r.figures !== null);
-  const fig = <K extends keyof RunFigures>(k: K): Array<RunFigures[K]> => done.map((r) => r.figures![k]);
-  const failures = new Map<string, CheckFailures>();
-  const fail = (check: string, expected: string, seed: number): void => {
-    let f = failures.get(check);
-    if (f === undefined) failures.set(check, (f = { check, expected, seeds: [], repro: [] }));
-    f.seeds.push(seed);
-    if (f.repro.length < MAX_REPRO_LINES) f.repro.push(repro(config, seed));
-  };
-  for (const r of done) {
-    for (const c of r.checks) if (!c.ok) fail(c.name, c.expected, r.seed);
-    if (r.violations.length > 0) fail("invariants", "no invariant violated", r.seed);
+type SpreadKey = "lostAcked" | "duplicates" | "lostConsumed" | "duplicatesConsumed" | "unavailableMs" | "produceStallMs" | "throughputRecordsPerSec" | "rebalances" | "rebalancePauseMs" | "leaderChanges";
+const SPREAD_KEYS: readonly SpreadKey[] = ["lostAcked", "duplicates", "lostConsumed", "duplicatesConsumed", "unavailableMs", "produceStallMs", "throughputRecordsPerSec", "rebalances", "rebalancePauseMs", "leaderChanges"];
+
+/**
+ * One config's aggregate, fed a run at a time: it keeps a number per run and figure, one merged
+ * histogram per latency, and the failing seeds, never the records, so a sweep of many thousand
+ * runs is reported in bounded memory.
+ */
+export class ConfigAccumulator {
+  private runs = 0;
+  private runsOk = 0;
+  private lossRuns = 0;
+  private finished = 0;
+  private readonly broken: ConfigAggregate["brokenRuns"] = [];
+  private readonly values = new Map<SpreadKey, Array<number | null>>(SPREAD_KEYS.map((k) => [k, []]));
+  private readonly produce = new HistogramMerger();
+  private readonly endToEnd = new HistogramMerger();
+  private readonly failures = new Map<string, CheckFailures>();
+
+  constructor(
+    private readonly config: SweepConfig,
+    private readonly repro: (config: SweepConfig, seed: number) => string,
+  ) {}
+
+  add(r: RunRecord): void {
+    this.runs++;
+    if (r.status !== "ok" || r.figures === null) {
+      this.broken.push({ seed: r.seed, status: r.status, error: r.error ?? "" });
+      return;
+    }
+    this.finished++;
+    if (r.ok) this.runsOk++;
+    if (r.figures.lostAcked > 0) this.lossRuns++;
+    for (const k of SPREAD_KEYS) this.values.get(k)!.push(r.figures[k]);
+    this.produce.add(r.produceLatencyUs);
+    this.endToEnd.add(r.endToEndLatencyUs);
+    for (const c of r.checks) if (!c.ok) this.fail(c.name, c.expected, r.seed);
+    if (r.violations.length > 0) this.fail("invariants", "no invariant violated", r.seed);
   }
-  return {
-    id: config.id,
-    label: config.label,
-    sets: config.sets,
-    runs: runs.length,
-    brokenRuns: runs.filter((r) => r.status !== "ok").map((r) => ({ seed: r.seed, status: r.status, error: r.error ?? "" })),
-    runsOk: done.filter((r) => r.ok).length,
-    lossRuns: wilson(done.filter((r) => r.figures!.lostAcked > 0).length, done.length),
-    lostAcked: spread(fig("lostAcked")),
-    duplicates: spread(fig("duplicates")),
-    lostConsumed: spread(fig("lostConsumed")),
-    duplicatesConsumed: spread(fig("duplicatesConsumed")),
-    unavailableMs: spread(fig("unavailableMs")),
-    produceStallMs: spread(fig("produceStallMs")),
-    throughputRecordsPerSec: spread(fig("throughputRecordsPerSec")),
-    rebalances: spread(fig("rebalances")),
-    rebalancePauseMs: spread(fig("rebalancePauseMs")),
-    leaderChanges: spread(fig("leaderChanges")),
-    produceLatencyMs: mergeHistograms(done.map((r) => r.produceLatencyUs)),
-    endToEndLatencyMs: mergeHistograms(done.map((r) => r.endToEndLatencyUs)),
-    failedChecks: [...failures.values()],
-  };
+
+  private fail(check: string, expected: string, seed: number): void {
+    let f = this.failures.get(check);
+    if (f === undefined) this.failures.set(check, (f = { check, expected, seeds: [], repro: [] }));
+    f.seeds.push(seed);
+    if (f.repro.length < MAX_REPRO_LINES) f.repro.push(this.repro(this.config, seed));
+  }
+
+  result(): ConfigAggregate {
+    const sp = (k: SpreadKey): Spread => spread(this.values.get(k)!);
+    return {
+      id: this.config.id,
+      label: this.config.label,
+      sets: this.config.sets,
+      runs: this.runs,
+      brokenRuns: this.broken,
+      runsOk: this.runsOk,
+      lossRuns: wilson(this.lossRuns, this.finished),
+      lostAcked: sp("lostAcked"),
+      duplicates: sp("duplicates"),
+      lostConsumed: sp("lostConsumed"),
+      duplicatesConsumed: sp("duplicatesConsumed"),
+      unavailableMs: sp("unavailableMs"),
+      produceStallMs: sp("produceStallMs"),
+      throughputRecordsPerSec: sp("throughputRecordsPerSec"),
+      rebalances: sp("rebalances"),
+      rebalancePauseMs: sp("rebalancePauseMs"),
+      leaderChanges: sp("leaderChanges"),
+      produceLatencyMs: this.produce.percentiles(),
+      endToEndLatencyMs: this.endToEnd.percentiles(),
+      failedChecks: [...this.failures.values()],
+    };
+  }
 }
 
 /**
@@ -146,17 +193,16 @@ export function aggregateConfig(config: SweepConfig, runs: readonly RunRecord[],
  * then the longest unavailable, then the first in plan order, so the chart shows the worst case
  * and every process picks the same run.
  */
-export function chooseRun(records: readonly RunRecord[]): RunRecord | null {
+export function chooseRun(records: Iterable<RunRecord>): RunRecord | null {
   let best: RunRecord | null = null;
-  const key = (r: RunRecord): [number, number] => [r.figures?.lostAcked ?? -1, r.figures?.unavailableMs ?? -1];
-  for (const r of records) {
-    if (r.status !== "ok") continue;
-    if (best === null) {
-      best = r;
-      continue;
-    }
-    const [a, b] = [key(r), key(best)];
-    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = r;
-  }
+  for (const r of records) if (betterChoice(r, best)) best = r;
   return best;
+}
+
+/** Whether r shows more than best: more lost acknowledged records, then longer unavailable; earlier wins ties. */
+export function betterChoice(r: RunRecord, best: RunRecord | null): boolean {
+  if (r.status !== "ok" || r.figures === null) return false;
+  if (best === null || best.figures === null) return true;
+  const [a, b] = [r.figures, best.figures];
+  return a.lostAcked > b.lostAcked || (a.lostAcked === b.lostAcked && a.unavailableMs > b.unavailableMs);
 }

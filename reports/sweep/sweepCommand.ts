@@ -164,7 +164,7 @@ export async function runMergeCommand(ctx: SweepContext, args: MergeArgs): Promi
   const out = SweepStore.forMerge(args.out, inputs[0].plan);
   let copied = 0;
   for (const s of inputs) {
-    for (const r of s.readAll()) {
+    for (const r of s.runs()) {
       const there = out.read(r.config, r.seed);
       if (there !== null) {
         if (!sameRun(there, r)) throw new PlanError(`${s.dir}: ${out.plan.configs[r.config].id} seed ${r.seed} differs from the same run in ${out.dir} (traceHash ${r.traceHash} vs ${there.traceHash}); the two were not made by the same kafkasim, or a run is not deterministic (a bug: please report it)`);

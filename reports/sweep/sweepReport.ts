@@ -5,7 +5,7 @@
  */
 import type { ChartSpec, ReportDoc, ReportTable } from "../report/model.js";
 import { faultLines } from "../report/faultLines.js";
-import { aggregateConfig, chooseRun, type ConfigAggregate, type LatencyPercentiles, type Spread } from "./aggregate.js";
+import { betterChoice, ConfigAccumulator, type ConfigAggregate, type LatencyPercentiles, type Spread } from "./aggregate.js";
 import type { SweepConfig } from "./plan.js";
 import type { RunRecord } from "./runRecord.js";
 import type { SweepStore } from "./SweepStore.js";
@@ -149,15 +149,26 @@ export interface SweepReportInput {
 export function buildSweepReport(input: SweepReportInput): SweepReport {
   const { store } = input;
   const plan = store.plan;
-  const records = store.readAll();
-  const byConfig = plan.configs.map((c) => records.filter((r) => r.config === c.index));
   const repro = (c: SweepConfig, seed: number): string => runRepro(plan.scenarioRef, c, seed);
-  const configs = plan.configs.map((c, i) => aggregateConfig(c, byConfig[i], repro));
-  const chosen = chooseRun(records);
+  // One pass over the run files, one record in memory at a time.
+  const accumulators = plan.configs.map((c) => new ConfigAccumulator(c, repro));
+  let chosen: RunRecord | null = null;
+  let done = 0;
+  let broken = 0;
+  let wallMsSum = 0;
+  let wallMsMax = 0;
+  for (const r of store.runs()) {
+    accumulators[r.config].add(r);
+    if (betterChoice(r, chosen)) chosen = r;
+    done++;
+    if (r.status !== "ok") broken++;
+    wallMsSum += r.timing.wallMs;
+    wallMsMax = Math.max(wallMsMax, r.timing.wallMs);
+  }
+  const configs = accumulators.map((a) => a.result());
   const chosenConfig = chosen === null ? null : plan.configs[chosen.config];
   const series = chosen === null || input.chosenSeries === null ? null : input.chosenSeries(chosenConfig!, chosen.seed);
   const planned = plan.configs.length * plan.seeds.length;
-  const broken = records.filter((r) => r.status !== "ok").length;
   const json: SweepReportJson = {
     schemaVersion: REPORT_VERSION,
     kind: "kafkasim-sweep-report",
@@ -165,18 +176,18 @@ export function buildSweepReport(input: SweepReportInput): SweepReport {
     scenario: { name: plan.scenarioName, ref: plan.scenarioRef, description: input.description },
     axes: plan.axes,
     seeds: { count: plan.seeds.length, first: plan.seeds[0] ?? null, last: plan.seeds[plan.seeds.length - 1] ?? null },
-    runs: { planned, done: records.length, broken },
+    runs: { planned, done, broken },
     configs,
     chosenRun:
       chosen === null
         ? null
         : { config: chosenConfig!.id, label: chosenConfig!.label, seed: chosen.seed, lostAcked: chosen.figures!.lostAcked, unavailableMs: chosen.figures!.unavailableMs, repro: repro(chosenConfig!, chosen.seed), series: series?.series ?? null },
-    timing: { runWallMsSum: records.reduce((s, r) => s + r.timing.wallMs, 0), runWallMsMax: records.reduce((m, r) => Math.max(m, r.timing.wallMs), 0) },
+    timing: { runWallMsSum: wallMsSum, runWallMsMax: wallMsMax },
   };
   const notes = [
     `Reproduce the sweep: ${sweepCommand(store)}`,
     ...(chosen === null ? [] : [`The time-series charts show ${chosenConfig!.id} (${chosenConfig!.label}) seed ${chosen.seed}, the run that lost the most acknowledged records (${chosen.figures!.lostAcked}), then was unavailable longest: ${repro(chosenConfig!, chosen.seed)}`]),
-    ...(records.length < planned ? [`Incomplete: ${records.length} of ${planned} runs are in this folder (a shard, or a sweep still running); merge the shards with kafkasim report merge.`] : []),
+    ...(done < planned ? [`Incomplete: ${done} of ${planned} runs are in this folder (a shard, or a sweep still running); merge the shards with kafkasim report merge.`] : []),
     ...configs.flatMap((c) => c.brokenRuns.map((b) => `${c.id} seed ${b.seed} did not finish (${b.status}: ${b.error}): a kafkasim bug, please report it with ${repro(plan.configs[configs.indexOf(c)], b.seed)}`)),
   ];
   const seedsText = plan.seeds.length === 0 ? "none" : `${plan.seeds.length} (${plan.seeds[0]}…${plan.seeds[plan.seeds.length - 1]})`;
@@ -188,7 +199,7 @@ export function buildSweepReport(input: SweepReportInput): SweepReport {
       ["Kafka version", input.kafkaVersion],
       ["configs", plan.configs.map((c) => `${c.id}: ${c.label}`).join("; ")],
       ["seeds per config", seedsText],
-      ["runs", `${records.length} of ${planned}${broken > 0 ? `, ${broken} did not finish` : ""}`],
+      ["runs", `${done} of ${planned}${broken > 0 ? `, ${broken} did not finish` : ""}`],
       ["kafkasim", input.kafkasimVersion],
     ],
     faults: faultLines(input.faults),
