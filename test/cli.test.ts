@@ -1,22 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-// The built CLI (npm test builds first), exactly as `npx kafkasim` runs it.
-// Asynchronous, so that the test worker answers vitest while the CLI runs (a long spawnSync
-// blocks it and vitest reports "Timeout calling onTaskUpdate" on a loaded machine).
-function kafkasim(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["dist/cli.js", ...args]);
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", (code) => done({ code, out, err }));
-  });
-}
+import { kafkasim } from "./helpers/cli.js";
 
 /** A module for `node --import` that makes every run throw: an internal error on demand. */
 function failureHook(): string {

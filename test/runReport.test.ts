@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { kafkasim } from "./helpers/cli.js";
 
 const SCENARIO = "test/fixtures/tiny-crash.yaml";
 
-function kafkasim(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["dist/cli.js", ...args]);
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", (code) => done({ code, out, err }));
-  });
-}
 
 async function canvasAvailable(): Promise<boolean> {
   try {

@@ -10,20 +10,11 @@ import { mergeHistograms, spread, wilson } from "../reports/sweep/aggregate.js";
 import { encodeHistogram } from "../reports/sweep/runRecord.js";
 import { latencyHistogram } from "../sim/nodes/kafka/LatencyRecorder.js";
 import { percentileOf } from "../reports/metrics.js";
+import { kafkasim } from "./helpers/cli.js";
 
 const SCENARIO = "test/fixtures/tiny-crash.yaml";
 const AXES = ["--set", "producer.acks=1,all", "--set", "broker.unclean.leader.election.enable=true,false"];
 
-function kafkasim(...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ["dist/cli.js", ...args]);
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
-    child.on("close", (code) => done({ code, out, err }));
-  });
-}
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), "kafkasim-sweep-"));
 

@@ -32,32 +32,18 @@ export interface EncodedHistogram {
   hdr: string;
 }
 
+/** The metrics a run record carries as they are (reports/metrics.ts says what each means). */
+type CarriedMetric =
+  | "sent" | "acked" | "failed" | "lostAcked" | "expiredAcked" | "duplicates" | "reordered" | "divergence" | "unavailableMs" | "produceStallMs"
+  | "leaderChanges" | "isrChanges" | "truncatedRecords" | "invariantViolations"
+  | "lostConsumed" | "duplicatesConsumed" | "skipped" | "nonmonotonic" | "rebalances" | "rebalancePauseMs";
+
 /** The per-run figures a sweep aggregates; null where the run could not measure it. */
-export interface RunFigures {
-  sent: number;
-  acked: number;
-  failed: number;
-  lostAcked: number;
-  expiredAcked: number;
-  duplicates: number;
-  reordered: number;
-  divergence: number;
-  unavailableMs: number;
-  produceStallMs: number | null;
+export type RunFigures = Pick<Metrics, CarriedMetric> & {
   throughputRecordsPerSec: number | null;
-  leaderChanges: number;
-  isrChanges: number;
-  truncatedRecords: number;
-  invariantViolations: number;
-  lostConsumed: number | null;
-  duplicatesConsumed: number | null;
-  skipped: number | null;
-  nonmonotonic: number | null;
-  rebalances: number | null;
-  rebalancePauseMs: number | null;
   consumerLagMax: number | null;
   consumerLagFinal: number | null;
-}
+};
 
 export interface RunCheck {
   name: string;
