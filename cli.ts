@@ -29,6 +29,7 @@ import { writeReportFolder } from "./reports/report/writeReport.js";
 import { buildRunReport } from "./reports/runReport.js";
 import { runSeries, runSeriesCharts } from "./reports/runSeries.js";
 import type { Scenario } from "./scenarios/model.js";
+import { ExploreUsageError, runExploreCommand } from "./explore/exploreCommand.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -318,6 +319,28 @@ async function cmdMerge(dirs: string[], opts: { out: string; json?: boolean; str
   process.exitCode = await runMergeCommand(sweepContext(), { dirs, out: opts.out, json: opts.json === true, strict: opts.strict === true });
 }
 
+interface ExploreOpts {
+  runs?: string;
+  seed?: string;
+  budget?: string;
+  out?: string;
+  path?: string;
+  expect: string[];
+  json?: boolean;
+  force?: boolean;
+}
+
+function cmdExplore(ref: string, opts: ExploreOpts): void {
+  currentRepro = ["npx kafkasim explore", shellQuote(ref), ...(opts.runs === undefined ? [] : ["--runs", opts.runs]), ...(opts.seed === undefined ? [] : ["--seed", opts.seed]), ...(opts.budget === undefined ? [] : ["--budget", shellQuote(opts.budget)])].join(" ");
+  const { result, text, shown } = readScenario(ref, []);
+  if (!result.ok) {
+    for (const p of result.problems) process.stderr.write(formatProblem(p) + "\n");
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  process.exitCode = runExploreCommand({ ref, scenarioText: text, scenarioName: shown, docName: result.scenario.name, runs: opts.runs, seed: opts.seed, budget: opts.budget, out: opts.out, path: opts.path, expect: opts.expect, json: opts.json === true, force: opts.force === true });
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -371,6 +394,19 @@ async function main(argv: string[]): Promise<void> {
     .option("--json", "print report.json on stdout; no progress bar")
     .option("--strict", "exit 1 when any run violated an expect: or an invariant")
     .action(cmdSweep);
+  program
+    .command("explore")
+    .description("search fault schedules for a broken guarantee; shrink what is found and write it as a scenario file")
+    .argument("<scenario>", "a scenario file or the name of a built-in scenario (its cluster, workload and configs; its faults and expect: are replaced)")
+    .option("--runs <n>", "schedules to try (default 100)")
+    .option("--seed <n>", "fast-check's seed: the same seed tries the same schedules (default 1)")
+    .option("--budget <spec>", "what a schedule may do, e.g. faults=3,down=1,power=single,kinds=crash+partition+pause")
+    .option("--expect <metric=condition>", "a guarantee every run must keep (repeatable; default: lostAcked == 0, divergence == 0, no invariant violated, lostConsumed == 0 with consumers)", collect, [])
+    .option("--out <file>", "where to write the minimal failing scenario (default: <name>-counterexample.yaml)")
+    .option("--path <path>", "replay only fast-check's counterexample at this path (from an earlier search)")
+    .option("--json", "print one JSON document; no progress bar")
+    .addOption(new Option("--force", "overwrite the --out file if it exists"))
+    .action(cmdExplore);
   const reportCmd = program.command("report").description("work with sweep reports");
   reportCmd
     .command("merge")
@@ -393,7 +429,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
       return;
     }
-    if (e instanceof UsageError || e instanceof PlanError) {
+    if (e instanceof UsageError || e instanceof PlanError || e instanceof ExploreUsageError) {
       process.stderr.write(`kafkasim: ${e.message}\n`);
       process.exitCode = EXIT_USAGE;
       return;

@@ -13,7 +13,7 @@ export class ProgressLine {
     private readonly stream: NodeJS.WriteStream = process.stderr,
   ) {}
 
-  update(done: number, total: number, violations: number, force = false): void {
+  update(done: number, total: number, violations: number, force = false, extra?: string): void {
     if (!this.enabled) return;
     const now = Date.now();
     if (!force && now - this.lastDraw < 100) return;
@@ -24,7 +24,7 @@ export class ProgressLine {
     const width = 24;
     const filled = total === 0 ? width : Math.round((done / total) * width);
     const bar = "#".repeat(filled) + "-".repeat(width - filled);
-    const line = `[${bar}] ${done}/${total} runs  ${rate.toFixed(2)} runs/s  ETA ${eta === null ? "?" : formatSecs(eta)}  violations ${violations}`;
+    const line = `[${bar}] ${done}/${total} runs  ${rate.toFixed(2)} runs/s  ETA ${eta === null ? "?" : formatSecs(eta)}  violations ${violations}${extra === undefined ? "" : `  ${extra}`}`;
     this.stream.write(`\r${line.slice(0, Math.max(20, (this.stream.columns ?? 100) - 1))}\x1b[K`);
     this.drawn = true;
   }
