@@ -29,7 +29,7 @@ import { writeReportFolder } from "./reports/report/writeReport.js";
 import { buildRunReport } from "./reports/runReport.js";
 import { runSeries, runSeriesCharts } from "./reports/runSeries.js";
 import type { Scenario } from "./scenarios/model.js";
-import { ExploreUsageError, runExploreCommand } from "./explore/exploreCommand.js";
+import { ExploreUsageError, runExploreCommand, type ExploreArgs } from "./explore/exploreCommand.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -319,16 +319,8 @@ async function cmdMerge(dirs: string[], opts: { out: string; json?: boolean; str
   process.exitCode = await runMergeCommand(sweepContext(), { dirs, out: opts.out, json: opts.json === true, strict: opts.strict === true });
 }
 
-interface ExploreOpts {
-  runs?: string;
-  seed?: string;
-  budget?: string;
-  out?: string;
-  path?: string;
-  expect: string[];
-  json?: boolean;
-  force?: boolean;
-}
+/** The explore flags as commander hands them over (booleans may be absent). */
+type ExploreOpts = Pick<ExploreArgs, "runs" | "seed" | "budget" | "out" | "path" | "expect"> & { json?: boolean; force?: boolean };
 
 function cmdExplore(ref: string, opts: ExploreOpts): void {
   currentRepro = ["npx kafkasim explore", shellQuote(ref), ...(opts.runs === undefined ? [] : ["--runs", opts.runs]), ...(opts.seed === undefined ? [] : ["--seed", opts.seed]), ...(opts.budget === undefined ? [] : ["--budget", shellQuote(opts.budget)])].join(" ");
