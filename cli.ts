@@ -438,4 +438,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that stops early (`kafkasim sweep ... | head`) closes the pipe: stop quietly, as
+// Unix tools do, instead of an unhandled EPIPE with a stack trace. Files already written stay.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 await main(process.argv);

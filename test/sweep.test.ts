@@ -175,6 +175,19 @@ describe("kafkasim sweep", () => {
     expect(reportWithoutTiming(dir)).toBe(reportWithoutTiming(whole));
   }, 180_000);
 
+  it("stops quietly when its reader closes the pipe early (| head), with no stack trace", async () => {
+    const dir = join(tmp(), "piped");
+    const child = spawn(process.execPath, ["dist/cli.js", "sweep", SCENARIO, "--set", "producer.acks=1,all", "--seeds", "1", "--out", dir, "--workers", "1"]);
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
+    // Like `| head -0`: the reader is gone before the summary is written.
+    child.stdout.destroy();
+    const code = await new Promise((r) => child.on("close", r));
+    expect(err).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, "report.json"))).toBe(true);
+  }, 60_000);
+
   it("refuses bad input with exit 2 and one clear line, and never writes into a folder it does not own", async () => {
     const bad = await kafkasim("sweep", SCENARIO, "--set", "producer.acks=1,2", "--seeds", "1..2", "--out", join(tmp(), "x"));
     expect(bad.code).toBe(2);
