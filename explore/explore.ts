@@ -62,6 +62,8 @@ export interface ExploreFailure {
 }
 
 export interface ExploreResult {
+  /** The conditions every run was held to. */
+  guarantees: Record<string, string>;
   runs: number;
   shrinkSteps: number;
   fcSeed: number;
@@ -131,7 +133,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
   });
   const details = fc.check(property, { seed: opts.seed, numRuns: opts.runs, ...(opts.path === undefined ? {} : { path: opts.path }) });
   const marks = Object.fromEntries([...marksHit].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-  if (!details.failed) return { runs: progress.runs, shrinkSteps: 0, fcSeed: details.seed, fcPath: null, failure: null, marksHit: marks };
+  if (!details.failed) return { guarantees, runs: progress.runs, shrinkSteps: 0, fcSeed: details.seed, fcPath: null, failure: null, marksHit: marks };
   // A run that threw (a kafkasim bug, or a schedule the loader refused) is not a finding: say so.
   if (details.counterexample === null || !failing) throw details.errorInstance instanceof Error ? details.errorInstance : new Error(`explore stopped: ${String(details.errorInstance)}`);
   const c = details.counterexample[0] as ExploreCase;
@@ -140,6 +142,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const what = describeFailure(v);
   const how = `fast-check seed ${details.seed}, path ${details.counterexamplePath}; shrunk to ${c.faults.length} fault(s) by ${details.numShrinks} successful shrinks. Replay: kafkasim run <this file>.`;
   return {
+    guarantees,
     runs: progress.runs,
     shrinkSteps: progress.shrinkSteps,
     fcSeed: details.seed,

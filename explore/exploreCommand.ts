@@ -84,6 +84,7 @@ export function runExploreCommand(args: ExploreArgs): number {
     runs: result.runs,
     seed,
     budget,
+    guarantees: result.guarantees,
     found: result.failure !== null,
     shrinkSteps: result.shrinkSteps,
     fastCheck: { seed: result.fcSeed, path: result.fcPath },
@@ -96,7 +97,7 @@ export function runExploreCommand(args: ExploreArgs): number {
     return result.failure === null ? 0 : 1;
   }
   const lines = [`explore    ${args.scenarioName}: ${result.runs} runs from fast-check seed ${seed}; ${budgetText(budget)}`];
-  if (result.failure === null) lines.push(`found      nothing: every run kept ${Object.entries(guarantees ?? { lostAcked: "== 0" }).length > 0 ? "the guarantees" : "its expect"}`);
+  if (result.failure === null) lines.push(`found      nothing: every run kept ${Object.entries(result.guarantees).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   else {
     const f = result.failure;
     lines.push(`found      ${[...f.failed.map((c) => `${c.name} ${c.actual} (guarantee ${c.expected})`), ...f.violations].join("; ")}`);
