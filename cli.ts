@@ -322,7 +322,7 @@ async function cmdMerge(dirs: string[], opts: { out: string; json?: boolean; str
 /** The explore flags as commander hands them over (booleans may be absent). */
 type ExploreOpts = Pick<ExploreArgs, "runs" | "seed" | "budget" | "out" | "path" | "expect"> & { json?: boolean; force?: boolean };
 
-function cmdExplore(ref: string, opts: ExploreOpts): void {
+async function cmdExplore(ref: string, opts: ExploreOpts): Promise<void> {
   currentRepro = ["npx kafkasim explore", shellQuote(ref), ...(opts.runs === undefined ? [] : ["--runs", opts.runs]), ...(opts.seed === undefined ? [] : ["--seed", opts.seed]), ...(opts.budget === undefined ? [] : ["--budget", shellQuote(opts.budget)])].join(" ");
   const { result, text, shown } = readScenario(ref, []);
   if (!result.ok) {
@@ -330,7 +330,7 @@ function cmdExplore(ref: string, opts: ExploreOpts): void {
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.exitCode = runExploreCommand({ ref, scenarioText: text, scenarioName: shown, docName: result.scenario.name, runs: opts.runs, seed: opts.seed, budget: opts.budget, out: opts.out, path: opts.path, expect: opts.expect, json: opts.json === true, force: opts.force === true });
+  process.exitCode = await runExploreCommand({ ref, scenarioText: text, scenarioName: shown, docName: result.scenario.name, runs: opts.runs, seed: opts.seed, budget: opts.budget, out: opts.out, path: opts.path, expect: opts.expect, json: opts.json === true, force: opts.force === true });
 }
 
 function collect(value: string, previous: string[]): string[] {

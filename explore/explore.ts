@@ -110,7 +110,10 @@ export function counterexampleYaml(doc: Record<string, unknown>, c: ExploreCase,
   return stringify(out, { lineWidth: 100 });
 }
 
-export function explore(opts: ExploreOptions): ExploreResult {
+/** Lets the event loop run between simulations, so a long search keeps its process responsive (a vitest worker answers its runner, a terminal its signals). */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   const doc = parse(opts.scenarioText) as Record<string, unknown>;
   const base = loadScenario(opts.scenarioText, opts.scenarioName);
   if (!base.ok) throw new Error(base.problems.map(formatProblem).join("\n"));
@@ -120,7 +123,8 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const marksHit = new Map<string, number>();
   const progress: ExploreProgress = { runs: 0, violations: 0, shrinkSteps: 0 };
   let failing = false;
-  const property = fc.property(arb, (c) => {
+  const property = fc.asyncProperty(arb, async (c) => {
+    await yieldToEventLoop();
     if (failing) progress.shrinkSteps++;
     else progress.runs++;
     const v = runCase(doc, opts.scenarioName, c as ExploreCase, guarantees, marksHit);
@@ -131,7 +135,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
     opts.onRun?.(progress);
     return v.ok;
   });
-  const details = fc.check(property, { seed: opts.seed, numRuns: opts.runs, ...(opts.path === undefined ? {} : { path: opts.path }) });
+  const details = await fc.check(property, { seed: opts.seed, numRuns: opts.runs, ...(opts.path === undefined ? {} : { path: opts.path }) });
   const marks = Object.fromEntries([...marksHit].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
   if (!details.failed) return { guarantees, runs: progress.runs, shrinkSteps: 0, fcSeed: details.seed, fcPath: null, failure: null, marksHit: marks };
   // A run that threw (a kafkasim bug, or a schedule the loader refused) is not a finding: say so.

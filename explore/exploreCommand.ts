@@ -49,7 +49,7 @@ function budgetText(b: FaultBudget): string {
   return `at most ${b.maxFaults} faults, ${b.maxBrokersDown} broker(s) down at once, power loss ${b.power}, kinds ${b.kinds.join(", ")}`;
 }
 
-export function runExploreCommand(args: ExploreArgs): number {
+export async function runExploreCommand(args: ExploreArgs): Promise<number> {
   const runs = wholeNumber("--runs", args.runs, 100, 1, 1_000_000);
   const seed = wholeNumber("--seed", args.seed, 1, 0, 2 ** 31 - 1);
   let budget: FaultBudget;
@@ -64,7 +64,7 @@ export function runExploreCommand(args: ExploreArgs): number {
   const progress = new ProgressLine(process.stderr.isTTY === true && !args.json);
   let result: ExploreResult;
   try {
-    result = explore({
+    result = await explore({
       scenarioText: args.scenarioText,
       scenarioName: args.scenarioName,
       runs,

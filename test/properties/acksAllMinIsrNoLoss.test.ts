@@ -8,10 +8,10 @@ import { knownMarks } from "../../explore/knownMarks.js";
 // process crashes, network partitions (two-way and one-way) and pauses with at most one broker
 // down at a time, no acknowledged record is lost, no replica diverges, order is kept, and the
 // group's committed offsets never pass what it processed.
-it("acksAllMinIsrNoLoss: no acknowledged record lost, no divergence, order kept, no commit ahead of processing", () => {
+it("acksAllMinIsrNoLoss: no acknowledged record lost, no divergence, order kept, no commit ahead of processing", async () => {
   const runs = propertyRuns(12);
   const seed = propertySeed(20261122);
-  const result = explore({
+  const result = await explore({
     scenarioText: readFileSync("test/fixtures/acks-all-min-isr2.yaml", "utf8"),
     scenarioName: "acks-all-min-isr2",
     runs,

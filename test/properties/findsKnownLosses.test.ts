@@ -72,9 +72,9 @@ describe("findsKnownLosses: the search finds each known unsafe setting's loss an
   const hunting = process.env.KAFKASIM_PROPERTY_RUNS !== undefined;
   for (const u of UNSAFE) {
     const runs = u.longHunt === true ? propertyRuns(u.maxRuns) : u.maxRuns;
-    it.runIf(u.longHunt !== true || hunting)(`${u.name}: found within ${runs} schedules, shrunk to at most 3 faults`, () => {
+    it.runIf(u.longHunt !== true || hunting)(`${u.name}: found within ${runs} schedules, shrunk to at most 3 faults`, async () => {
       const seed = propertySeed(1);
-      const r = explore({ scenarioText: u.text, scenarioName: u.name, runs, seed, budget: parseBudget(u.budget), guarantees: u.guarantees });
+      const r = await explore({ scenarioText: u.text, scenarioName: u.name, runs, seed, budget: parseBudget(u.budget), guarantees: u.guarantees });
       expect(r.failure, `no loss found in ${r.runs} schedules (fast-check seed ${seed})`).not.toBeNull();
       const f = r.failure!;
       console.log(`findsKnownLosses ${u.name}: found after ${r.runs} schedules, ${r.shrinkSteps} shrink runs; ${f.failed.map((c) => `${c.name} ${c.actual}`).join(", ")}; seed ${f.case.seed}; faults:\n  ${f.case.faults.map((x) => JSON.stringify(x)).join("\n  ")}`);
