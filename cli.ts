@@ -30,6 +30,7 @@ import { buildRunReport } from "./reports/runReport.js";
 import { runSeries, runSeriesCharts } from "./reports/runSeries.js";
 import type { Scenario } from "./scenarios/model.js";
 import { ExploreUsageError, runExploreCommand, type ExploreArgs } from "./explore/exploreCommand.js";
+import { shellQuote } from "./reports/shellQuote.js";
 
 const EXIT_OK = 0;
 const EXIT_CHECK_FAILED = 1;
@@ -101,9 +102,6 @@ function loadOrExit(ref: string, sets: string[]) {
   return result.scenario;
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9._\-/=:,]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 function reproLine(command: string, ref: string, seed: number | null, sets: string[], extra: string[] = []): string {
   return ["npx kafkasim", command, shellQuote(ref), ...(seed === null ? [] : ["--seed", String(seed)]), ...sets.flatMap((s) => ["--set", shellQuote(s)]), ...extra].join(" ");

@@ -9,6 +9,7 @@ import { betterChoice, ConfigAccumulator, type ConfigAggregate, type LatencyPerc
 import type { SweepConfig } from "./plan.js";
 import type { RunRecord } from "./runRecord.js";
 import type { SweepStore } from "./SweepStore.js";
+import { shellQuote } from "../shellQuote.js";
 
 export const REPORT_VERSION = 1;
 
@@ -36,9 +37,6 @@ export interface SweepReport {
   doc: ReportDoc;
 }
 
-function shellQuote(s: string): string {
-  return /^[A-Za-z0-9._\-/=:,]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 export function runRepro(ref: string, config: SweepConfig, seed: number): string {
   return ["npx kafkasim run", shellQuote(ref), "--seed", String(seed), ...config.sets.flatMap((s) => ["--set", shellQuote(s)])].join(" ");
