@@ -44,13 +44,19 @@ export interface SetupTimeout {
 export type ResponseCallback<R> = (body: R | null, error: ErrorCode) => void;
 
 interface Pending {
+  cid: number;
   cb: ResponseCallback<unknown>;
   deadlineUs: number;
 }
 
 export class NodeConnection {
   private socket: Socket | null = null;
-  private readonly pending = new Map<number, Pending>();
+  /**
+   * Requests awaiting a response, in the order sent (correlation ids increase). A few at most, so an
+   * array searched from the front: a Map keyed by correlation id rebuilt its table as requests
+   * came and went, which was most of the garbage a busy connection made.
+   */
+  private readonly pending: Pending[] = [];
   private nextCid = 1;
   /** One timer for the oldest request's deadline (requests are answered mostly in order). */
   private timer: TimerHandle | null = null;
@@ -98,7 +104,7 @@ export class NodeConnection {
   }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.pending.length;
   }
 
   /**
@@ -187,7 +193,7 @@ export class NodeConnection {
     // NetworkClient.handleTimedOutRequests: timed out once `now - sendTime > requestTimeout`, so a
     // negative timeout (AlterIsr's controller.socket.timeout.ms, say) expires at the first poll, as 0 does here.
     const timeoutUs = Math.max(0, requestTimeoutUs);
-    this.pending.set(cid, { cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + timeoutUs });
+    this.pending.push({ cid, cb: cb as ResponseCallback<unknown>, deadlineUs: m.now + timeoutUs });
     if (this.timer === null) this.armTimer(timeoutUs);
     else if (m.now + timeoutUs < this.timerAtUs) {
       this.endpoint.machine.cancelTimer(this.timer);
@@ -214,30 +220,30 @@ export class NodeConnection {
     // ClusterConnectionStates.resetReconnectBackoff: the connection works.
     this.failedAttempts = 0;
     this.backoffUs = this.reconnect?.baseUs ?? 0;
-    const p = this.pending.get(res.cid);
-    if (p === undefined) return;
-    this.pending.delete(res.cid);
+    const i = this.indexOf(res.cid);
+    if (i < 0) return;
+    const p = this.take(i);
     p.cb(res.body, "NONE");
   }
 
   /** NetworkClient.handleTimedOutRequests: the first request past its deadline closes the connection. */
   private checkTimeouts(): void {
     const now = this.endpoint.machine.now;
-    let expired: number | null = null;
+    let expired = -1;
     let next = Infinity;
-    for (const [cid, p] of this.pending) {
+    for (let i = 0; i < this.pending.length; i++) {
+      const p = this.pending[i];
       if (p.deadlineUs <= now) {
-        expired = cid;
+        expired = i;
         break;
       }
       next = Math.min(next, p.deadlineUs);
     }
-    if (expired === null) {
+    if (expired < 0) {
       if (next < Infinity) this.armTimer(next - now);
       return;
     }
-    const p = this.pending.get(expired)!;
-    this.pending.delete(expired);
+    const p = this.take(expired);
     this.endpoint.machine.mark("client: request timed out, connection closed");
     p.cb(null, "REQUEST_TIMED_OUT");
     this.onConnectionFailed();
@@ -245,11 +251,25 @@ export class NodeConnection {
     this.fail("NETWORK_EXCEPTION");
   }
 
+  private indexOf(cid: number): number {
+    for (let i = 0; i < this.pending.length; i++) if (this.pending[i].cid === cid) return i;
+    return -1;
+  }
+
+  /** Removes and returns the i-th request in flight, keeping the others in order. */
+  private take(i: number): Pending {
+    const q = this.pending;
+    const p = q[i];
+    for (let j = i + 1; j < q.length; j++) q[j - 1] = q[j];
+    q.length--;
+    return p;
+  }
+
   /** The connection is gone: every request in flight fails, in the order it was sent. */
   private fail(error: ErrorCode): void {
     this.socket = null;
-    const all = [...this.pending.values()];
-    this.pending.clear();
+    const all = this.pending.slice();
+    this.pending.length = 0;
     if (this.timer !== null) this.endpoint.machine.cancelTimer(this.timer);
     this.timer = null;
     for (const p of all) p.cb(null, error);

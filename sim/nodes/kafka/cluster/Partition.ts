@@ -11,6 +11,7 @@ import { NO_LEADER } from "../common/protocol.js";
 import type { Behaviour } from "../common/versions.js";
 
 export interface FollowerState {
+  readonly replicaId: number;
   /** -1 until the follower's first fetch in this leader epoch. */
   logEndOffset: number;
   /** -Infinity: never caught up in this leader epoch. */
@@ -92,7 +93,7 @@ export class Partition {
       // ISR followers count as caught up now, the others as never (KAFKA-4485, 0.10.2); where
       // it already led, the leader keeps what it knows of their logs (makeLeader: isNewLeader).
       const logEndOffset = wasLeader ? (known.get(r)?.logEndOffset ?? -1) : -1;
-      followers.set(r, { logEndOffset, lastCaughtUpUs: s.isr.includes(r) ? nowUs : -Infinity, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
+      followers.set(r, { replicaId: r, logEndOffset, lastCaughtUpUs: s.isr.includes(r) ? nowUs : -Infinity, lastFetchLeaderLogEndOffset: leo, lastFetchUs: nowUs });
     }
     known.clear();
     for (const [r, f] of followers) known.set(r, f);
@@ -204,8 +205,10 @@ export class Partition {
     let hw = this.log.logEndOffset;
     const isr = this.maximalIsr();
     const now = this.rules.now();
-    for (const [r, f] of this.followers) {
+    // Over the values, not [id, state] entries: this runs on every follower fetch and every append.
+    for (const f of this.followers.values()) {
       if (f.logEndOffset >= hw) continue;
+      const r = f.replicaId;
       const holds = isr.includes(r) || (now - f.lastCaughtUpUs <= this.rules.lagTimeMaxUs && (!this.rules.behaviour.hwIgnoresDeadCaughtUpReplicas || this.rules.isBrokerAlive(r)));
       if (holds) hw = f.logEndOffset;
     }
