@@ -15,7 +15,7 @@ import { computeMetrics } from "../reports/metrics.js";
 import { evaluateChecks, type Check } from "../reports/checks.js";
 import { formatUs } from "../sim/time.js";
 import { clusterShapeOf, faultScheduleArb } from "./arbitraries.js";
-import type { FaultBudget } from "./budget.js";
+import { BudgetError, formatMs, type FaultBudget } from "./budget.js";
 
 /** What a schedule must not break unless the user says otherwise: Kafka's durability promises. */
 export function defaultGuarantees(scenario: Scenario): Record<string, string> {
@@ -119,6 +119,11 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   if (!base.ok) throw new Error(base.problems.map(formatProblem).join("\n"));
   const guarantees = opts.guarantees ?? defaultGuarantees(base.scenario);
   const cluster = clusterShapeOf(base.scenario);
+  const healBy = opts.budget.healByMs;
+  if (healBy !== undefined && healBy >= cluster.durationMs) {
+    // Producers stop at the end of the duration: a heal then or later leaves nothing to show recovery by.
+    throw new BudgetError(`budget item "healBy=${formatMs(healBy)}": expected a time before the end of the scenario's duration (${formatMs(cluster.durationMs)}), when producers stop and everything is healed anyway`);
+  }
   const arb = fc.record({ faults: faultScheduleArb(cluster, opts.budget), seed: fc.noShrink(fc.integer({ min: 1, max: 2 ** 31 - 1 })) });
   const marksHit = new Map<string, number>();
   const progress: ExploreProgress = { runs: 0, violations: 0, shrinkSteps: 0 };
