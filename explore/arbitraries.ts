@@ -16,9 +16,11 @@
  * this schedule may use (a non-empty subset of the budget's), then the faults, so that some
  * schedules are all crashes and others all partitions rather than every schedule a thin mix.
  *
- * A budget with healBy gets only faults that end by themselves by then (budget.ts, healsByItself):
- * every one has a `for`, `at + for` within healBy, a crash or power loss outlasts the ZooKeeper
- * session, and no stop, restart, failDisk or fullDisk.
+ * A budget with healBy gets only faults that end by themselves by then (explore/healBy.ts): every
+ * one has a `for`, `at + for` within healBy, a crash or power loss outlasts the ZooKeeper session,
+ * and no stop, restart, failDisk or fullDisk; withinBudget drops the faults that would keep a
+ * broker from starting again (ZooKeeper without quorum during its outage, a cut from ZooKeeper as
+ * it starts).
  *
  * We leave out, for now: faults on producers other than network cuts, `disk` indexes, `powerOn` and
  * `heal` (the end of `for` and the end-of-run heal repair everything), and partitions of more than
@@ -136,7 +138,7 @@ const FOR_RULE: Record<FaultKind, ForRule> = {
   fullDisk: "none",
 };
 
-/** Kinds that never end by themselves (budget.ts, healsByItself): none of them under healBy. */
+/** Kinds that never end by themselves (healBy.ts, healsByItself): none of them under healBy. */
 const LASTING: readonly FaultKind[] = ["stop", "restart", "failDisk", "fullDisk"];
 
 /** The `for` rule under the budget: with healBy every fault that can have a `for` must (else it lasts to the end). */

@@ -18,14 +18,15 @@
  * broker back up needs to rejoin the ISR are not counted.
  *
  * `healBy` asks for schedules the cluster is promised to recover from before the run ends (the
- * guarantee suite's recoversAfterFaultsHeal): every fault ends by itself by that time. See
- * healsByItself for what that excludes and why.
+ * guarantee suite's recoversAfterFaultsHeal): every fault ends by itself by that time, and what
+ * it took down can come back (explore/healBy.ts says what that excludes and why).
  */
 import type { FaultDocument } from "../scenarios/schema.js";
 import { parseDuration } from "../scenarios/units.js";
 import { suggestion } from "../scenarios/suggest.js";
 import { ZK_TICK_US } from "../sim/nodes/zookeeper/ZkEnsemble.js";
 import type { ClusterShape } from "./arbitraries.js";
+import { healByAllows } from "./healBy.js";
 
 /**
  * The kinds of fault, simplest first (the order shrinking prefers). `oneWayPartition` is a
@@ -63,7 +64,7 @@ export interface FaultBudget {
   power: PowerBudget;
   /** The kinds allowed, in FAULT_KINDS order. */
   kinds: readonly FaultKind[];
-  /** When set, every fault must end by itself by this time, in ms (healsByItself); absent: faults may last to the end. */
+  /** When set, every fault must end by itself by this time, in ms, and leave no broker unable to start (healBy.ts); absent: faults may last to the end. */
   healByMs?: number;
 }
 
@@ -320,45 +321,6 @@ export function describeFault(f: FaultDocument): string {
 }
 
 /**
- * Why a fault does not end by itself by `healByMs`, or null when it does: its `for` runs out (a
- * session expiry is an instant) at or before healBy, and what it took down comes back then.
- * Not so:
- * - a fault without `for`: it lasts until the heal at the end of the run (a `powerOn` or `heal`
- *   entry may repair it sooner, but the rule stays simple: give the fault a `for`);
- * - failDisk and fullDisk: repaired only by that heal;
- * - restart, and a crash or power loss shorter than the ZooKeeper session and a tick
- *   (RESTART_MARGIN_MS), of a target that may be a broker: its start-up fails on the
- *   registration the old session still holds and the process exits until that heal;
- * - stop: the process ends only when its shutdown is over (a broker's controlled shutdown, with
- *   attempts of up to controller.socket.timeout.ms each, then the log flush and the ZooKeeper
- *   close; a consumer's close with its commit), and a start that comes before finds it still
- *   running and is lost; no `for` is sure to outlast that.
- */
-export function healsByItself(f: FaultDocument, healByMs: number, cluster: ClusterShape): string | null {
-  const kind = faultKindOf(f);
-  if (kind === null) return null;
-  const heal = "the heal at the end of the run";
-  if (kind === "failDisk" || kind === "fullDisk") return `is repaired only by ${heal}`;
-  // A ZooKeeper server or a client starts again at once: only a broker registers with its session.
-  const broker = (v: string | string[]): boolean => targetWeight(v, cluster).brokers > 0;
-  if (kind === "restart" && broker(f.restart!)) return `starts the process again at once, before its old ZooKeeper session expired: the start-up fails and the broker stays down until ${heal}`;
-  if (kind === "stop") return `ends the process only when its shutdown is over (a broker's controlled shutdown, a consumer's close), which no \`for\` is sure to outlast (a start before then is lost): it may stay down until ${heal}`;
-  const atMs = (parseDuration(f.at) ?? 0) / 1000;
-  let endMs = atMs;
-  // A session expiry, and a restart the lines above let through, are instants.
-  if (kind !== "expireSession" && kind !== "restart") {
-    if (f.for === undefined) return `has no \`for\`: it lasts until ${heal}`;
-    const forMs = (parseDuration(f.for) ?? 0) / 1000;
-    const least = cluster.zkSessionTimeoutMs + RESTART_MARGIN_MS;
-    if ((kind === "crash" || kind === "powerOff") && forMs < least && broker(f[kind]!)) {
-      return `lasts ${formatMs(forMs)}, less than the ZooKeeper session (${formatMs(cluster.zkSessionTimeoutMs)}) and a tick (${formatMs(RESTART_MARGIN_MS)}): the start-up fails on the registration its old session still holds, and the broker stays down until ${heal}`;
-    }
-    endMs = atMs + forMs;
-  }
-  return endMs > healByMs ? `ends at ${formatMs(endMs)}, after ${formatMs(healByMs)}` : null;
-}
-
-/**
  * The first way a schedule breaks the budget, in words, or null when it keeps to it: too many
  * faults, a kind the budget leaves out, a power loss it does not allow, a fault that does not end
  * by itself by healBy, or more brokers down at once than it allows.
@@ -373,11 +335,8 @@ export function budgetAllows(schedule: readonly FaultDocument[], budget: FaultBu
     if (kind !== null && !budget.kinds.includes(kind)) return `${named(i)} is a ${kind} fault: the budget's kinds are ${budget.kinds.join(", ") || "none"}`;
   }
   if (budget.healByMs !== undefined) {
-    const by = formatMs(budget.healByMs);
-    for (let i = 0; i < schedule.length; i++) {
-      const why = healsByItself(schedule[i], budget.healByMs, cluster);
-      if (why !== null) return `${named(i)} ${why}: the budget wants every fault to end by itself by ${by} (healBy=${by})`;
-    }
+    const why = healByAllows(schedule, budget.healByMs, cluster, named);
+    if (why !== null) return why;
   }
   const windows = schedule.map((f, index) => ({ index, ...faultWindowUs(f, cluster), down: brokersDownBy(f, cluster), unpowered: faultKindOf(f) === "powerOff" ? targetWeight(f.powerOff!, cluster).hosts : 0 }));
   const atOnce = (of: (w: (typeof windows)[number]) => number, limit: number): { atUs: number; total: number; who: number[] } | null => {

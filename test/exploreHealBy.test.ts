@@ -21,7 +21,11 @@ const SEED = 20_261_123;
 const FILE = "scenarios/acks-all-leader-crash.yaml"; // 3 brokers, racks a, b, c; orders: 1 partition, RF 3; 120 s; session 18 s
 
 function shape(): ClusterShape {
-  const r = loadScenario(readFileSync(FILE, "utf8"), FILE);
+  return shapeOf("acks-all-leader-crash.yaml");
+}
+
+function shapeOf(builtin: string): ClusterShape {
+  const r = loadScenario(readFileSync(`scenarios/${builtin}`, "utf8"), builtin);
   if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
   return clusterShapeOf(r.scenario);
 }
@@ -64,6 +68,7 @@ describe("budgetAllows: healBy", () => {
 
   it("allows faults that end by themselves by healBy", () => {
     expect(allows([{ at: "5s", crash: "leader:orders-0", for: "20s" }, { at: "26s", partition: [["broker-1"], ["broker-2", "broker-3"]], for: "14s" }])).toBeNull();
+    expect(allows([{ at: "5s", crash: "rack-b", for: "20s" }, { at: "30s", powerOff: "broker-3", for: "20s" }], "kinds=all,healBy=50s")).toBeNull();
     expect(allows([{ at: "10s", pause: "broker-2", for: "30s" }])).toBeNull();
     expect(allows([{ at: "40s", expireSession: "controller" }])).toBeNull();
     // A ZooKeeper server or a client has no registration to wait for, and a restart of one is an instant.
@@ -86,6 +91,44 @@ describe("budgetAllows: healBy", () => {
     expect(allows([{ at: "10s", fullDisk: "broker-1" }])).toMatch(/is repaired only by the heal at the end of the run/);
     // The first fault that breaks it is named, after those that keep to it.
     expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "30s", crash: "broker-2", for: "20s" }])).toMatch(/^faults\[1\] \(crash broker-2 at 30s for 20s\) ends at 50s/);
+  });
+
+  it("refuses a broker brought back while its old session may live on: ZooKeeper without quorum during its outage renews every session", () => {
+    // zk-1, the only ZooKeeper server, is in rack a with broker-1: they come back together, and the old session with them.
+    expect(allows([{ at: "5s", crash: "rack-a", for: "20s" }])).toBe(
+      "faults[0] (crash rack-a at 5s for 20s) brings a broker back at 25s, but ZooKeeper has no quorum from 5s to 25s (faults[0] (crash rack-a at 5s for 20s)) and, serving again, gives the broker's old session its whole timeout: its start-up fails on the old registration before 45s: the budget wants every fault to end by itself by 40s (healBy=40s)",
+    );
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "10s", pause: "zk-1", for: "5s" }])).toMatch(/^faults\[0\] \(crash broker-1 at 5s for 20s\) brings a broker back at 25s, but ZooKeeper has no quorum from 10s to 15s \(faults\[1\] \(pause zk-1 at 10s for 5s\)\).* before 35s/);
+    // Back 20 s after ZooKeeper serves again: the old session has expired.
+    expect(allows([{ at: "5s", crash: "broker-1", for: "35s" }, { at: "10s", pause: "zk-1", for: "5s" }])).toBeNull();
+    // ZooKeeper lost as the broker starts: it cannot connect, or finds the old session renewed.
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "26s", crash: "zk-1", for: "3s" }])).toMatch(/brings a broker back at 25s, but ZooKeeper has no quorum from 26s to 29s/);
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "28s", crash: "zk-1", for: "3s" }])).toBeNull();
+  });
+
+  it("counts a quorum: with three ZooKeeper servers one down is not a loss, two are", () => {
+    const doc = parse(readFileSync("scenarios/acks-all-leader-crash.yaml", "utf8"));
+    doc.cluster.zookeeper = { nodes: 3 };
+    const r = loadScenario(stringify(doc), "three zookeepers");
+    if (!r.ok) throw new Error(r.problems.map(formatProblem).join("\n"));
+    const cluster = clusterShapeOf(r.scenario);
+    expect(cluster.zookeepers).toEqual(["zk-1", "zk-2", "zk-3"]);
+    const three = (faults: FaultDocument[]): string | null => budgetAllows(faults, parseBudget("kinds=all,healBy=40s"), cluster);
+    expect(three([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "10s", pause: "zk-1", for: "5s" }])).toBeNull();
+    expect(three([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "10s", pause: ["zk-1", "zk-2"], for: "5s" }])).toMatch(/ZooKeeper has no quorum from 10s to 15s/);
+    expect(three([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "10s", pause: "zk-1", for: "5s" }, { at: "12s", pause: "zk-2", for: "5s" }])).toMatch(/no quorum from 12s to 15s \(faults\[1\] .* and faults\[2\] /);
+  });
+
+  it("refuses a cut from ZooKeeper in effect as a broker starts again, and only such a cut", () => {
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "26s", partition: [["broker-1"], ["zk-1"]], for: "10s" }])).toMatch(
+      /^faults\[0\] \(crash broker-1 at 5s for 20s\) brings a broker back at 25s, which must reach ZooKeeper within the connection timeout \(18s\) to start, but faults\[1\] \(partition broker-1 \| zk-1 at 26s for 10s\) may cut it off from ZooKeeper then/,
+    );
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "25s", partition: { from: ["rack-a"], to: ["rack-b"] }, for: "10s" }])).toMatch(/may cut it off from ZooKeeper/);
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "25s", loss: { probability: 1 }, for: "10s" }], "kinds=all,healBy=40s,down=3")).toMatch(/may cut it off from ZooKeeper/);
+    // Brokers cut from each other with ZooKeeper on neither side, partial loss, or a cut after the start: allowed.
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "25s", partition: [["broker-1"], ["broker-2", "broker-3"]], for: "10s" }])).toBeNull();
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "25s", loss: { probability: 0.5 }, for: "10s" }])).toBeNull();
+    expect(allows([{ at: "5s", crash: "broker-1", for: "20s" }, { at: "28s", partition: [["broker-1"], ["zk-1"]], for: "10s" }])).toBeNull();
   });
 
   it("leaves schedules alone without healBy", () => {
