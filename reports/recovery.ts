@@ -6,8 +6,9 @@
  *   too); a session expiry, a restart, powerOn and heal are instants. 0 without faults.
  * - recoveryMs: from then until every partition (of the scenario's topics, and of
  *   __consumer_offsets when the groups made it) was led by a broker that is up, that had taken
- *   the leadership after it last started, with every replica in the ISR, and stayed so to the end
- *   of the run; 0 when all already were. Unmeasured, naming the partitions and why, when one is
+ *   the leadership after it last started, with every replica up and in the ISR, and stayed so to
+ *   the end of the run (a leader moved between full ISRs, a preferred leader election, keeps it
+ *   so); 0 when all already were. Unmeasured, naming the partitions and why, when one is
  *   not so at the end. A broker started again before its old ZooKeeper session expired fails its
  *   start-up and is back only at the end-of-duration heal: that shows here as a long recovery,
  *   since its fault's `for` ran out long before.
@@ -59,28 +60,42 @@ export function healedAtUs(scenario: Scenario): number {
 }
 
 /**
- * Since when a partition has been led by a broker that is up and leads it, with a full ISR, to the
- * end of the run; or why it is not so at the end.
+ * Since when a partition has been led by a broker that is up and leads it, with every replica in
+ * the ISR, to the end of the run; or why it is not so at the end. The stretch may hold leader
+ * moves between full ISRs (a preferred leader election): those are graceful, not a recovery.
  */
 export function partitionRecoveredAt(h: KafkaHistory, key: string, replicas: readonly number[]): { atUs: number } | { why: string } {
   const states = h.states.get(key) ?? [];
   const last = states[states.length - 1];
   if (last === undefined) return { why: "no leader was ever elected" };
   if (last.leader < 0) return { why: `no leader at the end (ISR [${last.isr.join(",")}])` };
-  const full = (s: StateChange): boolean => s.leader === last.leader && replicas.length > 0 && replicas.every((r) => s.isr.includes(r));
+  const full = (s: StateChange): boolean => s.leader >= 0 && replicas.length > 0 && replicas.every((r) => s.isr.includes(r));
   if (!full(last)) return { why: `ISR [${last.isr.join(",")}] of replicas [${replicas.join(",")}] at the end` };
-  const downs = h.brokerDown.get(last.leader) ?? [];
-  const lastDown = downs[downs.length - 1];
-  if (lastDown !== undefined && lastDown[1] === Infinity) return { why: `its leader, broker ${last.leader}, is down at the end` };
-  // The ZooKeeper state alone is not enough: a broker leads only once a LeaderAndIsr for this
+  /** When a broker last came up (0: up from the start), or null when it is down at the end. */
+  const upSince = (broker: number): number | null => {
+    const downs = h.brokerDown.get(broker) ?? [];
+    const lastDown = downs[downs.length - 1];
+    return lastDown === undefined ? 0 : lastDown[1] === Infinity ? null : lastDown[1];
+  };
+  // A replica down while ZooKeeper still lists it in the ISR: nobody could update the state.
+  for (const r of replicas) if (upSince(r) === null) return { why: r === last.leader ? `its leader, broker ${r}, is down at the end` : `broker ${r}, in its ISR, is down at the end` };
+  // The ZooKeeper state alone is not enough: a broker leads only once a LeaderAndIsr for the
   // epoch reached it, after it last started (a restarted broker does not lead on its own).
-  const upUs = lastDown?.[1] ?? 0;
-  const epochUs = states.find((s) => s.leaderEpoch === last.leaderEpoch)?.atUs ?? last.atUs;
-  const led = (h.leaderships.get(key) ?? []).find((l) => l.broker === last.leader && l.atUs >= Math.max(upUs, epochUs));
+  const leadership = (s: StateChange, fromUs: number): number | undefined => {
+    const epochUs = states.find((x) => x.leaderEpoch === s.leaderEpoch)?.atUs ?? s.atUs;
+    return (h.leaderships.get(key) ?? []).find((l) => l.broker === s.leader && l.atUs >= Math.max(fromUs, epochUs))?.atUs;
+  };
+  const leaderUp = upSince(last.leader)!;
+  const led = leadership(last, leaderUp);
   if (led === undefined) return { why: `its leader, broker ${last.leader}, never took the leadership of epoch ${last.leaderEpoch}` };
   let first = states.length - 1;
   while (first > 0 && full(states[first - 1])) first--;
-  return { atUs: Math.max(states[first].atUs, led.atUs) };
+  const start = states[first];
+  let atUs = Math.max(start.atUs, leadership(start, 0) ?? start.atUs);
+  // A replica that came back within the stretch without the state changing was out until then (and a leader until it led again).
+  for (const r of replicas) atUs = Math.max(atUs, upSince(r)!);
+  if (leaderUp > start.atUs) atUs = Math.max(atUs, led);
+  return { atUs };
 }
 
 /** Every partition's key and replicas: the scenario's topics, then __consumer_offsets when it exists. */

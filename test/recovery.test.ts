@@ -56,9 +56,14 @@ describe("partitionRecoveredAt", () => {
     // A later write that leaves it full (the same ISR in another order) does not restart the count.
     h.onPartitionState("orders-0", { atUs: 60_000_000, leader: 1, leaderEpoch: 1, isr: [1, 2, 3] });
     expect(partitionRecoveredAt(h, "orders-0", replicas)).toEqual({ atUs: 50_000_000 });
-    // A new leader with a full ISR at 30 s leads from when its LeaderAndIsr arrived.
-    const moved = history([[1_000_000, 1, 0, [1, 2, 3]], [30_000_000, 2, 1, [2, 3, 1]]], {}, [[1_200_000, 1], [30_050_000, 2]]);
+    // Without a leader from 20 s, then broker 2 with a full ISR at 30 s: it leads from when its LeaderAndIsr arrived.
+    const moved = history([[1_000_000, 1, 0, [1, 2, 3]], [20_000_000, -1, 1, [1]], [30_000_000, 2, 2, [2, 3, 1]]], {}, [[1_200_000, 1], [30_050_000, 2]]);
     expect(partitionRecoveredAt(moved, "orders-0", replicas)).toEqual({ atUs: 30_050_000 });
+  });
+
+  it("counts a leader moved between full ISRs (a preferred leader election) as staying recovered", () => {
+    const h = history([[1_000_000, 1, 0, [1, 2, 3]], [20_000_000, 1, 1, [1, 3]], [50_000_000, 1, 1, [1, 3, 2]], [325_000_000, 2, 2, [1, 3, 2]]], {}, [[1_200_000, 1], [20_100_000, 1], [325_050_000, 2]]);
+    expect(partitionRecoveredAt(h, "orders-0", replicas)).toEqual({ atUs: 50_000_000 });
   });
 
   it("waits for a restarted leader to be told to lead again", () => {
@@ -75,6 +80,9 @@ describe("partitionRecoveredAt", () => {
     expect(partitionRecoveredAt(history([[1_000_000, 1, 0, [1, 3]]], {}, [[1_100_000, 1]]), "orders-0", replicas)).toEqual({ why: "ISR [1,3] of replicas [1,2,3] at the end" });
     expect(partitionRecoveredAt(history([[1_000_000, 1, 0, [1, 2, 3]]], { 1: [[5_000_000, Infinity]] }, [[1_100_000, 1]]), "orders-0", replicas)).toEqual({
       why: "its leader, broker 1, is down at the end",
+    });
+    expect(partitionRecoveredAt(history([[1_000_000, 1, 0, [1, 2, 3]]], { 3: [[5_000_000, Infinity]] }, [[1_100_000, 1]]), "orders-0", replicas)).toEqual({
+      why: "broker 3, in its ISR, is down at the end",
     });
   });
 });
