@@ -15,7 +15,8 @@
  * - ackedAfterHeal: records acknowledged at or after the heal (the settle period's included);
  *   producersIdleAfterHeal: producers with none.
  * - consumerLagAtEnd: the largest lag of any group read at the end of the run: over the group's
- *   partitions, the live leader's high watermark minus the committed offset. consumerLag.final
+ *   partitions, the live leader's high watermark minus the committed offset (0 when none, as
+ *   scenarios/consumers.ts groupLag counts it). consumerLag.final
  *   is the last per-second sample taken while the group had a coordinator, which may be older;
  *   this one is unmeasured when a group has no live coordinator at the end, or one of its
  *   partitions no live leader.
