@@ -16,6 +16,12 @@
  * this schedule may use (a non-empty subset of the budget's), then the faults, so that some
  * schedules are all crashes and others all partitions rather than every schedule a thin mix.
  *
+ * A budget with healBy gets only faults that end by themselves by then (explore/healBy.ts): every
+ * one has a `for`, `at + for` within healBy, a crash or power loss outlasts the ZooKeeper session,
+ * and no stop, restart, failDisk or fullDisk; withinBudget drops the faults that would keep a
+ * broker from starting again (ZooKeeper without quorum during its outage, a cut from ZooKeeper as
+ * it starts).
+ *
  * We leave out, for now: faults on producers other than network cuts, `disk` indexes, `powerOn` and
  * `heal` (the end of `for` and the end-of-run heal repair everything), and partitions of more than
  * two groups.
@@ -27,7 +33,9 @@ import { parseDuration } from "../scenarios/units.js";
 import { brokerDefaults, KafkaConfig, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { configDefAt, PRODUCER_CONFIG_DEFS } from "../sim/nodes/kafka/common/configDefs.js";
 import { effectiveProducerConfig } from "../sim/nodes/kafka/clients/producer/ProducerConfig.js";
-import { brokersCutOff, budgetAllows, targetWeight, type FaultBudget, type FaultKind, type TargetWeight } from "./budget.js";
+import { brokersCutOff, budgetAllows, formatMs, RESTART_MARGIN_MS, targetWeight, type FaultBudget, type FaultKind, type TargetWeight } from "./budget.js";
+
+export { formatMs, RESTART_MARGIN_MS };
 
 /** The Kafka configs configArb explores, at the scenario's own values (what they shrink toward). */
 export interface ExploredConfig {
@@ -102,13 +110,7 @@ export const EARLIEST_FAULT_MS = 5_000;
 /** The shortest `for`, and how long before the end of the run every fault is over. */
 export const MIN_FOR_MS = 1_000;
 export const END_MARGIN_MS = 1_000;
-/** A crash or power loss lasts at least the ZooKeeper session and this, so that the broker can start again. */
-export const RESTART_MARGIN_MS = 2_000;
-
-/** `20000` → "20s", `1500` → "1500ms". */
-export function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
-}
+// A crash or power loss lasts at least the ZooKeeper session and RESTART_MARGIN_MS (budget.ts), so that the broker can start again.
 
 interface Timing {
   earliestMs: number;
@@ -136,9 +138,19 @@ const FOR_RULE: Record<FaultKind, ForRule> = {
   fullDisk: "none",
 };
 
-function timingOf(kind: FaultKind, cluster: ClusterShape): Timing | null {
+/** Kinds that never end by themselves (healBy.ts, healsByItself): none of them under healBy. */
+const LASTING: readonly FaultKind[] = ["stop", "restart", "failDisk", "fullDisk"];
+
+/** The `for` rule under the budget: with healBy every fault that can have a `for` must (else it lasts to the end). */
+function forRuleOf(kind: FaultKind, budget: FaultBudget): ForRule {
+  return budget.healByMs !== undefined && FOR_RULE[kind] === "optional" ? "required" : FOR_RULE[kind];
+}
+
+function timingOf(kind: FaultKind, cluster: ClusterShape, budget: FaultBudget): Timing | null {
+  if (budget.healByMs !== undefined && LASTING.includes(kind)) return null;
   const earliestMs = Math.min(EARLIEST_FAULT_MS, Math.floor(cluster.durationMs / 4000) * 1000);
-  const lastEndMs = cluster.durationMs - END_MARGIN_MS;
+  // With healBy every fault is over by then, so at and for are drawn to fit (and still shrink toward early and short).
+  const lastEndMs = Math.min(cluster.durationMs - END_MARGIN_MS, budget.healByMs ?? Infinity);
   const minForMs = FOR_RULE[kind] === "none" ? 0 : kind === "crash" || kind === "powerOff" ? cluster.zkSessionTimeoutMs + RESTART_MARGIN_MS : MIN_FOR_MS;
   const latestAtMs = lastEndMs - minForMs;
   return latestAtMs < earliestMs ? null : { earliestMs, latestAtMs, minForMs, lastEndMs };
@@ -256,9 +268,9 @@ function doc(verb: string, value: unknown, when: { atMs: number; forMs: number |
 
 /** One fault of this kind within the budget, or null when the cluster or budget leaves it none. */
 export function kindArb(kind: FaultKind, cluster: ClusterShape, budget: FaultBudget): fc.Arbitrary<FaultDocument> | null {
-  const timing = timingOf(kind, cluster);
+  const timing = timingOf(kind, cluster, budget);
   if (timing === null) return null;
-  const when = whenArb(timing, FOR_RULE[kind]);
+  const when = whenArb(timing, forRuleOf(kind, budget));
   switch (kind) {
     case "partition":
     case "oneWayPartition": {

@@ -16,11 +16,17 @@
  * broker's start-up then fails on the registration its old session still holds and the process
  * exits until the end-of-run heal starts it. A session expiry counts for an instant. The seconds a
  * broker back up needs to rejoin the ISR are not counted.
+ *
+ * `healBy` asks for schedules the cluster is promised to recover from before the run ends (the
+ * guarantee suite's recoversAfterFaultsHeal): every fault ends by itself by that time, and what
+ * it took down can come back (explore/healBy.ts says what that excludes and why).
  */
 import type { FaultDocument } from "../scenarios/schema.js";
 import { parseDuration } from "../scenarios/units.js";
 import { suggestion } from "../scenarios/suggest.js";
+import { ZK_TICK_US } from "../sim/nodes/zookeeper/ZkEnsemble.js";
 import type { ClusterShape } from "./arbitraries.js";
+import { healByAllows } from "./healBy.js";
 
 /**
  * The kinds of fault, simplest first (the order shrinking prefers). `oneWayPartition` is a
@@ -58,6 +64,8 @@ export interface FaultBudget {
   power: PowerBudget;
   /** The kinds allowed, in FAULT_KINDS order. */
   kinds: readonly FaultKind[];
+  /** When set, every fault must end by itself by this time, in ms, and leave no broker unable to start (healBy.ts); absent: faults may last to the end. */
+  healByMs?: number;
 }
 
 export const DEFAULT_BUDGET: FaultBudget = { maxFaults: 3, maxBrokersDown: 1, power: "single", kinds: DEFAULT_FAULT_KINDS };
@@ -67,8 +75,20 @@ export const BUDGET_LIMITS = { maxFaults: 100, maxBrokersDown: 1000 };
 
 export class BudgetError extends Error {}
 
-const KEYS = ["faults", "down", "power", "kinds"] as const;
-const GRAMMAR = "faults=<n>,down=<n>,power=none|single|correlated,kinds=<kind>+<kind>... (or kinds=all)";
+const KEYS = ["faults", "down", "power", "kinds", "healBy"] as const;
+const GRAMMAR = "faults=<n>,down=<n>,power=none|single|correlated,kinds=<kind>+<kind>... (or kinds=all),healBy=<duration>";
+
+/**
+ * A crash or power loss must last this much longer than the ZooKeeper session for the broker's
+ * start-up to succeed: the ensemble expires sessions only on its tick (ZkEnsemble.tick), so the
+ * old session, last heard at or before the crash, is gone at most a tick after its timeout.
+ */
+export const RESTART_MARGIN_MS = ZK_TICK_US / 1000;
+
+/** `20000` → "20s", `1500` → "1500ms". */
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
 
 /**
  * `faults=3,down=1,power=single,kinds=crash+partition+pause` → a budget. Every item is optional
@@ -76,7 +96,7 @@ const GRAMMAR = "faults=<n>,down=<n>,power=none|single|correlated,kinds=<kind>+<
  * With power=none and no kinds given, powerOff leaves the default kinds.
  */
 export function parseBudget(spec: string): FaultBudget {
-  const budget: { maxFaults: number; maxBrokersDown: number; power: PowerBudget; kinds: readonly FaultKind[] } = { ...DEFAULT_BUDGET };
+  const budget: { maxFaults: number; maxBrokersDown: number; power: PowerBudget; kinds: readonly FaultKind[]; healByMs?: number } = { ...DEFAULT_BUDGET };
   const text = spec.trim();
   if (text === "") return budget;
   const seen = new Map<string, string>();
@@ -88,7 +108,7 @@ export function parseBudget(spec: string): FaultBudget {
     const key = eq < 0 ? item : item.slice(0, eq).trim();
     const value = eq < 0 ? "" : item.slice(eq + 1).trim();
     const bad = (expected: string): BudgetError => new BudgetError(`budget item "${item}": expected ${expected}`);
-    if (!(KEYS as readonly string[]).includes(key)) throw bad(`a key faults, down, power or kinds${suggestion(key, KEYS)}, as in ${GRAMMAR}`);
+    if (!(KEYS as readonly string[]).includes(key)) throw bad(`a key faults, down, power, kinds or healBy${suggestion(key, KEYS)}, as in ${GRAMMAR}`);
     if (eq < 0 || value === "") throw bad(`${key}=<value>, as in ${GRAMMAR}`);
     if (seen.has(key)) throw new BudgetError(`budget item "${item}": ${key} is given twice (also "${seen.get(key)}")`);
     seen.set(key, item);
@@ -107,6 +127,13 @@ export function parseBudget(spec: string): FaultBudget {
         budget.kinds = parseKinds(value, item);
         kindsListed = value !== "all" && value !== "default";
         break;
+      case "healBy": {
+        // Whole milliseconds, as the arbitraries write `at` and `for`.
+        const us = parseDuration(value);
+        if (us === null || us <= 0 || us % 1000 !== 0) throw bad(`healBy=<duration>, the time by which every fault has ended by itself: a whole number of milliseconds above 0, such as 40s or 1500ms`);
+        budget.healByMs = us / 1000;
+        break;
+      }
     }
   });
   if (budget.power === "none" && budget.kinds.includes("powerOff")) {
@@ -143,7 +170,7 @@ function parseKinds(value: string, item: string): FaultKind[] {
 
 /** The spec parseBudget reads back as this budget. */
 export function formatBudget(budget: FaultBudget): string {
-  return `faults=${budget.maxFaults},down=${budget.maxBrokersDown},power=${budget.power},kinds=${budget.kinds.join("+")}`;
+  return `faults=${budget.maxFaults},down=${budget.maxBrokersDown},power=${budget.power},kinds=${budget.kinds.join("+")}${budget.healByMs === undefined ? "" : `,healBy=${formatMs(budget.healByMs)}`}`;
 }
 
 /** The kind of a fault entry, or null for the repairs (powerOn, heal). */
@@ -295,8 +322,8 @@ export function describeFault(f: FaultDocument): string {
 
 /**
  * The first way a schedule breaks the budget, in words, or null when it keeps to it: too many
- * faults, a kind the budget leaves out, a power loss it does not allow, or more brokers down at
- * once than it allows.
+ * faults, a kind the budget leaves out, a power loss it does not allow, a fault that does not end
+ * by itself by healBy, or more brokers down at once than it allows.
  */
 export function budgetAllows(schedule: readonly FaultDocument[], budget: FaultBudget, cluster: ClusterShape): string | null {
   const named = (i: number): string => `faults[${i}] (${describeFault(schedule[i])})`;
@@ -306,6 +333,10 @@ export function budgetAllows(schedule: readonly FaultDocument[], budget: FaultBu
     const kind = faultKindOf(schedule[i]);
     if (kind === "powerOff" && budget.power === "none") return `${named(i)} turns power off: the budget allows no power loss (power=none)`;
     if (kind !== null && !budget.kinds.includes(kind)) return `${named(i)} is a ${kind} fault: the budget's kinds are ${budget.kinds.join(", ") || "none"}`;
+  }
+  if (budget.healByMs !== undefined) {
+    const why = healByAllows(schedule, budget.healByMs, cluster, named);
+    if (why !== null) return why;
   }
   const windows = schedule.map((f, index) => ({ index, ...faultWindowUs(f, cluster), down: brokersDownBy(f, cluster), unpowered: faultKindOf(f) === "powerOff" ? targetWeight(f.powerOff!, cluster).hosts : 0 }));
   const atOnce = (of: (w: (typeof windows)[number]) => number, limit: number): { atUs: number; total: number; who: number[] } | null => {

@@ -15,7 +15,7 @@ import { computeMetrics } from "../reports/metrics.js";
 import { evaluateChecks, type Check } from "../reports/checks.js";
 import { formatUs } from "../sim/time.js";
 import { clusterShapeOf, faultScheduleArb } from "./arbitraries.js";
-import type { FaultBudget } from "./budget.js";
+import { BudgetError, formatMs, type FaultBudget } from "./budget.js";
 
 /** What a schedule must not break unless the user says otherwise: Kafka's durability promises. */
 export function defaultGuarantees(scenario: Scenario): Record<string, string> {
@@ -45,6 +45,8 @@ export interface ExploreProgress {
   runs: number;
   violations: number;
   shrinkSteps: number;
+  /** The run just made: its case and each guarantee's check with the value measured (how close runs come to a bound). */
+  last?: { case: ExploreCase; checks: Check[] };
 }
 
 /** One generated case: the faults (the scenario's `faults:` list) and the run's seed. */
@@ -75,6 +77,7 @@ export interface ExploreResult {
 
 interface Verdict {
   ok: boolean;
+  checks: Check[];
   failed: Check[];
   violations: string[];
 }
@@ -90,11 +93,11 @@ function runCase(doc: Record<string, unknown>, name: string, c: ExploreCase, gua
   const outcome = runScenario(loaded.scenario, { seed: c.seed });
   const sim = outcome.world.sim;
   for (const [mark] of sim.marks.entries()) marksHit.set(mark, (marksHit.get(mark) ?? 0) + 1);
-  if (outcome.stopReason === "stalled") return { ok: false, failed: [], violations: [`simulation stalled at ${formatUs(sim.now)} (a kafkasim bug)`] };
+  if (outcome.stopReason === "stalled") return { ok: false, checks: [], failed: [], violations: [`simulation stalled at ${formatUs(sim.now)} (a kafkasim bug)`] };
   const checks = evaluateChecks(guarantees, computeMetrics(outcome), sim.marks);
   const failed = checks.filter((x) => !x.ok);
   const violations = sim.violations.slice(0, 5).map((v) => `${v.name} at ${formatUs(v.atUs)}: ${v.message}`);
-  return { ok: failed.length === 0 && violations.length === 0, failed, violations };
+  return { ok: failed.length === 0 && violations.length === 0, checks, failed, violations };
 }
 
 function describeFailure(v: Verdict): string {
@@ -119,6 +122,11 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   if (!base.ok) throw new Error(base.problems.map(formatProblem).join("\n"));
   const guarantees = opts.guarantees ?? defaultGuarantees(base.scenario);
   const cluster = clusterShapeOf(base.scenario);
+  const healBy = opts.budget.healByMs;
+  if (healBy !== undefined && healBy >= cluster.durationMs) {
+    // Producers stop at the end of the duration: a heal then or later leaves nothing to show recovery by.
+    throw new BudgetError(`budget item "healBy=${formatMs(healBy)}": expected a time before the end of the scenario's duration (${formatMs(cluster.durationMs)}), when producers stop and everything is healed anyway`);
+  }
   const arb = fc.record({ faults: faultScheduleArb(cluster, opts.budget), seed: fc.noShrink(fc.integer({ min: 1, max: 2 ** 31 - 1 })) });
   const marksHit = new Map<string, number>();
   const progress: ExploreProgress = { runs: 0, violations: 0, shrinkSteps: 0 };
@@ -132,6 +140,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
       failing = true;
       progress.violations++;
     }
+    progress.last = { case: c as ExploreCase, checks: v.checks };
     opts.onRun?.(progress);
     return v.ok;
   });

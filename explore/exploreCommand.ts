@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { writeFileAtomic } from "../reports/sweep/SweepStore.js";
 import { ProgressLine } from "../reports/sweep/ProgressLine.js";
 import { explore, type ExploreResult } from "./explore.js";
-import { parseBudget, type FaultBudget } from "./budget.js";
+import { BudgetError, formatMs, parseBudget, type FaultBudget } from "./budget.js";
 import { knownMarks } from "./knownMarks.js";
 
 export class ExploreUsageError extends Error {}
@@ -46,7 +46,7 @@ function parseExpect(items: readonly string[]): Record<string, string> | undefin
 }
 
 function budgetText(b: FaultBudget): string {
-  return `at most ${b.maxFaults} faults, ${b.maxBrokersDown} broker(s) down at once, power loss ${b.power}, kinds ${b.kinds.join(", ")}`;
+  return `at most ${b.maxFaults} faults, ${b.maxBrokersDown} broker(s) down at once, power loss ${b.power}, kinds ${b.kinds.join(", ")}${b.healByMs === undefined ? "" : `, every fault over by itself by ${formatMs(b.healByMs)}`}`;
 }
 
 export async function runExploreCommand(args: ExploreArgs): Promise<number> {
@@ -74,6 +74,10 @@ export async function runExploreCommand(args: ExploreArgs): Promise<number> {
       path: args.path,
       onRun: (p) => progress.update(p.runs, runs, p.violations, false, p.shrinkSteps > 0 ? `shrink steps ${p.shrinkSteps}` : undefined),
     });
+  } catch (e) {
+    // A budget that does not fit the scenario (healBy past its duration) is bad input, like a malformed one.
+    if (e instanceof BudgetError) throw new ExploreUsageError(`--budget ${args.budget}: ${e.message}`);
+    throw e;
   } finally {
     progress.end();
   }

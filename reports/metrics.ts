@@ -17,6 +17,7 @@ import type { Histogram } from "hdr-histogram-js";
 import { groupMetrics, type GroupMetrics } from "./consumerChecks.js";
 import { latencyHistogram, type LatencyRecorder } from "../sim/nodes/kafka/LatencyRecorder.js";
 import { groupMetricName, METRIC_ALIASES } from "../scenarios/metrics.js";
+import { recoveryMetrics, type RecoveryMetrics } from "./recovery.js";
 
 /** Produce latency of the records created after the warm-up; null when none was acknowledged. */
 export interface LatencySummary {
@@ -54,7 +55,8 @@ export interface PartitionMetrics extends PartitionSummary {
   produceStallMs: number;
 }
 
-export interface Metrics {
+/** With the recovery after the faults heal: healedAtMs, recoveryMs, ackedAfterHeal, ... (reports/recovery.ts). */
+export interface Metrics extends RecoveryMetrics {
   sent: number;
   acked: number;
   failed: number;
@@ -367,6 +369,7 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     partitions,
     ...readSide,
     groups,
+    ...recoveryMetrics(world, unmeasured),
     unmeasured,
   };
 }

@@ -45,6 +45,20 @@ function groupLine(g: Metrics["groups"][number]): string {
   ].join("\n");
 }
 
+/** When the faults healed, how long every partition took to be fully led again, what producers and groups did after. */
+function recoveryLine(m: Metrics): string {
+  const r = m.recovery;
+  const led =
+    m.recoveryMs !== null && r.lastRecovered !== null
+      ? m.recoveryMs === 0
+        ? "every partition already led with a full ISR"
+        : `every partition led with a full ISR ${formatUs(m.recoveryMs * 1000)} later (${r.lastRecovered.partition} last)`
+      : `not every partition led with a full ISR at the end (${r.notRecovered.length}: ${r.notRecovered.slice(0, 2).map((x) => `${x.partition} ${x.why}`).join("; ")}${r.notRecovered.length > 2 ? "; ..." : ""})`;
+  const acked = m.ackedAfterHeal === null ? "" : `   acknowledged after ${n(m.ackedAfterHeal)} records${r.idleProducers.length > 0 ? ` (none from ${r.idleProducers.join(", ")})` : ""}`;
+  const lag = m.consumerLagAtEnd !== null ? `   lag at the end ${n(m.consumerLagAtEnd)}` : Object.keys(r.lagAtEnd).length > 0 ? "   lag at the end unread (see unmeasured)" : "";
+  return `recovery   ${m.healedAtMs === 0 ? "no faults" : `faults over at ${formatUs(m.healedAtMs * 1000)}`}; ${led}${acked}${lag}`;
+}
+
 export function formatRunSummary(r: RunReport): string {
   const m = r.metrics;
   const lines = [
@@ -66,6 +80,7 @@ export function formatRunSummary(r: RunReport): string {
     ...m.brokerExits.map((e) => `exit       broker-${e.broker} at ${formatUs(e.atUs)}: ${e.why}`),
     ...m.groups.map(groupLine),
     `faults     ${n(m.messagesDropped)} messages dropped   ${n(m.bytesLostToPowerLoss)} dirty bytes lost to power loss`,
+    recoveryLine(m),
   ];
   if (m.logDirFailures > 0 || m.brokerHalts > 0) {
     const halts = m.halts.map((x) => `broker-${x.broker} halted at ${formatUs(x.atUs)}: ${x.reason}`);

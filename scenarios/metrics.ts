@@ -47,6 +47,11 @@ export const MEASURED_NOW: readonly string[] = [
   "invariantViolations",
   "logDirFailures",
   "brokerHalts",
+  "healedAtMs",
+  "recoveryMs",
+  "ackedAfterHeal",
+  "producersIdleAfterHeal",
+  "consumerLagAtEnd",
   ...GROUP_METRICS.filter((m) => m !== "processed"),
 ];
 

@@ -66,5 +66,9 @@ describe("kafkasim explore", () => {
     expect(bad.err).toMatch(/did you mean "partition"/);
     const runs = await kafkasim("explore", ACKS1, "--runs", "0");
     expect(runs.code).toBe(2);
+    // A healBy at or past the scenario's duration cannot show recovery: bad input, not a crash.
+    const late = await kafkasim("explore", ACKS1, "--budget", "healBy=999s");
+    expect(late.code).toBe(2);
+    expect(late.err).toMatch(/^kafkasim: --budget healBy=999s: budget item "healBy=999s": expected a time before the end of the scenario's duration/);
   }, 120_000);
 });

@@ -72,6 +72,8 @@ const CASES: Array<{ file: string; budget: FaultBudget }> = [
   { file: "coordinator-failover.yaml", budget: parseBudget("faults=5,down=2,power=correlated,kinds=all") },
   { file: "rack-power-loss.yaml", budget: parseBudget("faults=4,down=1,power=correlated,kinds=all") },
   { file: "leader-cut-off.yaml", budget: parseBudget("faults=3,down=1,power=single,kinds=all") },
+  // Every fault over by itself by 45 s (test/exploreHealBy.test.ts has the rule's own cases).
+  { file: "coordinator-failover.yaml", budget: parseBudget("faults=3,down=1,power=single,kinds=all,healBy=45s") },
 ];
 
 describe("faultScheduleArb", () => {
@@ -232,7 +234,7 @@ describe("parseBudget", () => {
     refused("kinds=crash+parition", /did you mean "partition"/);
     refused("kinds=crash++pause", /empty kind/);
     refused("kinds=crash+crash", /crash is named twice/);
-    refused("fautls=3", /"fautls=3"/, /faults, down, power or kinds/, /did you mean "faults"/);
+    refused("fautls=3", /"fautls=3"/, /faults, down, power, kinds or healBy/, /did you mean "faults"/);
     refused("faults", /"faults"/, /faults=<value>/);
     refused("faults=", /"faults="/);
     refused("faults=3,,down=1", /item 2 is empty/);
