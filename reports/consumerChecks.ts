@@ -3,7 +3,7 @@
  * familiar:
  * - lostConsumed: records from where the group started reading a partition up to its final
  *   committed offset (what it would resume from), in the partition's final log, that no member
- *   ever finished processing;
+ *   ever finished processing, less those a live member is still processing as the run ends;
  * - duplicatesConsumed: processings of a record beyond its first;
  * - skipped: offsets a member's polls jumped over within one ownership of a partition;
  * - nonmonotonic: polls that went back to an offset at or below one the member already had;
@@ -21,6 +21,7 @@ import { CONSUMER_OFFSETS } from "../sim/nodes/kafka/common/protocol.js";
 import { liveBrokers, liveCoordinator } from "../scenarios/consumers.js";
 import { percentileOf, type LatencySummary, type ReadFrom } from "./metrics.js";
 import type { RecordBatch } from "../sim/nodes/kafka/log/Log.js";
+import type { PolledRecords } from "../sim/nodes/kafka/clients/consumer/Fetcher.js";
 
 export interface GroupMetrics {
   group: string;
@@ -57,6 +58,7 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
     const g = world.history.consumers.group(c.group);
     const partitions = (world.scenario.doc.topics ?? []).find((t) => t.name === c.topic)?.partitions ?? 0;
     const { committed, from } = committedAtEnd(d, c.group);
+    const inFlight = inFlightIndices(world.history.consumers.inFlight(c.group));
     let lost = 0;
     for (let p = 0; p < partitions; p++) {
       const key = `${c.topic}-${p}`;
@@ -67,10 +69,17 @@ export function groupMetrics(d: ConsumerDeps): GroupMetrics[] {
       const start = g.startOffsets.get(key) ?? end;
       for (const b of r.log) {
         if (b.baseOffset >= Math.min(end, r.from.readableEnd)) break;
-        const counts = g.processed.get(`${b.producer}/${key}`);
+        const stream = `${b.producer}/${key}`;
+        const counts = g.processed.get(stream);
         const n = Math.min(b.count, Math.min(end, r.from.readableEnd) - b.baseOffset);
         const from = Math.max(0, start - b.baseOffset);
-        if (from < n) lost += counts === undefined ? n - from : counts.zerosIn(b.firstIndex + from, b.firstIndex + n);
+        if (from >= n) continue;
+        const lo = b.firstIndex + from;
+        const hi = b.firstIndex + n;
+        const zeros = (a: number, z: number): number => (counts === undefined ? z - a : counts.zerosIn(a, z));
+        lost += zeros(lo, hi);
+        // A live member still processing them as the run ends has not lost them (a crash would have).
+        for (const [a, z] of inFlight.get(stream) ?? []) if (Math.max(a, lo) < Math.min(z, hi)) lost -= zeros(Math.max(a, lo), Math.min(z, hi));
       }
     }
     const ms = (us: number): number => Math.round(us) / 1000;
@@ -146,4 +155,29 @@ function pauseUs(g: GroupHistory, partitions: number, topic: string, endUs: numb
   }
   if (startUs >= 0) total += unowned() * (endUs - lastUs);
   return total;
+}
+
+/**
+ * In-flight records by stream (`producer/topic-partition`) as disjoint, sorted ranges of record
+ * indices: two members may hold the same records after a rebalance, and each counts once.
+ */
+function inFlightIndices(records: readonly PolledRecords[]): Map<string, Array<[number, number]>> {
+  const byStream = new Map<string, Array<[number, number]>>();
+  for (const r of records) {
+    const stream = `${r.batch.producer}/${r.topic}-${r.partition}`;
+    let list = byStream.get(stream);
+    if (list === undefined) byStream.set(stream, (list = []));
+    list.push([r.batch.firstIndex + r.from, r.batch.firstIndex + r.from + r.count]);
+  }
+  for (const [stream, list] of byStream) {
+    list.sort((x, y) => x[0] - y[0]);
+    const merged: Array<[number, number]> = [];
+    for (const [a, z] of list) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && a <= last[1]) last[1] = Math.max(last[1], z);
+      else merged.push([a, z]);
+    }
+    byStream.set(stream, merged);
+  }
+  return byStream;
 }

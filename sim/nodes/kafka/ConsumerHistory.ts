@@ -162,6 +162,16 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     g.duplicates += duplicates;
   }
 
+  /**
+   * The records live members of `group` are processing as the run ends (handed out by poll(), not
+   * yet done): still under way, not lost. A member that went down had its records counted then.
+   */
+  inFlight(group: string): PolledRecords[] {
+    const out: PolledRecords[] = [];
+    for (const [key, p] of this.pending) if (key.startsWith(`${group}/`)) out.push(...p.records);
+    return out;
+  }
+
   onCommit(group: string, _member: string, _offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>, error: ErrorCode, _how: "auto" | "sync" | "async"): void {
     const c = this.group(group).commits;
     if (error === "NONE") c.ok++;
