@@ -18,6 +18,8 @@ import { formatUs } from "./sim/time.js";
 
 export type { ScenarioDocument, FaultDocument, Metrics, Check, KafkaHistory, World, Scenario };
 export { clusterShapeOf, faultArb, faultScheduleArb, configArb, type ClusterShape } from "./explore/arbitraries.js";
+export { kafkaConfigArb, validConfigArb, configKeys, type ConfigScope, type ConfigSpaceOptions } from "./explore/configSpace.js";
+export { workloadArb, type Workload, type WorkloadOptions, type WorkloadTopic } from "./explore/workloadArb.js";
 export { parseBudget, budgetAllows, type FaultBudget } from "./explore/budget.js";
 export { explore, defaultGuarantees, type ExploreOptions, type ExploreResult } from "./explore/explore.js";
 

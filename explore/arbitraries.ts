@@ -356,7 +356,7 @@ export function faultScheduleArb(cluster: ClusterShape, budget: FaultBudget): fc
 }
 
 /** An integer in [min, max] that shrinks toward `start` (clamped into the range). */
-function around(start: number, min: number, max: number): fc.Arbitrary<number> {
+export function around(start: number, min: number, max: number): fc.Arbitrary<number> {
   const s = Math.min(Math.max(start, min), max);
   return fc.integer({ min: min - s, max: max - s }).map((d) => s + d);
 }
