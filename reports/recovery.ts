@@ -16,7 +16,7 @@
  *   producersIdleAfterHeal: producers with none.
  * - consumerLagAtEnd: the largest lag of any group read at the end of the run: over the group's
  *   partitions, the live leader's high watermark minus the committed offset (0 when none, as
- *   scenarios/consumers.ts groupLag counts it). consumerLag.final
+ *   scenarios/consumers.ts readGroupLag counts it). consumerLag.final
  *   is the last per-second sample taken while the group had a coordinator, which may be older;
  *   this one is unmeasured when a group has no live coordinator at the end, or one of its
  *   partitions no live leader.
@@ -27,7 +27,7 @@ import type { World } from "../scenarios/world.js";
 import type { Scenario } from "../scenarios/model.js";
 import type { KafkaHistory, StateChange } from "../sim/nodes/kafka/History.js";
 import { CONSUMER_OFFSETS } from "../sim/nodes/kafka/common/protocol.js";
-import { leaderHighWatermark, liveBrokers, liveCoordinator } from "../scenarios/consumers.js";
+import { readGroupLag } from "../scenarios/consumers.js";
 
 export interface RecoveryMetrics {
   healedAtMs: number;
@@ -127,17 +127,10 @@ function firstAckAtOrAfter(h: KafkaHistory, us: number): number {
 
 /** A group's lag read now, or why it cannot be. */
 function lagNow(world: World, group: string, topic: string, partitions: number): number | string {
-  const live = liveBrokers(world.brokers);
-  const g = liveCoordinator(live, group)?.group;
-  if (g === undefined) return `group ${group} has no live coordinator at the end`;
-  let lag = 0;
-  for (let p = 0; p < partitions; p++) {
-    const key = `${topic}-${p}`;
-    const hw = leaderHighWatermark(live, key);
-    if (hw === undefined) return `${key} has no live leader at the end, so group ${group}'s lag cannot be read`;
-    lag += Math.max(0, hw - (g.offsets.get(key)?.offset ?? 0));
-  }
-  return lag;
+  const r = readGroupLag(world, group, topic, partitions);
+  if (r === null) return `group ${group} has no live coordinator at the end`;
+  if (r.leaderless.length > 0) return `${r.leaderless[0]} has no live leader at the end, so group ${group}'s lag cannot be read`;
+  return r.lag;
 }
 
 /** The recovery figures; what a run cannot measure goes into `unmeasured` with the reason. */

@@ -119,17 +119,27 @@ export function leaderHighWatermark(live: ReadonlyArray<{ broker: Broker }>, key
   return undefined;
 }
 
-/** Sum over the partitions of (leader's high watermark - committed offset, or the whole high watermark when none); null without a coordinator. */
-export function groupLag(w: { brokers: ReadonlyMap<number, Host> }, group: string, topic: string, partitions: number): number | null {
+/**
+ * A group's lag read now: the sum over the partitions with a live leader of (its high watermark -
+ * the committed offset, or the whole high watermark when none), the partitions without a live
+ * leader (left out of the sum), or null without a live coordinator.
+ */
+export function readGroupLag(w: { brokers: ReadonlyMap<number, Host> }, group: string, topic: string, partitions: number): { lag: number; leaderless: string[] } | null {
   const live = liveBrokers(w.brokers);
   const g = liveCoordinator(live, group)?.group;
   if (g === undefined) return null;
   let lag = 0;
+  const leaderless: string[] = [];
   for (let p = 0; p < partitions; p++) {
     const key = `${topic}-${p}`;
     const hw = leaderHighWatermark(live, key);
-    if (hw === undefined) continue;
-    lag += Math.max(0, hw - (g.offsets.get(key)?.offset ?? 0));
+    if (hw === undefined) leaderless.push(key);
+    else lag += Math.max(0, hw - (g.offsets.get(key)?.offset ?? 0));
   }
-  return lag;
+  return { lag, leaderless };
+}
+
+/** readGroupLag's sum (partitions without a live leader left out); null without a coordinator. */
+export function groupLag(w: { brokers: ReadonlyMap<number, Host> }, group: string, topic: string, partitions: number): number | null {
+  return readGroupLag(w, group, topic, partitions)?.lag ?? null;
 }
