@@ -8,14 +8,14 @@
  * `name=value` line (the median over the rounds) with `name_min` / `name_max`, so CI logs and
  * scripts can read them. The reference must repeat exactly: a seed whose events or traceHash
  * differ between rounds fails the bench (exit 1). `--growth` prints the growth table instead
- * (bench/growth.ts); `--sweep [--sweep-seeds A..B]` how a sweep scales from 1 to 2 worker threads
+ * (bench/growth.ts); `--sweep [--sweep-seeds A..B] [--sweep-scenario NAME]` how a sweep scales from 1 to 2 worker threads
  * (bench/sweepScaling.ts). Benchmarks measure; tests assert behaviour.
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { growthVariants } from "./growth.js";
-import { sweepScaling } from "./sweepScaling.js";
+import { SWEEP_SCENARIO, sweepScaling } from "./sweepScaling.js";
 
 /**
  * The same V8 flags for every run: none. `--max-semi-space-size=16`, which the bench used to pass,
@@ -107,12 +107,12 @@ function growth(minutes: number): number {
 
 function main(): number {
   const { values } = parseArgs({
-    options: { rounds: { type: "string", default: "5" }, seeds: { type: "string", default: "1..3" }, only: { type: "string" }, growth: { type: "boolean" }, minutes: { type: "string", default: "10" }, sweep: { type: "boolean" }, "sweep-seeds": { type: "string", default: "1..50" } },
+    options: { rounds: { type: "string", default: "5" }, seeds: { type: "string", default: "1..3" }, only: { type: "string" }, growth: { type: "boolean" }, minutes: { type: "string", default: "10" }, sweep: { type: "boolean" }, "sweep-seeds": { type: "string", default: "1..50" }, "sweep-scenario": { type: "string", default: SWEEP_SCENARIO } },
   });
   if (values.sweep === true) {
     const rounds = Number(values.rounds);
-    const r = sweepScaling(rounds, values["sweep-seeds"]!, (s) => process.stderr.write(s));
-    console.log(`sweep.runs=${r[0].one.runs} sweep.identical_reports=true`);
+    const r = sweepScaling(rounds, values["sweep-seeds"]!, (s) => process.stderr.write(s), values["sweep-scenario"]);
+    console.log(`sweep.scenario=${values["sweep-scenario"]} sweep.runs=${r[0].one.runs} sweep.identical_reports=true`);
     print("sweep.one_worker_s", r.map((x) => x.one.runsS), 1);
     print("sweep.two_workers_s", r.map((x) => x.two.runsS), 1);
     print("sweep.speedup_2_vs_1", r.map((x) => x.one.runsS / x.two.runsS), 2);
