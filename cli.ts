@@ -4,6 +4,7 @@
  * reads files, writes files or looks at a wall clock.
  */
 import { Command, CommanderError, Option } from "commander";
+import { tuneHeapForSimulation } from "./heapTuning.js";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -336,6 +337,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function main(argv: string[]): Promise<void> {
+  tuneHeapForSimulation();
   const program = new Command();
   program
     .name("kafkasim")

@@ -12,6 +12,7 @@ import { loadScenario } from "../scenarios/loader.js";
 import { parseOverride, type Override } from "../scenarios/overrides.js";
 import { runScenario } from "../scenarios/runner.js";
 import { computeMetrics } from "../reports/metrics.js";
+import { tuneHeapForSimulation } from "../heapTuning.js";
 
 async function main(): Promise<void> {
   const [what, arg, ...rest] = process.argv.slice(2);
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     return;
   }
   if (what === "reference") {
+    // As the CLI runs a scenario (heapTuning.ts); the hold model runs under V8's defaults on both engines.
+    tuneHeapForSimulation();
     const seed = Number(arg ?? 1);
     const file = fileURLToPath(new URL("../../bench/reference.yaml", import.meta.url));
     const sets: Override[] = rest.map((text) => {
