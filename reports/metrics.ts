@@ -209,8 +209,10 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   const durationUs = world.scenario.durationUs;
   const stalls = produceStalls(h, world.sim.now);
   const summaries = partitionSummaries(world);
-  // Occurrences of each (producer, partition, record index) in what a consumer could read.
-  const counts = new Map<string, Uint16Array>();
+  // Occurrences of each (producer, partition, record index) in what a consumer could read, from
+  // the smallest index the read log holds: below it retention deleted them, and an hour-long run
+  // would otherwise hold two bytes for every record it ever produced.
+  const counts = new Map<string, { base: number; c: Uint16Array }>();
   const sizeOf = new Map<string, number>();
   const acks = h.acks;
   const streamKeys = Array.from({ length: h.streams.size }, (_, id) => h.streams.key(id));
@@ -230,21 +232,31 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
     const logStart = from.broker < 0 ? 0 : logStartOf(world, from.broker, s.key);
     logStarts.set(s.key, logStart);
     const maxSeen = new Map<string, number>();
+    const bases = new Map<string, number>();
     for (const b of log) {
       if (b.baseOffset >= from.readableEnd) break;
       const k = `${b.producer}/${s.key}`;
-      let c = counts.get(k);
+      const base = bases.get(k);
+      if (base === undefined || b.firstIndex < base) bases.set(k, b.firstIndex);
+    }
+    for (const b of log) {
+      if (b.baseOffset >= from.readableEnd) break;
+      const k = `${b.producer}/${s.key}`;
+      let entry = counts.get(k);
+      const base = bases.get(k)!;
       const need = b.firstIndex + Math.min(b.count, from.readableEnd - b.baseOffset);
-      if (c === undefined || c.length < need) {
-        const bigger = new Uint16Array(Math.max(need, sizeOf.get(k) ?? 0, (c?.length ?? 0) * 2));
-        if (c !== undefined) bigger.set(c);
-        counts.set(k, (c = bigger));
+      if (entry === undefined || entry.c.length < need - base) {
+        const bigger = new Uint16Array(Math.max(need, sizeOf.get(k) ?? 0, base + (entry?.c.length ?? 0) * 2) - base);
+        if (entry !== undefined) bigger.set(entry.c);
+        counts.set(k, (entry = { base, c: bigger }));
       }
+      const c = entry.c;
       const seen = maxSeen.get(k) ?? -1;
       for (let i = b.firstIndex; i < need; i++) {
-        if (c[i] > 0) duplicates++;
+        const n = c[i - base];
+        if (n > 0) duplicates++;
         else if (i < seen) reordered++;
-        if (c[i] < 65535) c[i]++;
+        if (n < 65535) c[i - base] = n + 1;
       }
       if (need - 1 > seen) maxSeen.set(k, need - 1);
     }
@@ -274,13 +286,15 @@ export function computeMetrics(outcome: RunOutcome): Metrics {
   const streamLogStarts = Array.from({ length: h.streams.size }, (_, id) => logStarts.get(`${h.streams.topics[id]}-${h.streams.partitions[id]}`) ?? 0);
   for (let j = 0; j < acks.length; j++) {
     const stream = acks.stream(j);
-    const c = counts.get(streamKeys[stream]);
+    const entry = counts.get(streamKeys[stream]);
+    const base = entry?.base ?? 0;
+    const c = entry?.c;
     const logStart = streamLogStarts[stream];
     const firstIndex = acks.firstIndex(j);
     const offset = acks.offset(j);
     const end = firstIndex + acks.count(j);
     for (let i = firstIndex; i < end; i++) {
-      if (c !== undefined && i < c.length && c[i] > 0) continue;
+      if (c !== undefined && i >= base && i - base < c.length && c[i - base] > 0) continue;
       if (offset + (i - firstIndex) < logStart) expiredAcked++;
       else lostAcked++;
     }

@@ -81,9 +81,10 @@ export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, Pr
   const failed = rowsByKey(fails, keyOf, (i) => fails.partition(i) >= 0 && !NO_INDEX_ERRORS.has(fails.error(i) ?? ""));
   const order = keys.map((k, i) => ({ key: k.key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out = new Map<string, ProduceStall>();
+  const scratch = new Scratch();
   for (const { key, i } of order) {
     const k: PerKey = { producer: keys[i].producer, partition: keys[i].partition, done: [acks(i), written(i)], sends: sends(i), fails: failed(i) };
-    out.set(key, stallOf(k, runEndUs));
+    out.set(key, stallOf(k, runEndUs, scratch));
   }
   return out;
 }
@@ -108,7 +109,25 @@ function rowsByKey(log: BatchColumns, keyOf: (log: BatchColumns, i: number) => n
   return (key) => ({ log, rows: rows[key] ?? none });
 }
 
-function stallOf(k: PerKey, runEndUs: number): ProduceStall {
+/**
+ * The per-record arrays, one set for all keys: a key of an hour-long run holds over a million
+ * records, and fresh arrays for each key piled up as garbage outside the heap until a GC.
+ */
+class Scratch {
+  private startBuf = new Float64Array(0);
+  private endBuf = new Float64Array(0);
+  private exactBuf = new Uint8Array(0);
+
+  arrays(room: number): { start: Float64Array; end: Float64Array; exact: Uint8Array } {
+    if (this.startBuf.length < room) {
+      const capacity = Math.max(room, this.startBuf.length * 2);
+      [this.startBuf, this.endBuf, this.exactBuf] = [new Float64Array(capacity), new Float64Array(capacity), new Uint8Array(capacity)];
+    }
+    return { start: this.startBuf.subarray(0, room).fill(Infinity), end: this.endBuf.subarray(0, room).fill(NaN), exact: this.exactBuf.subarray(0, room).fill(0) };
+  }
+}
+
+function stallOf(k: PerKey, runEndUs: number, scratch: Scratch): ProduceStall {
   const { sends, fails } = k;
   let n = 0;
   let unindexed = 0;
@@ -118,9 +137,7 @@ function stallOf(k: PerKey, runEndUs: number): ProduceStall {
   for (const r of fails.rows) if (fails.log.firstIndex(r) < 0) unindexed += fails.log.count(r);
   const room = n + unindexed;
   // start: when the record began waiting (or an upper bound); end: when the producer was done with it.
-  const start = new Float64Array(room).fill(Infinity);
-  const end = new Float64Array(room).fill(NaN);
-  const exact = new Uint8Array(room);
+  const { start, end, exact } = scratch.arrays(room);
   let doneCount = 0;
   for (const { log, rows } of k.done) {
     doneCount += rows.length;
@@ -170,8 +187,9 @@ function stallOf(k: PerKey, runEndUs: number): ProduceStall {
     if (exact[i] === 0) inferredStarts++;
     if (start[i] > end[i]) start[i] = end[i];
   }
-  // start is now non-decreasing; ends and progress times need sorting.
-  const ends = end.slice(0, size).sort();
+  // start is now non-decreasing; ends and progress times need sorting (end in place: nothing
+  // reads it by record any more, and a copy was a third of this function's memory).
+  const ends = end.subarray(0, size).sort();
   const progress = new Float64Array(doneCount);
   let p = 0;
   for (const { log, rows } of k.done) for (const r of rows) progress[p++] = log.atUs(r);
