@@ -19,7 +19,8 @@ import type { CoordinatorRecord } from "../sim/nodes/kafka/coordinator/group/Gro
 import { partitionFor } from "../sim/nodes/kafka/coordinator/group/GroupMetadataManager.js";
 import { CONSUMER_OFFSETS } from "../sim/nodes/kafka/common/protocol.js";
 import { liveBrokers, liveCoordinator } from "../scenarios/consumers.js";
-import { percentileOf, type LatencySummary, type ReadFrom } from "./metrics.js";
+import { percentileOf, type LatencySummary } from "./metrics.js";
+import type { ReadFrom } from "./readReplica.js";
 import type { RecordBatch } from "../sim/nodes/kafka/log/Log.js";
 import type { PolledRecords } from "../sim/nodes/kafka/clients/consumer/Fetcher.js";
 

@@ -9,7 +9,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadScenario, formatProblem } from "../scenarios/loader.js";
 import { runScenario } from "../scenarios/runner.js";
-import { computeMetrics, logOf, meanOf, percentileOf } from "../reports/metrics.js";
+import { computeMetrics, meanOf, percentileOf } from "../reports/metrics.js";
+import { logOf } from "../reports/readReplica.js";
 import * as hdr from "hdr-histogram-js";
 import { evaluateChecks } from "../reports/checks.js";
 import { produceStalls } from "../reports/stall.js";
