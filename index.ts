@@ -17,7 +17,8 @@ import type { World } from "./scenarios/world.js";
 import { formatUs } from "./sim/time.js";
 
 export type { ScenarioDocument, FaultDocument, Metrics, Check, KafkaHistory, World, Scenario };
-export { clusterShapeOf, faultArb, faultScheduleArb, configArb, type ClusterShape } from "./explore/arbitraries.js";
+export { faultArb, faultScheduleArb, configArb } from "./explore/arbitraries.js";
+export { clusterShapeOf, type ClusterShape } from "./explore/clusterShape.js";
 export { kafkaConfigArb, validConfigArb, configKeys, type ConfigScope, type ConfigSpaceOptions } from "./explore/configSpace.js";
 export { workloadArb, type Workload, type WorkloadOptions, type WorkloadTopic } from "./explore/workloadArb.js";
 export { parseBudget, budgetAllows, type FaultBudget } from "./explore/budget.js";

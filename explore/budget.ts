@@ -25,7 +25,7 @@ import type { FaultDocument } from "../scenarios/schema.js";
 import { parseDuration } from "../scenarios/units.js";
 import { suggestion } from "../scenarios/suggest.js";
 import { ZK_TICK_US } from "../sim/nodes/zookeeper/ZkEnsemble.js";
-import type { ClusterShape } from "./arbitraries.js";
+import type { ClusterShape } from "./clusterShape.js";
 import { healByAllows } from "./healBy.js";
 
 /**

@@ -14,7 +14,8 @@ import type { Scenario } from "../scenarios/model.js";
 import { computeMetrics } from "../reports/metrics.js";
 import { evaluateChecks, type Check } from "../reports/checks.js";
 import { formatUs } from "../sim/time.js";
-import { clusterShapeOf, faultScheduleArb } from "./arbitraries.js";
+import { faultScheduleArb } from "./arbitraries.js";
+import { clusterShapeOf } from "./clusterShape.js";
 import { BudgetError, formatMs, type FaultBudget } from "./budget.js";
 
 /** What a schedule must not break unless the user says otherwise: Kafka's durability promises. */

@@ -15,7 +15,7 @@
  */
 import type { FaultDocument } from "../scenarios/schema.js";
 import { parseDuration } from "../scenarios/units.js";
-import type { ClusterShape } from "./arbitraries.js";
+import type { ClusterShape } from "./clusterShape.js";
 import { faultKindOf, formatMs, RESTART_MARGIN_MS, targetWeight } from "./budget.js";
 
 /**

@@ -13,7 +13,8 @@ import { formatProblem, loadScenario } from "../scenarios/loader.js";
 import { parseOverride } from "../scenarios/overrides.js";
 import { parseDuration } from "../scenarios/units.js";
 import type { FaultDocument } from "../scenarios/schema.js";
-import { clusterShapeOf, configArb, faultArb, faultScheduleArb, usableKinds, type ClusterShape } from "../explore/arbitraries.js";
+import { configArb, faultArb, faultScheduleArb, usableKinds } from "../explore/arbitraries.js";
+import { clusterShapeOf, type ClusterShape } from "../explore/clusterShape.js";
 import {
   BudgetError,
   brokersDownBy,

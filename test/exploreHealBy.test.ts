@@ -13,7 +13,8 @@ import { parse, stringify } from "yaml";
 import { formatProblem, loadScenario } from "../scenarios/loader.js";
 import { parseDuration } from "../scenarios/units.js";
 import type { FaultDocument } from "../scenarios/schema.js";
-import { clusterShapeOf, faultScheduleArb, usableKinds, type ClusterShape } from "../explore/arbitraries.js";
+import { faultScheduleArb, usableKinds } from "../explore/arbitraries.js";
+import { clusterShapeOf, type ClusterShape } from "../explore/clusterShape.js";
 import { BudgetError, budgetAllows, faultKindOf, formatBudget, parseBudget } from "../explore/budget.js";
 import { explore } from "../explore/explore.js";
 
