@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, extname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadScenario, formatProblem, type LoadResult } from "./scenarios/loader.js";
-import { parseOverride, type Override } from "./scenarios/overrides.js";
+import { parseOverrides, type Override } from "./scenarios/overrides.js";
 import { scenarioJsonSchema } from "./scenarios/schema.js";
 import { runScenario, type RunOutcome } from "./scenarios/runner.js";
 import { computeMetrics } from "./reports/metrics.js";
@@ -81,11 +81,7 @@ function readScenario(ref: string, overrides: Override[]): { result: LoadResult;
 }
 
 function parseSets(values: string[]): Override[] {
-  return values.map((v) => {
-    const o = parseOverride(v);
-    if (o === null) throw new UsageError(`--set ${v}: expected key=value, e.g. --set producer.acks=1`);
-    return o;
-  });
+  return parseOverrides(values, (v) => new UsageError(`--set ${v}: expected key=value, e.g. --set producer.acks=1`));
 }
 
 function parseSeed(text: string): number {

@@ -6,7 +6,7 @@
  */
 import { stringify } from "yaml";
 import { loadScenario, formatProblem } from "./scenarios/loader.js";
-import { parseOverride } from "./scenarios/overrides.js";
+import { parseOverrides } from "./scenarios/overrides.js";
 import { runScenario } from "./scenarios/runner.js";
 import type { Scenario } from "./scenarios/model.js";
 import type { ScenarioDocument, FaultDocument } from "./scenarios/schema.js";
@@ -62,11 +62,7 @@ export interface SimulationResult {
 /** Validates a scenario (an object shaped like a scenario file, or its YAML text); throws ScenarioError when it does not. */
 export function loadScenarioDocument(doc: ScenarioDocument | Record<string, unknown> | string, options: Pick<SimulateOptions, "set" | "name"> = {}): Scenario {
   const text = typeof doc === "string" ? doc : stringify(doc);
-  const overrides = (options.set ?? []).map((s) => {
-    const o = parseOverride(s);
-    if (o === null) throw new ScenarioError([`--set ${s}: expected key=value`]);
-    return o;
-  });
+  const overrides = parseOverrides(options.set ?? [], (s) => new ScenarioError([`--set ${s}: expected key=value`]));
   const loaded = loadScenario(text, options.name ?? "scenario", overrides);
   if (!loaded.ok) throw new ScenarioError(loaded.problems.map(formatProblem));
   return loaded.scenario;

@@ -16,7 +16,7 @@ import fc from "fast-check";
 import { BROKER_CONFIG_DEFS, CONSUMER_CONFIG_DEFS, PRODUCER_CONFIG_DEFS, TYPE_RANGE, configDefAt, type ConfigDef } from "../sim/nodes/kafka/common/configDefs.js";
 import { brokerDefaults, consumerDefaults, producerDefaults, type ConfigMap, type ConfigValue, type KafkaVersion } from "../sim/nodes/kafka/common/versions.js";
 import { loadScenario } from "../scenarios/loader.js";
-import { parseOverride, type Override } from "../scenarios/overrides.js";
+import { parseOverrides, type Override } from "../scenarios/overrides.js";
 
 /** Whose config: the brokers', every producer's or every consumer group's (the `--set` prefix). */
 export type ConfigScope = "broker" | "producer" | "consumer";
@@ -61,13 +61,9 @@ export function validConfigArb(scenarioText: string, scope: ConfigScope, version
   return kafkaConfigArb(scope, version, options).filter((sets) => loadScenario(scenarioText, "config-space", overridesOf(sets)).ok);
 }
 
-/** `--set` strings as the loader's overrides. */
+/** `--set` strings as the loader's overrides (kafkaConfigArb writes only key=value). */
 export function overridesOf(sets: readonly string[]): Override[] {
-  return sets.map((s) => {
-    const o = parseOverride(s);
-    if (o === null) throw new Error(`not a key=value override: ${s}`);
-    return o;
-  });
+  return parseOverrides(sets, (s) => new Error(`not a key=value override: ${s}`));
 }
 
 /** A value in the declared range, mostly the default or near it; shrinks toward the default. */

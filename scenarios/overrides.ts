@@ -33,6 +33,15 @@ export function parseOverride(text: string): Override | null {
   return { key: text.slice(0, eq).trim(), value: text.slice(eq + 1).trim() };
 }
 
+/** `key=value` texts as overrides; `invalid` makes the caller's error for one that is not. */
+export function parseOverrides(texts: readonly string[], invalid: (text: string) => Error): Override[] {
+  return texts.map((text) => {
+    const o = parseOverride(text);
+    if (o === null) throw invalid(text);
+    return o;
+  });
+}
+
 /** YAML 1.2's core schema for numbers (decimal, with an optional exponent). */
 const NUMBER = /^[-+]?(\.\d+|\d+(\.\d*)?)([eE][-+]?\d+)?$/;
 

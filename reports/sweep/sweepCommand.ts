@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import { loadScenario, formatProblem } from "../../scenarios/loader.js";
-import { parseOverride } from "../../scenarios/overrides.js";
+import { parseOverrides } from "../../scenarios/overrides.js";
 import type { Scenario } from "../../scenarios/model.js";
 import { expandConfigs, expandRuns, parseAxes, parseSeeds, parseShard, PlanError, shardRuns, type SweepConfig } from "./plan.js";
 import { SweepStore, PLAN_VERSION, type SweepPlanFile } from "./SweepStore.js";
@@ -44,11 +44,7 @@ export const EXIT_SWEEP_VIOLATIONS = 1;
 export const EXIT_SWEEP_BROKEN_RUNS = 3;
 
 function loadConfig(plan: Pick<SweepPlanFile, "scenarioText" | "scenarioName">, config: SweepConfig): Scenario {
-  const overrides = config.sets.map((s) => {
-    const o = parseOverride(s);
-    if (o === null) throw new PlanError(`--set ${s}: expected key=value`);
-    return o;
-  });
+  const overrides = parseOverrides(config.sets, (s) => new PlanError(`--set ${s}: expected key=value`));
   const loaded = loadScenario(plan.scenarioText, plan.scenarioName, overrides);
   if (!loaded.ok) throw new PlanError(`config ${config.id} (${config.sets.join(" ") || "as written"}) is not a valid scenario:\n${loaded.problems.map((p) => "  " + formatProblem(p)).join("\n")}`);
   return loaded.scenario;
