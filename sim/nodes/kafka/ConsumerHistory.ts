@@ -55,6 +55,7 @@ export interface GroupHistory {
 }
 
 interface Pending {
+  group: string;
   records: readonly PolledRecords[];
   doneUs: Float64Array;
 }
@@ -114,7 +115,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
 
   onProcessing(group: string, member: string, records: readonly PolledRecords[], doneUs: Float64Array): void {
     this.finish(group, member, Infinity, 0);
-    this.pending.set(`${group}/${member}`, { records, doneUs });
+    this.pending.set(`${group}/${member}`, { group, records, doneUs });
   }
 
   onProcessingDone(group: string, member: string, lateUs: number): void {
@@ -168,7 +169,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
    */
   inFlight(group: string): PolledRecords[] {
     const out: PolledRecords[] = [];
-    for (const [key, p] of this.pending) if (key.startsWith(`${group}/`)) out.push(...p.records);
+    for (const p of this.pending.values()) if (p.group === group) out.push(...p.records);
     return out;
   }
 
