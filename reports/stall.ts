@@ -81,10 +81,9 @@ export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, Pr
   const failed = rowsByKey(fails, keyOf, (i) => fails.partition(i) >= 0 && !NO_INDEX_ERRORS.has(fails.error(i) ?? ""));
   const order = keys.map((k, i) => ({ key: k.key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out = new Map<string, ProduceStall>();
-  const scratch = new Scratch();
   for (const { key, i } of order) {
     const k: PerKey = { producer: keys[i].producer, partition: keys[i].partition, done: [acks(i), written(i)], sends: sends(i), fails: failed(i) };
-    out.set(key, stallOf(k, runEndUs, scratch));
+    out.set(key, stallOf(k, runEndUs));
   }
   return out;
 }
@@ -110,86 +109,148 @@ function rowsByKey(log: BatchColumns, keyOf: (log: BatchColumns, i: number) => n
 }
 
 /**
- * The per-record arrays, one set for all keys: a key of an hour-long run holds over a million
- * records, and fresh arrays for each key piled up as garbage outside the heap until a GC.
+ * Records in runs: the records of a batch share their start and end, so the work is done per
+ * run of consecutive record indices that every row covers whole or not at all (a row is a batch
+ * acknowledged, written out, sent or failed). Runs are cut at every row's first and past-last
+ * index; a failure matched to records without its batch may cut one more. Each run gives the
+ * answer its records would give one by one (test/stall.test.ts compares it with that per-record
+ * reckoning on random histories); an hour-long run's key holds over a million records in a few
+ * tens of thousands of runs.
  */
-class Scratch {
-  private startBuf = new Float64Array(0);
-  private endBuf = new Float64Array(0);
-  private exactBuf = new Uint8Array(0);
+class Runs {
+  /** Run j is records [from[j], from[j + 1]); the last entry is the end. */
+  from: number[] = [];
+  start: number[] = [];
+  end: number[] = [];
+  exact: number[] = [];
 
-  arrays(room: number): { start: Float64Array; end: Float64Array; exact: Uint8Array } {
-    if (this.startBuf.length < room) {
-      const capacity = Math.max(room, this.startBuf.length * 2);
-      [this.startBuf, this.endBuf, this.exactBuf] = [new Float64Array(capacity), new Float64Array(capacity), new Uint8Array(capacity)];
+  constructor(bounds: number[]) {
+    bounds.sort((a, b) => a - b);
+    for (let i = 0; i < bounds.length; i++) if (i === 0 || bounds[i] !== bounds[i - 1]) this.from.push(bounds[i]);
+    const runs = this.from.length - 1;
+    this.start = new Array<number>(runs).fill(Infinity);
+    this.end = new Array<number>(runs).fill(NaN);
+    this.exact = new Array<number>(runs).fill(0);
+  }
+
+  get length(): number {
+    return this.from.length - 1;
+  }
+
+  size(j: number): number {
+    return this.from[j + 1] - this.from[j];
+  }
+
+  /** The run that begins at record index i (a row's first index always begins one). */
+  runAt(i: number): number {
+    let lo = 0;
+    let hi = this.from.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.from[mid] < i) lo = mid + 1;
+      else hi = mid;
     }
-    return { start: this.startBuf.subarray(0, room).fill(Infinity), end: this.endBuf.subarray(0, room).fill(NaN), exact: this.exactBuf.subarray(0, room).fill(0) };
+    return lo;
+  }
+
+  /** Each run of records [first, first + count), in order. */
+  forRange(first: number, count: number, fn: (j: number) => void): void {
+    for (let j = this.runAt(first); j < this.length && this.from[j] < first + count; j++) fn(j);
+  }
+
+  /** Cuts run j after its first n records; both parts keep what the run knew. */
+  split(j: number, n: number): void {
+    this.from.splice(j + 1, 0, this.from[j] + n);
+    this.start.splice(j + 1, 0, this.start[j]);
+    this.end.splice(j + 1, 0, this.end[j]);
+    this.exact.splice(j + 1, 0, this.exact[j]);
+  }
+
+  /** Appends run [from-end, to) knowing nothing yet. */
+  append(to: number): void {
+    this.from.push(to);
+    this.start.push(Infinity);
+    this.end.push(NaN);
+    this.exact.push(0);
   }
 }
 
-function stallOf(k: PerKey, runEndUs: number, scratch: Scratch): ProduceStall {
+function stallOf(k: PerKey, runEndUs: number): ProduceStall {
   const { sends, fails } = k;
   let n = 0;
   let unindexed = 0;
+  const bounds = [0];
   for (const { log, rows } of [...k.done, sends, fails]) {
-    for (const r of rows) if (log.firstIndex(r) >= 0) n = Math.max(n, log.firstIndex(r) + log.count(r));
+    for (const r of rows) {
+      const first = log.firstIndex(r);
+      if (first < 0) continue;
+      n = Math.max(n, first + log.count(r));
+      bounds.push(first, first + log.count(r));
+    }
   }
+  bounds.push(n);
   for (const r of fails.rows) if (fails.log.firstIndex(r) < 0) unindexed += fails.log.count(r);
   const room = n + unindexed;
-  // start: when the record began waiting (or an upper bound); end: when the producer was done with it.
-  const { start, end, exact } = scratch.arrays(room);
+  // start: when the records began waiting (or an upper bound); end: when the producer was done with them.
+  const runs = new Runs(bounds);
+  if (room > n) runs.append(room);
   let doneCount = 0;
   for (const { log, rows } of k.done) {
     doneCount += rows.length;
     for (const r of rows) {
-      const firstIndex = log.firstIndex(r);
       const [arrivalUs, atUs] = [log.firstArrivalUs(r), log.atUs(r)];
-      for (let i = firstIndex; i < firstIndex + log.count(r); i++) {
-        start[i] = arrivalUs;
-        end[i] = atUs;
-        exact[i] = 1;
-      }
+      runs.forRange(log.firstIndex(r), log.count(r), (j) => {
+        runs.start[j] = arrivalUs;
+        runs.end[j] = atUs;
+        runs.exact[j] = 1;
+      });
     }
   }
   for (const r of fails.rows) {
     const firstIndex = fails.log.firstIndex(r);
     if (firstIndex < 0) continue;
     const [arrivalUs, atUs] = [fails.log.firstArrivalUs(r), fails.log.atUs(r)];
-    for (let i = firstIndex; i < firstIndex + fails.log.count(r); i++) {
-      end[i] = atUs;
-      if (arrivalUs >= 0) [start[i], exact[i]] = [arrivalUs, 1];
-    }
+    runs.forRange(firstIndex, fails.log.count(r), (j) => {
+      runs.end[j] = atUs;
+      if (arrivalUs >= 0) [runs.start[j], runs.exact[j]] = [arrivalUs, 1];
+    });
   }
   for (const r of sends.rows) {
-    const [firstIndex, atUs] = [sends.log.firstIndex(r), sends.log.atUs(r)];
-    for (let i = firstIndex; i < firstIndex + sends.log.count(r); i++) if (exact[i] === 0) start[i] = Math.min(start[i], atUs);
+    const atUs = sends.log.atUs(r);
+    runs.forRange(sends.log.firstIndex(r), sends.log.count(r), (j) => {
+      if (runs.exact[j] === 0) runs.start[j] = Math.min(runs.start[j], atUs);
+    });
   }
-  // Failures without their batch: the oldest records with no known end, in the order of the failures.
-  let cursor = 0;
+  // Failures without their batch: the oldest records with no known end, in the order of the
+  // failures. The cursor stays on a run boundary: a failure ending inside a run cuts it there.
+  let run = 0;
   for (const r of fails.rows) {
     if (fails.log.firstIndex(r) >= 0) continue;
     let left = fails.log.count(r);
-    while (left > 0 && cursor < room) {
-      if (Number.isNaN(end[cursor])) {
-        end[cursor] = fails.log.atUs(r);
-        left--;
+    while (left > 0 && run < runs.length) {
+      if (Number.isNaN(runs.end[run])) {
+        if (runs.size(run) > left) runs.split(run, left);
+        runs.end[run] = fails.log.atUs(r);
+        left -= runs.size(run);
       }
-      cursor++;
+      run++;
     }
   }
   // Room was kept for failures past the highest index seen; only what they used is records.
-  const size = Math.max(n, cursor);
-  for (let i = 0; i < size; i++) if (Number.isNaN(end[i])) end[i] = runEndUs;
+  const size = Math.max(n, runs.from[run]);
+  let count = runs.length;
+  while (count > 0 && runs.from[count - 1] >= size) count--;
+  for (let j = 0; j < count; j++) if (Number.isNaN(runs.end[j])) runs.end[j] = runEndUs;
   // Records get indices in creation order: a record was created no later than any newer one.
   let inferredStarts = 0;
-  for (let i = size - 2; i >= 0; i--) if (start[i + 1] < start[i]) start[i] = start[i + 1];
-  for (let i = 0; i < size; i++) {
-    if (exact[i] === 0) inferredStarts++;
-    if (start[i] > end[i]) start[i] = end[i];
+  const { start, end } = runs;
+  for (let j = count - 2; j >= 0; j--) if (start[j + 1] < start[j]) start[j] = start[j + 1];
+  for (let j = 0; j < count; j++) {
+    if (runs.exact[j] === 0) inferredStarts += runs.size(j);
+    if (start[j] > end[j]) start[j] = end[j];
   }
-  // start is now non-decreasing; ends and progress times need sorting (end in place: nothing
-  // reads it by record any more, and a copy was a third of this function's memory).
-  const ends = end.subarray(0, size).sort();
+  // Starts are taken in index order; ends and progress times sorted.
+  const byEnd = Array.from({ length: count }, (_, j) => j).sort((a, b) => end[a] - end[b]);
   const progress = new Float64Array(doneCount);
   let p = 0;
   for (const { log, rows } of k.done) for (const r of rows) progress[p++] = log.atUs(r);
@@ -199,12 +260,12 @@ function stallOf(k: PerKey, runEndUs: number, scratch: Scratch): ProduceStall {
   let best = { us: 0, fromUs: 0, toUs: 0 };
   let [si, ei, pi] = [0, 0, 0];
   for (;;) {
-    const t = Math.min(si < size ? start[si] : Infinity, ei < size ? ends[ei] : Infinity, pi < progress.length ? progress[pi] : Infinity);
+    const t = Math.min(si < count ? start[si] : Infinity, ei < count ? end[byEnd[ei]] : Infinity, pi < progress.length ? progress[pi] : Infinity);
     if (t === Infinity) break;
     const had = waiting > 0;
     let progressed = false;
-    while (si < size && start[si] === t) [si, waiting] = [si + 1, waiting + 1];
-    while (ei < size && ends[ei] === t) [ei, waiting] = [ei + 1, waiting - 1];
+    while (si < count && start[si] === t) [si, waiting] = [si + 1, waiting + runs.size(si)];
+    while (ei < count && end[byEnd[ei]] === t) [ei, waiting] = [ei + 1, waiting - runs.size(byEnd[ei])];
     while (pi < progress.length && progress[pi] === t) [pi, progressed] = [pi + 1, true];
     if (had && (progressed || waiting === 0)) {
       if (t - from > best.us) best = { us: t - from, fromUs: from, toUs: t };
