@@ -123,8 +123,9 @@ export class ReplicaFetcher {
       this.endpoint.machine.mark("fetcher: replica.socket.timeout.ms <= 0, never connects");
       return this.done(true);
     }
-    const truncating = [...this.states.values()].filter((t) => t.truncating);
-    if (truncating.length > 0) this.sendEpochRequest(truncating);
+    let anyTruncating = false;
+    for (const t of this.states.values()) if (t.truncating) anyTruncating = true;
+    if (anyTruncating) this.sendEpochRequest([...this.states.values()].filter((t) => t.truncating));
     else this.sendFetch();
   }
 

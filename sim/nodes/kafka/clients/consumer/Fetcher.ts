@@ -82,22 +82,25 @@ export class Fetcher {
   /** sendFetches: one request per leader without a fetch in flight. */
   sendFetches(): void {
     const d = this.d;
-    const byNode = new Map<number, PartitionPosition[]>();
-    const buffered = new Set(this.completed.map((c) => c.p.key));
-    const epochs = new Map<PartitionPosition, number>();
+    // Built only when some partition can be fetched: most polls find every leader's fetch in flight.
+    let byNode: Map<number, PartitionPosition[]> | null = null;
+    let epochs: Map<PartitionPosition, number> | null = null;
     for (const p of d.subscriptions.partitions) {
-      if (p.state !== "FETCHING" || p.paused || buffered.has(p.key)) continue;
+      if (p.state !== "FETCHING" || p.paused || this.isBuffered(p)) continue;
       const { leader, epoch } = d.leaderOf(p.topic, p.partition);
       if (leader < 0) {
         d.requestMetadataUpdate();
         continue;
       }
       if (this.fetchInFlight.has(leader)) continue;
+      byNode ??= new Map();
+      epochs ??= new Map();
       let list = byNode.get(leader);
       if (list === undefined) byNode.set(leader, (list = []));
       list.push(p);
       epochs.set(p, epoch);
     }
+    if (byNode === null || epochs === null) return;
     const s = this.settings;
     for (const [node, parts] of byNode) {
       const conn = d.conn(node);
@@ -108,7 +111,7 @@ export class Fetcher {
         minBytes: s.minBytes,
         maxBytes: s.maxBytes,
         partitionMaxBytes: s.partitionMaxBytes,
-        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? epochs.get(p)! : -1 })),
+        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? epochs!.get(p)! : -1 })),
       };
       const offsets = parts.map((p) => p.offset);
       this.fetchInFlight.add(node);
@@ -118,6 +121,13 @@ export class Fetcher {
         d.wake();
       });
     }
+  }
+
+  /** Whether a completed fetch for the partition waits to be polled (a scan: there are at most as many as partitions assigned). */
+  private isBuffered(p: PartitionPosition): boolean {
+    const c = this.completed;
+    for (let i = 0; i < c.length; i++) if (c[i].p.key === p.key) return true;
+    return false;
   }
 
   private onFetchResponse(parts: PartitionPosition[], offsets: number[], res: FetchResponse): void {

@@ -250,8 +250,10 @@ export class KafkaConsumer implements Process {
 
   /** updateFetchPositions: committed offsets for new partitions (OffsetFetch), then resets and validations. */
   private updateFetchPositions(): void {
-    const initializing = [...this.subscriptions.partitions].filter((p) => p.state === "INITIALIZING");
-    if (initializing.length > 0) {
+    let anyInitializing = false;
+    for (const p of this.subscriptions.partitions) if (p.state === "INITIALIZING") anyInitializing = true;
+    if (anyInitializing) {
+      const initializing = [...this.subscriptions.partitions].filter((p) => p.state === "INITIALIZING");
       const co = this.coordinator;
       if (!co.coordinatorKnown) co.lookupCoordinator();
       else if (co.coordinatorKnown && !this.committedFetchInFlight) {

@@ -48,6 +48,14 @@ export class KafkaProducer implements Process {
   private readonly ignoreKeys: boolean;
   private wakeTimer: TimerHandle | null = null;
   private wakeAtUs = Infinity;
+  // Made once, not per wake: the application's callbacks and the next-wake accumulator.
+  private readonly sendRecord = (atUs: number): SendOutcome => this.addRecord(atUs);
+  private readonly failRecord = (atUs: number): void => this.failBlockedSend(atUs);
+  private considerNow = 0;
+  private considerNext = Infinity;
+  private readonly consider = (t: number): void => {
+    if (t > this.considerNow && t < this.considerNext) this.considerNext = t;
+  };
 
   constructor(
     private readonly machine: Machine,
@@ -106,7 +114,7 @@ export class KafkaProducer implements Process {
       this.app.restartAt(now);
       return;
     }
-    const calls = this.app.run(now, (atUs) => this.addRecord(atUs), (atUs) => this.failBlockedSend(atUs));
+    const calls = this.app.run(now, this.sendRecord, this.failRecord);
     if (this.spec.cpu !== undefined) this.spec.cpu.applicationBusyUs += calls * this.app.sendCpuUs;
   }
 
@@ -137,10 +145,9 @@ export class KafkaProducer implements Process {
   }
 
   private scheduleNextWake(now: number): void {
-    let next = Infinity;
-    const consider = (t: number): void => {
-      if (t > now && t < next) next = t;
-    };
+    this.considerNow = now;
+    this.considerNext = Infinity;
+    const consider = this.consider;
     const anyCapacity = this.sender.nextWakes(now, consider);
     const lingerUs = this.sender.lingerUs;
     if (this.metadata.known && this.app.blocked) consider(this.app.nextWakeUs());
@@ -154,6 +161,7 @@ export class KafkaProducer implements Process {
       }
     }
     consider(this.metadata.dueUs());
+    const next = this.considerNext;
     if (next < Infinity) this.wake(next - now);
   }
 }

@@ -39,7 +39,14 @@ export interface ApplicationSpec {
 export type SendOutcome = "appended" | "no-memory";
 
 export class ProducerApplication {
-  private readonly upcoming: number[] = [];
+  /**
+   * Arrivals drawn ahead, a ring of `count` from `head` (a power-of-two capacity): the producer
+   * looks a batch ahead (callAtUs) and consumes one a record, so a plain array's shift() and
+   * regrowth were a per-record cost.
+   */
+  private upcoming = new Float64Array(256);
+  private head = 0;
+  private count = 0;
   private lastDrawnUs: number;
   /** When the thread is next free to call send(). */
   private freeAtUs: number;
@@ -68,7 +75,8 @@ export class ProducerApplication {
   restartAt(nowUs: number): void {
     this.lastDrawnUs = nowUs;
     this.freeAtUs = nowUs;
-    this.upcoming.length = 0;
+    this.head = 0;
+    this.count = 0;
   }
 
   /**
@@ -124,17 +132,29 @@ export class ProducerApplication {
   }
 
   private consumeArrival(): void {
-    if (this.spec.rate !== "max") this.upcoming.shift();
+    if (this.spec.rate === "max") return;
+    this.head = (this.head + 1) & (this.upcoming.length - 1);
+    this.count--;
   }
 
   /** The k-th open-loop arrival from now on (drawn ahead, deterministic). */
   private arrivalAt(k: number): number {
     const rate = this.spec.rate as number;
-    while (this.upcoming.length <= k) {
+    while (this.count <= k) {
       const gap = this.spec.poisson ? this.rng.exponential(1e6 / rate) : 1e6 / rate;
       this.lastDrawnUs += gap;
-      this.upcoming.push(this.lastDrawnUs);
+      if (this.count === this.upcoming.length) this.grow();
+      this.upcoming[(this.head + this.count) & (this.upcoming.length - 1)] = this.lastDrawnUs;
+      this.count++;
     }
-    return Math.ceil(this.upcoming[k]);
+    return Math.ceil(this.upcoming[(this.head + k) & (this.upcoming.length - 1)]);
+  }
+
+  private grow(): void {
+    const old = this.upcoming;
+    const next = new Float64Array(old.length * 2);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.upcoming = next;
+    this.head = 0;
   }
 }

@@ -169,6 +169,8 @@ export class Sender {
     return c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= this.machine.now;
   }
 
+  private readonly readyNodes = new Set<number>();
+
   /** Drains ready batches into one request per broker, again while requests can go out. */
   private sendReady(now: number): void {
     // The Sender is one thread: while it builds and writes a request it drains nothing else.
@@ -179,7 +181,9 @@ export class Sender {
     for (;;) {
       // RecordAccumulator.ready: the leaders with a partition whose first batch is ready; the
       // Sender keeps those that NetworkClient.ready allows (connected, room in flight).
-      const readyNodes = new Set<number>();
+      // One set for every pass (read only before this pass sends anything, so a send's callback re-entering is harmless).
+      const readyNodes = this.readyNodes;
+      readyNodes.clear();
       const active = this.acc.activePartitions();
       for (const p of active) {
         const leader = this.leaders[p];
@@ -367,7 +371,9 @@ export class Sender {
     return room;
   }
 
-  private leaderCounts: Array<[number, number]> = [];
+  /** Per leader (in the order its first partition comes), how many partitions it leads: parallel arrays, read per wake. */
+  private leaderIds: number[] = [];
+  private leaderPartitions: number[] = [];
   private leaderCountsVersion = -1;
 
   /**
@@ -389,13 +395,15 @@ export class Sender {
         const leader = this.leaders[p];
         if (leader >= 0) counts.set(leader, (counts.get(leader) ?? 0) + 1);
       }
-      this.leaderCounts = [...counts];
+      this.leaderIds = [...counts.keys()];
+      this.leaderPartitions = [...counts.values()];
     }
     const now = this.machine.now;
+    const ids = this.leaderIds;
     let n = 0;
-    for (const [leader, partitions] of this.leaderCounts) {
-      const c = this.conn(leader);
-      if (c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= now) n += partitions;
+    for (let i = 0; i < ids.length; i++) {
+      const c = this.conn(ids[i]);
+      if (c !== undefined && c.inFlight < this.maxInFlight && c.readyAtUs <= now) n += this.leaderPartitions[i];
     }
     return n;
   }
