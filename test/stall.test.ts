@@ -47,10 +47,10 @@ const KEYS: Array<[string, number]> = [
   ["p2", 0],
 ];
 
-function build(input: fc.RecordValue<{ batchSizes: number[][]; ops: Op[]; tailUs: number }>): { h: KafkaHistory; endUs: number } {
+function build(input: { batchSizes: number[][]; ops: Op[]; tailUs: number }): { h: KafkaHistory; endUs: number } {
   const clock = { now: 0, marks: { hit: () => undefined }, violate: () => undefined };
   const h = new KafkaHistory(clock as unknown as Simulation);
-  const firsts = input.batchSizes.map((sizes) => sizes.reduce<number[]>((acc, _n, i) => [...acc, i === 0 ? 0 : acc[i - 1] + sizes[i - 1]], []));
+  const firsts = input.batchSizes.map((sizes: number[]) => sizes.reduce<number[]>((acc: number[], _n: number, i: number) => [...acc, i === 0 ? 0 : acc[i - 1] + sizes[i - 1]], []));
   for (const op of input.ops) {
     clock.now += op.dtUs;
     const [producer, partition] = KEYS[op.key];
