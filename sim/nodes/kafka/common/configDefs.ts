@@ -29,6 +29,7 @@ export const BROKER_CONFIG_DEFS: Readonly<Record<string, History>> = {
   "replica.fetch.min.bytes": [["0.10.2", { type: "INT" }]],
   "replica.fetch.max.bytes": [["0.10.2", { type: "INT", min: 0 }]],
   "replica.fetch.backoff.ms": [["0.10.2", { type: "INT", min: 0 }]],
+  "max.incremental.fetch.session.cache.slots": [["1.1", { type: "INT", min: 0 }]],
   "replica.socket.timeout.ms": [["0.10.2", { type: "INT" }]],
   "replica.lag.time.max.ms": [["0.10.2", { type: "LONG" }]],
   "zookeeper.session.timeout.ms": [["0.10.2", { type: "INT" }]],

@@ -4,8 +4,8 @@
  * Fetch, which carry the data, are sized field by field as the release's request version lays them
  * out; the control-plane requests by a fixed estimate plus a figure per entry.
  *
- * We assume, unrealistically, that every follower fetch is a full one: from Fetch v7 (1.1, KIP-227)
- * an incremental fetch session leaves out the partitions whose state did not change.
+ * From Fetch v7 (1.1, KIP-227) a fetch in an incremental session names, and its answer carries,
+ * only the partitions whose state changed (clients/FetchSessionHandler.ts, server/FetchSessionCache.ts).
  */
 import type { RecordBatch } from "../log/Log.js";
 import type { Behaviour } from "./versions.js";
@@ -65,6 +65,8 @@ export type ErrorCode =
   | "MEMBER_ID_REQUIRED"
   | "FENCED_INSTANCE_ID"
   | "GROUP_MAX_SIZE_REACHED"
+  | "FETCH_SESSION_ID_NOT_FOUND"
+  | "INVALID_FETCH_SESSION_EPOCH"
   | "UNKNOWN_SERVER_ERROR";
 
 /** Errors a producer retries (RetriableException subclasses). */
@@ -190,12 +192,13 @@ export function produceResponseBytes(b: Behaviour, partitions: readonly ProduceP
  * max wait, min bytes int32, max bytes int32 (v3+), isolation level int8 (v4+), session id and
  * epoch int32 (v7+); per partition index int32, current leader epoch int32 (v9+), fetch offset
  * int64, last fetched epoch int32 (v12+), log start offset int64 (v5+), max bytes int32; forgotten
- * topics (v7+, empty), rack id (v11+, empty).
+ * topics (v7+: per topic its name or id, then its partitions' indexes, int32), rack id (v11+, empty).
  */
-export function fetchRequestBytes(b: Behaviour, clientId: string, partitions: ReadonlyArray<{ topic: string }>): number {
+export function fetchRequestBytes(b: Behaviour, clientId: string, partitions: ReadonlyArray<{ topic: string }>, forgotten: ReadonlyArray<{ topic: string }> = []): number {
   const v = b.fetchVersion;
   const flex = v >= FETCH_FLEXIBLE;
   const topics = topicsOf(partitions, v >= 13, flex);
+  const gone = topicsOf(forgotten, v >= 13, flex);
   const perPartition = 4 + (v >= 9 ? 4 : 0) + 8 + (v >= 12 ? 4 : 0) + (v >= 5 ? 8 : 0) + 4 + tags(flex);
   // ReplicaState as a tagged field: count, tag, size, then id int32 + epoch int64 + its own tag buffer.
   const topLevelTags = !flex ? 0 : v >= 15 ? 1 + 1 + 1 + 4 + 8 + 1 : 1;
@@ -210,7 +213,7 @@ export function fetchRequestBytes(b: Behaviour, clientId: string, partitions: Re
     lengthBytes(topics.topics, flex) +
     topics.nameBytes +
     perPartition * partitions.length +
-    (v >= 7 ? lengthBytes(0, flex) : 0) +
+    (v >= 7 ? lengthBytes(gone.topics, flex) + gone.nameBytes + 4 * forgotten.length : 0) +
     (v >= 11 ? stringBytes("", flex) : 0) +
     topLevelTags
   );
@@ -364,6 +367,8 @@ export interface FetchPartition {
   fetchOffset: number;
   /** KIP-320; -1 when the version does not send it. */
   currentLeaderEpoch: number;
+  /** A follower's log start offset (Fetch v5+, KIP-107); a change makes an incremental fetch name the partition. */
+  logStartOffset?: number;
 }
 
 export interface FetchRequest {
@@ -375,6 +380,11 @@ export interface FetchRequest {
   /** A consumer's max.partition.fetch.bytes (per partition; the request's maxBytes bounds the whole answer). */
   partitionMaxBytes?: number;
   partitions: FetchPartition[];
+  /** KIP-227 (Fetch v7+, 1.1): the session (0: none) and its epoch (0: a full request, opening one). */
+  sessionId?: number;
+  sessionEpoch?: number;
+  /** Partitions an incremental request drops from the session. */
+  forgotten?: Array<{ topic: string; partition: number }>;
 }
 
 export interface FetchPartitionResponse {
@@ -396,6 +406,10 @@ export interface FetchPartitionResponse {
 
 export interface FetchResponse {
   partitions: FetchPartitionResponse[];
+  /** Top-level error (v7+): a fetch session error, with no partitions. */
+  error?: ErrorCode;
+  /** The session the leader keeps for the client (v7+); 0 when none. */
+  sessionId?: number;
 }
 
 export interface OffsetsForLeaderEpochRequest {

@@ -12,6 +12,14 @@ function at(version: KafkaVersion, since: KafkaVersion): boolean {
 }
 
 export interface Behaviour {
+  /** KIP-227 (1.1, Fetch v7): incremental fetch sessions; a fetch names only changed partitions, its answer only partitions with news. */
+  fetchSessions: boolean;
+  /** KAFKA-12330 (3.0): only partitions that returned records move to the end of a fetch session's order (before, every partition answered). */
+  fetchSessionMovesOnlyPartitionsWithRecords: boolean;
+  /** KAFKA-9338 (2.5): a fetch session caches the partitions' current leader epoch (2.1 - 2.4 dropped it). */
+  fetchSessionCachesLeaderEpoch: boolean;
+  /** KAFKA-9137 (2.5): every incremental fetch touches its session in the cache (before, only when its size changed). */
+  fetchSessionTouchedEveryFetch: boolean;
   /** KIP-101 (0.11): followers truncate by OffsetsForLeaderEpoch, not to their high watermark. */
   leaderEpochTruncation: boolean;
   /** KIP-279 (2.0): the leader answers with the largest epoch it has at or below the asked one. */
@@ -251,6 +259,10 @@ function newestApiVersion(table: ReadonlyArray<readonly [string, number]>, versi
 
 export function behaviourOf(version: KafkaVersion): Behaviour {
   return {
+    fetchSessions: at(version, "1.1"),
+    fetchSessionMovesOnlyPartitionsWithRecords: at(version, "3.0"),
+    fetchSessionCachesLeaderEpoch: at(version, "2.5"),
+    fetchSessionTouchedEveryFetch: at(version, "2.5"),
     leaderEpochTruncation: at(version, "0.11"),
     epochTruncationFix: at(version, "2.0"),
     fetchLeaderEpoch: at(version, "2.1"),
@@ -364,6 +376,8 @@ export function brokerDefaults(version: KafkaVersion): ConfigMap {
     "log.segment.delete.delay.ms": 60_000,
     // KIP-107 (0.11).
     ...(at(version, "0.11") ? { "log.flush.start.offset.checkpoint.interval.ms": 60_000 } : {}),
+    // KIP-227 (1.1): KafkaConfig.MaxIncrementalFetchSessionCacheSlots, atLeast(0).
+    ...(at(version, "1.1") ? { "max.incremental.fetch.session.cache.slots": 1000 } : {}),
     // The group coordinator (KafkaConfig; GroupCoordinatorConfig from 3.8).
     "offsets.topic.num.partitions": 50,
     "offsets.topic.replication.factor": 3,

@@ -27,6 +27,7 @@ import type { Host } from "../../../Host.js";
 import type { Endpoint } from "../../Endpoint.js";
 import type { RecordBatch } from "../log/Log.js";
 import { NodeConnection } from "../clients/NodeConnection.js";
+import { FetchSessionHandler, withSession } from "../clients/FetchSessionHandler.js";
 import { maybeIncrementLogStartOffset, truncateFullyAndStartAt } from "../log/LogRetention.js";
 import { partitionKey } from "../common/partitionKey.js";
 import type { Partition } from "../cluster/Partition.js";
@@ -40,7 +41,6 @@ import {
   type EpochEndOffset,
   type ErrorCode,
   type FetchPartitionResponse,
-  type FetchRequest,
   type FetchResponse,
   type OffsetsForLeaderEpochRequest,
 } from "../common/protocol.js";
@@ -75,6 +75,8 @@ export class ReplicaFetcher {
   private stopped = false;
   /** The fetcher's index only changes a digit of the id: number it 0. */
   private readonly clientId: string;
+  /** KIP-227 (1.1+): the fetch session with this leader (ReplicaFetcherThread.fetchSessionHandler). */
+  private readonly session: FetchSessionHandler;
 
   constructor(
     private readonly endpoint: Endpoint,
@@ -85,6 +87,7 @@ export class ReplicaFetcher {
   ) {
     this.conn = new NodeConnection(endpoint, leaderHost, s.socketTimeoutUs);
     this.clientId = fetcherClientId(s.brokerId, 0);
+    this.session = new FetchSessionHandler(s.behaviour.fetchSessions);
   }
 
   get size(): number {
@@ -188,21 +191,25 @@ export class ReplicaFetcher {
   }
 
   private sendFetch(): void {
+    const b = this.s.behaviour;
     const parts = [...this.states.values()];
-    const req: FetchRequest = {
-      replicaId: this.s.brokerId,
-      maxWaitMs: this.s.maxWaitMs,
-      minBytes: this.s.minBytes,
-      maxBytes: this.s.maxBytes,
-      partitions: parts.map((t) => ({
+    const built = this.session.build(
+      parts.map((t) => ({
         topic: t.partition.topic,
         partition: t.partition.index,
         fetchOffset: t.partition.log.logEndOffset,
-        currentLeaderEpoch: this.s.behaviour.fetchLeaderEpoch ? t.partition.leaderEpoch : -1,
+        currentLeaderEpoch: b.fetchLeaderEpoch ? t.partition.leaderEpoch : -1,
+        logStartOffset: b.logStartOffset ? t.partition.log.logStartOffset : -1,
       })),
-    };
-    this.conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(this.s.behaviour, this.clientId, req.partitions), (res) => {
-      if (res === null) return this.done(true);
+    );
+    const req = withSession({ replicaId: this.s.brokerId, maxWaitMs: this.s.maxWaitMs, minBytes: this.s.minBytes, maxBytes: this.s.maxBytes }, built);
+    this.conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(b, this.clientId, req.partitions, built.forgotten), (res) => {
+      if (res === null) {
+        this.session.handleError();
+        return this.done(true);
+      }
+      // A session error: no partition is processed and, with no backoff, a full fetch follows (processFetchRequest on an empty answer).
+      if (!this.session.handleResponse(res)) return this.done(false);
       // Partitions are applied in order, each after the previous one's append has completed. A
       // partition that completes at once continues the loop here rather than by recursion, so
       // thousands of partitions in one answer do not grow the stack; one that waits (a flush)

@@ -8,6 +8,7 @@
  * The produce, fetch and LeaderAndIsr / StopReplica paths, Kafka's ReplicaManager methods, are in
  * files of their own: appendRecords.ts, fetchMessages.ts, becomeLeaderOrFollower.ts.
  */
+import { FetchSessionCache } from "./FetchSessionCache.js";
 import type { Host } from "../../../Host.js";
 import type { Endpoint } from "../../Endpoint.js";
 import type { Machine } from "../../Machine.js";
@@ -74,6 +75,8 @@ export class ReplicaManager implements PartitionObserver {
   readonly fetchPurgatory: FetchPurgatory;
   /** Consumers' DelayedFetches: woken when a leader's high watermark moves. */
   readonly consumerFetchPurgatory: FetchPurgatory;
+  /** KIP-227's fetch sessions (1.1+), in this process's memory. */
+  readonly fetchSessions: FetchSessionCache | null;
   readonly producePurgatory: ProducePurgatory;
   /** Partitions in an offline log dir (HostedPartition.Offline): every request for them gets KAFKA_STORAGE_ERROR. */
   readonly offlinePartitions = new Set<string>();
@@ -87,6 +90,15 @@ export class ReplicaManager implements PartitionObserver {
     const c = ctx.config;
     this.fetchPurgatory = new FetchPurgatory(ctx.machine);
     this.consumerFetchPurgatory = new FetchPurgatory(ctx.machine);
+    this.fetchSessions = ctx.behaviour.fetchSessions
+      ? new FetchSessionCache({
+          maxSlots: c.num("max.incremental.fetch.session.cache.slots"),
+          incarnation: ctx.machine.host.incarnation,
+          movesOnlyPartitionsWithRecords: ctx.behaviour.fetchSessionMovesOnlyPartitionsWithRecords,
+          cachesLeaderEpoch: ctx.behaviour.fetchSessionCachesLeaderEpoch,
+          touchesEveryFetch: ctx.behaviour.fetchSessionTouchedEveryFetch,
+        })
+      : null;
     this.producePurgatory = new ProducePurgatory(ctx.machine);
     this.lagUs = c.num("replica.lag.time.max.ms") * 1000;
     const settings = {

@@ -10,22 +10,51 @@ import type { ReplicaManager } from "./ReplicaManager.js";
 import type { Partition } from "../cluster/Partition.js";
 import type { RecordBatch } from "../log/Log.js";
 import { partitionKey } from "../common/partitionKey.js";
-import type { EpochEndOffset, ErrorCode, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochRequest } from "../common/protocol.js";
+import type { EpochEndOffset, ErrorCode, FetchPartition, FetchPartitionResponse, FetchRequest, FetchResponse, OffsetsForLeaderEpochRequest } from "../common/protocol.js";
+import type { CachedPartition } from "./FetchSessionCache.js";
 
 export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (res: FetchResponse) => void): void {
   const now = rm.ctx.machine.now;
   const consumer = req.replicaId < 0;
-  const wanted = req.partitions;
-  const keys = wanted.map((f) => partitionKey(f.topic, f.partition));
-  if (!consumer) {
-    for (let i = 0; i < wanted.length; i++) {
-      const f = wanted[i];
-      const p = rm.partitions.get(keys[i]);
-      if (p !== undefined && p.isLeader && !rm.isOffline(keys[i], p) && leaderEpochError(rm, p, f.currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
-        p.updateFollower(req.replicaId, f.fetchOffset, now);
-      }
-    }
+  // KIP-227 (1.1+): FetchManager.newContext.
+  const context = rm.fetchSessions?.newContext(req, now) ?? null;
+  if (context === null) return fetchPartitions(rm, req, req.partitions, consumer, respond);
+  if (context.kind === "error") return respond({ partitions: [], error: context.error, sessionId: 0 });
+  const cache = rm.fetchSessions!;
+  if (context.kind !== "incremental") {
+    return fetchPartitions(rm, req, context.partitions, consumer, (res) => respond({ partitions: res.partitions, error: "NONE", sessionId: cache.respondFull(context, res.partitions, !consumer, rm.ctx.machine.now) }));
   }
+  // An incremental fetch reads every partition of its session (IncrementalFetchContext.foreachPartition)
+  // and its answer names those with news: a partition with no records to read and the high
+  // watermark and log start offset its client was told is left out before it is read.
+  const entries = context.entries;
+  const dropEpoch = context.withoutLeaderEpoch;
+  const keys = entries.map((c) => c.key);
+  if (!consumer) for (const c of entries) updateFollower(rm, req.replicaId, c.key, c.data, dropEpoch ? -1 : c.data.currentLeaderEpoch, now);
+  const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
+  // The session entries the last read found worth reading, beside what it read.
+  let candidates: CachedPartition[] = [];
+  const read = (): FetchResponse => {
+    const partitions: FetchPartitionResponse[] = [];
+    candidates = [];
+    for (const c of entries) {
+      const f = c.data;
+      const epoch = dropEpoch ? -1 : f.currentLeaderEpoch;
+      if (!hasNews(rm, c, epoch, consumer)) continue;
+      candidates.push(c);
+      partitions.push(readPartition(rm, c.key, f.topic, f.partition, f.fetchOffset, epoch, partitionMaxBytes, consumer));
+    }
+    return { partitions };
+  };
+  const session = context.session;
+  waitOrAnswer(rm, req, keys, consumer, read, (res) => respond({ partitions: cache.respondIncremental(session, candidates, res.partitions), error: "NONE", sessionId: session.id }));
+}
+
+/** ReplicaManager.fetchMessages for the partitions a request (or a full session request) names, in its order. */
+function fetchPartitions(rm: ReplicaManager, req: FetchRequest, wanted: FetchPartition[], consumer: boolean, respond: (res: FetchResponse) => void): void {
+  const now = rm.ctx.machine.now;
+  const keys = wanted.map((f) => partitionKey(f.topic, f.partition));
+  if (!consumer) for (let i = 0; i < wanted.length; i++) updateFollower(rm, req.replicaId, keys[i], wanted[i], wanted[i].currentLeaderEpoch, now);
   const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
   const read = (): FetchResponse => {
     const partitions = new Array<FetchPartitionResponse>(wanted.length);
@@ -35,10 +64,26 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
     }
     return { partitions };
   };
+  waitOrAnswer(rm, req, keys, consumer, read, respond);
+}
+
+/** The follower's fetch offset moves its replica state at the leader (Partition.updateFollowerFetchState). */
+function updateFollower(rm: ReplicaManager, replicaId: number, key: string, f: FetchPartition, currentLeaderEpoch: number, now: number): void {
+  const p = rm.partitions.get(key);
+  if (p !== undefined && p.isLeader && !rm.isOffline(key, p) && leaderEpochError(rm, p, currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
+    p.updateFollower(replicaId, f.fetchOffset, now);
+  }
+}
+
+/**
+ * Answers at once, or parks the fetch in the purgatory until enough new data or its max wait.
+ * ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
+ * replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others),
+ * when it reads no partition, on an error, or with min bytes read.
+ */
+function waitOrAnswer(rm: ReplicaManager, req: FetchRequest, keys: readonly string[], consumer: boolean, read: () => FetchResponse, respond: (res: FetchResponse) => void): void {
   const first = read();
-  // ReplicaManager.fetchMessages answers at once when `timeout <= 0` (a negative
-  // replica.fetch.wait.max.ms included, which KafkaConfig accepts if no larger than the others).
-  if (req.maxWaitMs <= 0 || hasErrors(first) || bytesOf(first) >= req.minBytes) return respond(first);
+  if (req.maxWaitMs <= 0 || keys.length === 0 || hasErrors(first) || bytesOf(first) >= req.minBytes) return respond(first);
   // DelayedFetch: wait for replica.fetch.min.bytes of new data on the partitions, or
   // replica.fetch.wait.max.ms. With min bytes 1 (the default) any new data is enough.
   const enough =
@@ -49,6 +94,21 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
           return hasErrors(r) || bytesOf(r) >= req.minBytes;
         };
   (consumer ? rm.consumerFetchPurgatory : rm.fetchPurgatory).park(keys, req.maxWaitMs * 1000, () => respond(read()), enough);
+}
+
+/**
+ * Whether a session partition may go in the answer (CachedPartition.maybeUpdateResponseData):
+ * false only when reading it would give no error, no records, and the high watermark and log
+ * start offset the client already has.
+ */
+function hasNews(rm: ReplicaManager, c: CachedPartition, currentLeaderEpoch: number, consumer: boolean): boolean {
+  const p = rm.partitions.get(c.key);
+  if (p === undefined || !p.isLeader || rm.isOffline(c.key, p) || leaderEpochError(rm, p, currentLeaderEpoch) !== null) return true;
+  const log = p.log;
+  const offset = c.data.fetchOffset;
+  if (offset > log.logEndOffset || offset < log.logStartOffset) return true;
+  if (offset < (consumer ? p.highWatermark : log.logEndOffset)) return true;
+  return p.highWatermark !== c.highWatermark || log.logStartOffset !== c.logStartOffset;
 }
 
 function hasErrors(r: FetchResponse): boolean {

@@ -123,8 +123,10 @@ function partitionErrorsOf(req: Request, body: unknown): readonly PartitionError
 /** The response's top-level error (NONE for the APIs that have only per-partition errors). */
 function topErrorOf(req: Request, body: unknown): ErrorCode {
   switch (req.api) {
-    case "Produce":
     case "Fetch":
+      // A fetch session error (KIP-227, v7+) is the answer's own.
+      return (body as FetchResponse).error ?? "NONE";
+    case "Produce":
     case "OffsetsForLeaderEpoch":
     case "Metadata":
     case "ListOffsets":

@@ -22,6 +22,8 @@ import {
   type ListOffsetsPartitionResponse,
 } from "../../common/protocol.js";
 import type { PartitionPosition, SubscriptionState } from "./SubscriptionState.js";
+import { FetchSessionHandler, withSession } from "../FetchSessionHandler.js";
+import { partitionKey } from "../../common/partitionKey.js";
 
 /** Records poll() hands the application: part of one batch of one partition. */
 export interface PolledRecords {
@@ -61,6 +63,8 @@ export interface FetcherDeps {
 export class Fetcher {
   private readonly completed: CompletedFetch[] = [];
   private readonly fetchInFlight = new Set<number>();
+  /** KIP-227 (1.1+): a fetch session per broker (AbstractFetch.sessionHandlers). */
+  private readonly sessions = new Map<number, FetchSessionHandler>();
 
   /** The consumer's fetch configs, read once (a consumer's config does not change). */
   private readonly settings: { maxWaitMs: number; minBytes: number; maxBytes: number; partitionMaxBytes: number };
@@ -105,19 +109,19 @@ export class Fetcher {
     for (const [node, parts] of byNode) {
       const conn = d.conn(node);
       if (conn.readyAtUs > d.machine.now) continue;
-      const req: FetchRequest = {
-        replicaId: -1,
-        maxWaitMs: s.maxWaitMs,
-        minBytes: s.minBytes,
-        maxBytes: s.maxBytes,
-        partitionMaxBytes: s.partitionMaxBytes,
-        partitions: parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? epochs!.get(p)! : -1 })),
-      };
+      let session = this.sessions.get(node);
+      if (session === undefined) this.sessions.set(node, (session = new FetchSessionHandler(d.behaviour.fetchSessions)));
+      // The partitions fetchable now; those of the session left out (buffered, paused, moved) are forgotten.
+      const built = session.build(parts.map((p) => ({ topic: p.topic, partition: p.partition, fetchOffset: p.offset, currentLeaderEpoch: d.behaviour.consumerOffsetValidation ? epochs!.get(p)! : -1 })));
+      const req: FetchRequest = withSession({ replicaId: -1, maxWaitMs: s.maxWaitMs, minBytes: s.minBytes, maxBytes: s.maxBytes, partitionMaxBytes: s.partitionMaxBytes }, built);
       const offsets = parts.map((p) => p.offset);
       this.fetchInFlight.add(node);
-      conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(d.behaviour, d.clientId, req.partitions), (res) => {
+      const handler = session;
+      conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(d.behaviour, d.clientId, req.partitions, built.forgotten), (res) => {
         this.fetchInFlight.delete(node);
-        if (res !== null) this.onFetchResponse(parts, offsets, res);
+        if (res === null) handler.handleError();
+        // A session error drops the answer; the next fetch to the node is a full one.
+        else if (handler.handleResponse(res)) this.onFetchResponse(parts, offsets, res);
         d.wake();
       });
     }
@@ -132,7 +136,11 @@ export class Fetcher {
 
   private onFetchResponse(parts: PartitionPosition[], offsets: number[], res: FetchResponse): void {
     const d = this.d;
-    res.partitions.forEach((r, i) => {
+    // The answer names the partitions fetched (all of them, or with a session the ones with news, in the session's order).
+    res.partitions.forEach((r, at) => {
+      const key = partitionKey(r.topic, r.partition);
+      const i = parts[at]?.key === key ? at : parts.findIndex((p) => p.key === key);
+      if (i < 0) return;
       const p = parts[i];
       // The partition was revoked or its position moved meanwhile: the answer is stale.
       if (d.subscriptions.get(p.key) !== p || p.offset !== offsets[i] || p.state !== "FETCHING") return;
