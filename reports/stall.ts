@@ -37,12 +37,13 @@ export interface ProduceStall {
 }
 
 /** Some rows of one of the history's batch logs, in the log's order. */
-interface Rows {
+export interface Rows {
   log: BatchColumns;
   rows: Int32Array;
 }
 
-interface PerKey {
+/** What the history holds of one producer's records to one partition. */
+export interface PerKey {
   producer: string;
   partition: string;
   /** Acknowledged batches, then acks=0 batches written out. */
@@ -56,6 +57,11 @@ const NO_INDEX_ERRORS = new Set(["BUFFER_EXHAUSTED", "TIMEOUT (max.block.ms)"]);
 
 /** The longest stall of each (producer, partition) pair, keyed `producer/topic-partition`. */
 export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, ProduceStall> {
+  return stallsByKey(h, runEndUs, stallOf);
+}
+
+/** Each (producer, partition) pair's rows, handed to `stallOfKey`, in key order. */
+export function stallsByKey(h: KafkaHistory, runEndUs: number, stallOfKey: (k: PerKey, runEndUs: number) => ProduceStall): Map<string, ProduceStall> {
   // Rows are grouped by key; a key is made by the first row that names it, acks first.
   const keys: Array<{ key: string; producer: string; partition: string }> = [];
   const byKey = new Map<string, number>();
@@ -83,7 +89,7 @@ export function produceStalls(h: KafkaHistory, runEndUs: number): Map<string, Pr
   const out = new Map<string, ProduceStall>();
   for (const { key, i } of order) {
     const k: PerKey = { producer: keys[i].producer, partition: keys[i].partition, done: [acks(i), written(i)], sends: sends(i), fails: failed(i) };
-    out.set(key, stallOf(k, runEndUs));
+    out.set(key, stallOfKey(k, runEndUs));
   }
   return out;
 }

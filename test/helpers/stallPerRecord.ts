@@ -1,93 +1,15 @@
 /**
  * The test oracle for reports/stall.ts: produceStallMs reckoned record by record, as the report
- * did before it worked on runs of records (kept unchanged from that version, so that the two can
- * be compared on random histories; see stall.ts for what a stall is).
+ * did before it worked on runs of records (this per-key reckoning kept unchanged from that
+ * version, so that the two can be compared on random histories; see stall.ts for what a stall
+ * is). The grouping of the history's rows by key is the report's own.
  */
 import type { KafkaHistory } from "../../sim/nodes/kafka/History.js";
-import type { BatchColumns } from "../../sim/nodes/kafka/history/BatchLog.js";
+import { stallsByKey, type PerKey, type ProduceStall } from "../../reports/stall.js";
 
-export interface ProduceStall {
-  /** The longest stall, in ms (0 when no record ever waited without progress). */
-  ms: number;
-  producer: string;
-  partition: string;
-  fromUs: number;
-  toUs: number;
-  /** Records whose start of waiting is a bound, not a recorded creation time. */
-  inferredStarts: number;
-}
-
-/** Some rows of one of the history's batch logs, in the log's order. */
-interface Rows {
-  log: BatchColumns;
-  rows: Int32Array;
-}
-
-interface PerKey {
-  producer: string;
-  partition: string;
-  /** Acknowledged batches, then acks=0 batches written out. */
-  done: Rows[];
-  sends: Rows;
-  fails: Rows;
-}
-
-/** Failures of records that never joined the accumulator: send() threw (buffer.memory exhausted, max.block.ms). */
-const NO_INDEX_ERRORS = new Set(["BUFFER_EXHAUSTED", "TIMEOUT (max.block.ms)"]);
-
-/** The longest stall of each (producer, partition) pair, keyed `producer/topic-partition`. */
 export function produceStallsPerRecord(h: KafkaHistory, runEndUs: number): Map<string, ProduceStall> {
-  // Rows are grouped by key; a key is made by the first row that names it, acks first.
-  const keys: Array<{ key: string; producer: string; partition: string }> = [];
-  const byKey = new Map<string, number>();
-  const keyOfStream = new Int32Array(h.streams.size).fill(-1);
-  const keyOf = (log: BatchColumns, i: number): number => {
-    const stream = log.stream(i);
-    let k = keyOfStream[stream];
-    if (k < 0) {
-      const key = h.streams.key(stream);
-      k = byKey.get(key) ?? -1;
-      if (k < 0) {
-        byKey.set(key, (k = keys.length));
-        keys.push({ key, producer: log.producer(i), partition: `${log.topic(i)}-${log.partition(i)}` });
-      }
-      keyOfStream[stream] = k;
-    }
-    return k;
-  };
-  const fails = h.fails;
-  const acks = rowsByKey(h.acks, keyOf);
-  const written = rowsByKey(h.writtenWithoutAck, keyOf);
-  const sends = rowsByKey(h.sends, keyOf);
-  const failed = rowsByKey(fails, keyOf, (i) => fails.partition(i) >= 0 && !NO_INDEX_ERRORS.has(fails.error(i) ?? ""));
-  const order = keys.map((k, i) => ({ key: k.key, i })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const out = new Map<string, ProduceStall>();
   const scratch = new Scratch();
-  for (const { key, i } of order) {
-    const k: PerKey = { producer: keys[i].producer, partition: keys[i].partition, done: [acks(i), written(i)], sends: sends(i), fails: failed(i) };
-    out.set(key, stallOf(k, runEndUs, scratch));
-  }
-  return out;
-}
-
-/** The rows of `log` (those kept) by key, in the log's order: two passes, counting then filling. */
-function rowsByKey(log: BatchColumns, keyOf: (log: BatchColumns, i: number) => number, keep?: (i: number) => boolean): (key: number) => Rows {
-  const sizes: number[] = [];
-  for (let i = 0; i < log.length; i++) {
-    if (keep !== undefined && !keep(i)) continue;
-    const k = keyOf(log, i);
-    while (sizes.length <= k) sizes.push(0);
-    sizes[k]++;
-  }
-  const rows = sizes.map((n) => new Int32Array(n));
-  const filled = new Int32Array(sizes.length);
-  for (let i = 0; i < log.length; i++) {
-    if (keep !== undefined && !keep(i)) continue;
-    const k = keyOf(log, i);
-    rows[k][filled[k]++] = i;
-  }
-  const none = new Int32Array(0);
-  return (key) => ({ log, rows: rows[key] ?? none });
+  return stallsByKey(h, runEndUs, (k, end) => stallOf(k, end, scratch));
 }
 
 /**
