@@ -8,6 +8,7 @@ import type { IsrChangeOutcome } from "../server/IsrChangeManager.js";
 import type { Log } from "../log/Log.js";
 import type { ErrorCode, PartitionState } from "../common/protocol.js";
 import { NO_LEADER } from "../common/protocol.js";
+import { partitionKey } from "../common/partitionKey.js";
 import type { Behaviour } from "../common/versions.js";
 
 export interface FollowerState {
@@ -71,8 +72,11 @@ export class Partition {
     private readonly rules: PartitionRules,
   ) {}
 
+  /** Built once: the fetch and produce paths ask for it on every request, and look maps up by it. */
+  private keyString: string | undefined;
+
   get key(): string {
-    return `${this.topic}-${this.index}`;
+    return (this.keyString ??= partitionKey(this.topic, this.index));
   }
 
   get isLeader(): boolean {
@@ -203,6 +207,8 @@ export class Partition {
   maybeIncrementHighWatermark(): void {
     if (!this.isLeader) return;
     let hw = this.log.logEndOffset;
+    // At the log end already (an idle partition, asked on every follower fetch): it cannot rise.
+    if (hw <= this.highWatermark) return this.completeWaiting();
     const isr = this.maximalIsr();
     const now = this.rules.now();
     // Over the values, not [id, state] entries: this runs on every follower fetch and every append.

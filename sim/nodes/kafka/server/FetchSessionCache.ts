@@ -28,6 +28,7 @@
  */
 import type { ErrorCode, FetchPartition, FetchPartitionResponse, FetchRequest } from "../common/protocol.js";
 import { partitionKey } from "../common/partitionKey.js";
+import type { Partition } from "../cluster/Partition.js";
 import { INITIAL_EPOCH, INVALID_SESSION_ID, nextEpoch } from "../clients/FetchSessionHandler.js";
 
 /** KafkaServer.MIN_INCREMENTAL_FETCH_SESSION_EVICTION_MS. */
@@ -39,6 +40,9 @@ export interface CachedPartition {
   /** What the client was last told (INVALID_HIGH_WATERMARK -1 at first and after an error: the next answer names it). */
   highWatermark: number;
   logStartOffset: number;
+  /** The broker's Partition for the key as last looked up, and the replica manager's partitionsVersion then (-1: never). */
+  found?: Partition;
+  foundAt: number;
 }
 
 class FetchSession {
@@ -62,9 +66,17 @@ class FetchSession {
     this.creationUs = nowUs;
   }
 
+  /** The session's keys in no particular order (what a parked fetch watches), made anew when a partition joins or leaves. */
+  private keyList: readonly string[] | null = null;
+
+  get keys(): readonly string[] {
+    return (this.keyList ??= this.order.map((c) => c.key));
+  }
+
   add(c: CachedPartition): void {
     this.partitions.set(c.key, c);
     this.order.push(c);
+    this.keyList = null;
   }
 
   remove(key: string): void {
@@ -72,6 +84,7 @@ class FetchSession {
     if (c === undefined) return;
     this.partitions.delete(key);
     this.order.splice(this.order.indexOf(c), 1);
+    this.keyList = null;
   }
 
   moveToEnd(c: CachedPartition): void {
@@ -141,7 +154,7 @@ export class FetchSessionCache {
     for (const p of req.partitions) {
       const key = partitionKey(p.topic, p.partition);
       const cached = session.partitions.get(key);
-      if (cached === undefined) session.add({ key, data: p, highWatermark: -1, logStartOffset: -1 });
+      if (cached === undefined) session.add({ key, data: p, highWatermark: -1, logStartOffset: -1, foundAt: -1 });
       else cached.data = p;
     }
     for (const f of req.forgotten ?? []) session.remove(partitionKey(f.topic, f.partition));
@@ -189,7 +202,7 @@ export class FetchSessionCache {
     const id = this.nextId++;
     const session = new FetchSession(id, privileged, new Map(), [], nowUs);
     partitions.forEach((p, i) => {
-      const c: CachedPartition = { key: partitionKey(p.topic, p.partition), data: p, highWatermark: -1, logStartOffset: -1 };
+      const c: CachedPartition = { key: partitionKey(p.topic, p.partition), data: p, highWatermark: -1, logStartOffset: -1, foundAt: -1 };
       mustRespond(c, read[i]);
       session.add(c);
     });

@@ -69,6 +69,8 @@ export interface BrokerContext {
 
 export class ReplicaManager implements PartitionObserver {
   readonly partitions = new Map<string, Partition>();
+  /** Moves on whenever `partitions` gains or loses one, so a fetch session may keep the Partition it looked up. */
+  partitionsVersion = 0;
   // Not private: appendRecords, fetchMessages and becomeLeaderOrFollower, Kafka's ReplicaManager
   // methods in files of their own, use them.
   readonly fetchers: ReplicaFetcherManager;
@@ -163,13 +165,15 @@ export class ReplicaManager implements PartitionObserver {
       p.highWatermark = Math.min(this.hw.read(log.logDir, key), log.logEndOffset);
       p.minInsync = this.ctx.topicConfig(topic).num("min.insync.replicas");
       this.partitions.set(key, p);
+      this.partitionsVersion++;
     }
     return p;
   }
 
   /** A partition whose log dir failed (or whose log hit an IOException not yet handled). */
   isOffline(key: string, p: Partition | undefined): boolean {
-    return this.offlinePartitions.has(key) || (p !== undefined && p.log.offline);
+    // Asked for every partition of every fetch: the set is nearly always empty.
+    return (this.offlinePartitions.size > 0 && this.offlinePartitions.has(key)) || (p !== undefined && p.log.offline);
   }
 
   // --- produce ---
@@ -255,6 +259,7 @@ export class ReplicaManager implements PartitionObserver {
     for (const p of gone) {
       this.fetchers.remove(p);
       this.partitions.delete(p.key);
+      this.partitionsVersion++;
       this.offlinePartitions.add(p.key);
     }
     this.hw.dropDir(dir);

@@ -29,8 +29,7 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
   // watermark and log start offset its client was told is left out before it is read.
   const entries = context.entries;
   const dropEpoch = context.withoutLeaderEpoch;
-  const keys = entries.map((c) => c.key);
-  if (!consumer) for (const c of entries) updateFollower(rm, req.replicaId, c.key, c.data, dropEpoch ? -1 : c.data.currentLeaderEpoch, now);
+  if (!consumer) for (const c of entries) updateFollower(rm, partitionOf(rm, c), req.replicaId, c.key, c.data, dropEpoch ? -1 : c.data.currentLeaderEpoch, now);
   const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
   // The session entries the last read found worth reading, beside what it read.
   let candidates: CachedPartition[] = [];
@@ -40,27 +39,37 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
     for (const c of entries) {
       const f = c.data;
       const epoch = dropEpoch ? -1 : f.currentLeaderEpoch;
-      if (!hasNews(rm, c, epoch, consumer)) continue;
+      const p = partitionOf(rm, c);
+      if (!hasNews(rm, p, c, epoch, consumer)) continue;
       candidates.push(c);
-      partitions.push(readPartition(rm, c.key, f.topic, f.partition, f.fetchOffset, epoch, partitionMaxBytes, consumer));
+      partitions.push(readPartition(rm, p, c.key, f.topic, f.partition, f.fetchOffset, epoch, partitionMaxBytes, consumer));
     }
     return { partitions };
   };
   const session = context.session;
-  waitOrAnswer(rm, req, keys, consumer, read, (res) => respond({ partitions: cache.respondIncremental(session, candidates, res.partitions), error: "NONE", sessionId: session.id }));
+  waitOrAnswer(rm, req, session.keys, consumer, read, (res) => respond({ partitions: cache.respondIncremental(session, candidates, res.partitions), error: "NONE", sessionId: session.id }));
+}
+
+/** The session entry's Partition, looked up again only when the replica manager's partitions changed. */
+function partitionOf(rm: ReplicaManager, c: CachedPartition): Partition | undefined {
+  if (c.foundAt !== rm.partitionsVersion) {
+    c.found = rm.partitions.get(c.key);
+    c.foundAt = rm.partitionsVersion;
+  }
+  return c.found;
 }
 
 /** ReplicaManager.fetchMessages for the partitions a request (or a full session request) names, in its order. */
 function fetchPartitions(rm: ReplicaManager, req: FetchRequest, wanted: FetchPartition[], consumer: boolean, respond: (res: FetchResponse) => void): void {
   const now = rm.ctx.machine.now;
   const keys = wanted.map((f) => partitionKey(f.topic, f.partition));
-  if (!consumer) for (let i = 0; i < wanted.length; i++) updateFollower(rm, req.replicaId, keys[i], wanted[i], wanted[i].currentLeaderEpoch, now);
+  if (!consumer) for (let i = 0; i < wanted.length; i++) updateFollower(rm, rm.partitions.get(keys[i]), req.replicaId, keys[i], wanted[i], wanted[i].currentLeaderEpoch, now);
   const partitionMaxBytes = req.partitionMaxBytes ?? req.maxBytes;
   const read = (): FetchResponse => {
     const partitions = new Array<FetchPartitionResponse>(wanted.length);
     for (let i = 0; i < wanted.length; i++) {
       const f = wanted[i];
-      partitions[i] = readPartition(rm, keys[i], f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, partitionMaxBytes, consumer);
+      partitions[i] = readPartition(rm, rm.partitions.get(keys[i]), keys[i], f.topic, f.partition, f.fetchOffset, f.currentLeaderEpoch, partitionMaxBytes, consumer);
     }
     return { partitions };
   };
@@ -68,8 +77,7 @@ function fetchPartitions(rm: ReplicaManager, req: FetchRequest, wanted: FetchPar
 }
 
 /** The follower's fetch offset moves its replica state at the leader (Partition.updateFollowerFetchState). */
-function updateFollower(rm: ReplicaManager, replicaId: number, key: string, f: FetchPartition, currentLeaderEpoch: number, now: number): void {
-  const p = rm.partitions.get(key);
+function updateFollower(rm: ReplicaManager, p: Partition | undefined, replicaId: number, key: string, f: FetchPartition, currentLeaderEpoch: number, now: number): void {
   if (p !== undefined && p.isLeader && !rm.isOffline(key, p) && leaderEpochError(rm, p, currentLeaderEpoch) === null && f.fetchOffset <= p.log.logEndOffset) {
     p.updateFollower(replicaId, f.fetchOffset, now);
   }
@@ -101,8 +109,7 @@ function waitOrAnswer(rm: ReplicaManager, req: FetchRequest, keys: readonly stri
  * false only when reading it would give no error, no records, and the high watermark and log
  * start offset the client already has.
  */
-function hasNews(rm: ReplicaManager, c: CachedPartition, currentLeaderEpoch: number, consumer: boolean): boolean {
-  const p = rm.partitions.get(c.key);
+function hasNews(rm: ReplicaManager, p: Partition | undefined, c: CachedPartition, currentLeaderEpoch: number, consumer: boolean): boolean {
   if (p === undefined || !p.isLeader || rm.isOffline(c.key, p) || leaderEpochError(rm, p, currentLeaderEpoch) !== null) return true;
   const log = p.log;
   const offset = c.data.fetchOffset;
@@ -132,8 +139,7 @@ function leaderEpochError(rm: ReplicaManager, p: Partition, currentLeaderEpoch: 
 
 const NO_BATCHES: RecordBatch[] = [];
 
-function readPartition(rm: ReplicaManager, key: string, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
-  const p = rm.partitions.get(key);
+function readPartition(rm: ReplicaManager, p: Partition | undefined, key: string, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
   const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, logStartOffset: -1, batches: NO_BATCHES };
   if (rm.isOffline(key, p)) {
     r.error = "KAFKA_STORAGE_ERROR";
