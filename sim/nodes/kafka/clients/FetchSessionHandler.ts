@@ -43,29 +43,37 @@ export class FetchSessionHandler {
 
   constructor(private readonly enabled: boolean) {}
 
-  /** FetchSessionHandler.Builder.build: the request for these partitions, in this order. */
-  build(next: FetchPartition[]): SessionRequest {
+  /**
+   * FetchSessionHandler.Builder.build: the request for these partitions, in this order. `keys`, when
+   * given, are their partition keys; a caller that passes the same FetchPartition object again for
+   * a partition whose fetch data did not change spares the comparison.
+   */
+  build(next: FetchPartition[], keys?: readonly string[]): SessionRequest {
     if (!this.enabled) return { partitions: next, sessionId: INVALID_SESSION_ID, sessionEpoch: INITIAL_EPOCH, forgotten: NONE_FORGOTTEN };
     const mark = ++this.builds;
     const session = this.session;
     if (this.nextEpoch === INITIAL_EPOCH) {
       session.clear();
-      for (const p of next) session.set(partitionKey(p.topic, p.partition), { data: p, mark, altered: false });
+      for (let i = 0; i < next.length; i++) {
+        const p = next[i];
+        session.set(keys?.[i] ?? partitionKey(p.topic, p.partition), { data: p, mark, altered: false });
+      }
       return { partitions: next, sessionId: this.sessionId, sessionEpoch: INITIAL_EPOCH, forgotten: NONE_FORGOTTEN };
     }
     // Builder.build: the added partitions (in the order given), then the altered ones (in session
     // order); those of the session not given are forgotten, unchanged ones are left out.
     const toSend: FetchPartition[] = [];
     let anyAltered = false;
-    for (const p of next) {
-      const key = partitionKey(p.topic, p.partition);
+    for (let i = 0; i < next.length; i++) {
+      const p = next[i];
+      const key = keys?.[i] ?? partitionKey(p.topic, p.partition);
       const had = session.get(key);
       if (had === undefined) {
         session.set(key, { data: p, mark, altered: false });
         toSend.push(p);
         continue;
       }
-      had.altered = !sameFetchData(had.data, p);
+      had.altered = had.data !== p && !sameFetchData(had.data, p);
       anyAltered ||= had.altered;
       had.data = p;
       had.mark = mark;

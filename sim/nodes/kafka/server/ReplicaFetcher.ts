@@ -40,6 +40,7 @@ import {
   UNDEFINED_OFFSET,
   type EpochEndOffset,
   type ErrorCode,
+  type FetchPartition,
   type FetchPartitionResponse,
   type FetchResponse,
   type OffsetsForLeaderEpochRequest,
@@ -66,6 +67,8 @@ export interface FetcherHost {
 interface FetchState {
   partition: Partition;
   truncating: boolean;
+  /** The fetch data last put in a request, given again while it holds (requests never change it). */
+  sent?: FetchPartition;
 }
 
 export class ReplicaFetcher {
@@ -192,16 +195,22 @@ export class ReplicaFetcher {
 
   private sendFetch(): void {
     const b = this.s.behaviour;
-    const parts = [...this.states.values()];
-    const built = this.session.build(
-      parts.map((t) => ({
-        topic: t.partition.topic,
-        partition: t.partition.index,
-        fetchOffset: t.partition.log.logEndOffset,
-        currentLeaderEpoch: b.fetchLeaderEpoch ? t.partition.leaderEpoch : -1,
-        logStartOffset: b.logStartOffset ? t.partition.log.logStartOffset : -1,
-      })),
-    );
+    const parts: FetchPartition[] = [];
+    const keys: string[] = [];
+    for (const [key, t] of this.states) {
+      const p = t.partition;
+      const fetchOffset = p.log.logEndOffset;
+      const currentLeaderEpoch = b.fetchLeaderEpoch ? p.leaderEpoch : -1;
+      const logStartOffset = b.logStartOffset ? p.log.logStartOffset : -1;
+      let f = t.sent;
+      if (f === undefined || f.fetchOffset !== fetchOffset || f.currentLeaderEpoch !== currentLeaderEpoch || f.logStartOffset !== logStartOffset) {
+        f = { topic: p.topic, partition: p.index, fetchOffset, currentLeaderEpoch, logStartOffset };
+        t.sent = f;
+      }
+      parts.push(f);
+      keys.push(key);
+    }
+    const built = this.session.build(parts, keys);
     const req = withSession({ replicaId: this.s.brokerId, maxWaitMs: this.s.maxWaitMs, minBytes: this.s.minBytes, maxBytes: this.s.maxBytes }, built);
     this.conn.send<FetchResponse>("Fetch", req, fetchRequestBytes(b, this.clientId, req.partitions, built.forgotten), (res) => {
       if (res === null) {
