@@ -12,6 +12,7 @@ import { LatencyRecorder } from "./LatencyRecorder.js";
 import { RecordCounts } from "./history/RecordCounts.js";
 import { LatencyBySecond } from "./history/LatencyBySecond.js";
 import { TimeSeries } from "../../Columns.js";
+import { partitionKey } from "./common/partitionKey.js";
 import type { Simulation } from "../../Simulation.js";
 import type { ErrorCode, TopicPartition } from "./common/protocol.js";
 import type { PolledRecords } from "./clients/consumer/Fetcher.js";
@@ -55,18 +56,29 @@ export interface GroupHistory {
 }
 
 interface Pending {
-  group: string;
   records: readonly PolledRecords[];
   doneUs: Float64Array;
+  /** When it began, as a count of processings begun (inFlight lists them in that order). */
+  seq: number;
+}
+
+/** One member of one group, as the checks follow it (looked up once per poll, not by a key built per poll). */
+interface MemberState {
+  readonly history: GroupHistory;
+  pending: Pending | null;
+  /** Per partition key: the last offset poll() returned in this ownership. */
+  readonly lastPolled: Map<string, number>;
 }
 
 export class ConsumerHistory implements ConsumerObserver, GroupObserver {
   readonly groups = new Map<string, GroupHistory>();
   /** Records created before this time are left out of the end-to-end latency histogram (the warm-up). */
   latencyWarmupUs = 0;
-  /** Per member and partition: the last offset poll() returned in this ownership. */
-  private readonly lastPolled = new Map<string, number>();
-  private readonly pending = new Map<string, Pending>();
+  /** By group, then member. */
+  private readonly members = new Map<string, Map<string, MemberState>>();
+  private processings = 0;
+  /** Per group: the record counts by producer, then partition key (the same objects as `processed`). */
+  private readonly countsIndex = new Map<GroupHistory, Map<string, Map<string, RecordCounts>>>();
   /** Per group and partition: the member owning it and the generation it was assigned in. */
   private readonly owners = new Map<string, { member: string; generation: number }>();
 
@@ -98,37 +110,63 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     return g;
   }
 
+  private member(group: string, member: string): MemberState {
+    let byMember = this.members.get(group);
+    if (byMember === undefined) this.members.set(group, (byMember = new Map()));
+    let m = byMember.get(member);
+    if (m === undefined) byMember.set(member, (m = { history: this.group(group), pending: null, lastPolled: new Map() }));
+    return m;
+  }
+
   onPolled(group: string, member: string, records: readonly PolledRecords[]): void {
-    const g = this.group(group);
+    const m = this.member(group, member);
+    const g = m.history;
     for (const r of records) {
-      const key = `${member}/${r.topic}-${r.partition}`;
+      const key = partitionKey(r.topic, r.partition);
       const first = r.batch.baseOffset + r.from;
-      if (!g.startOffsets.has(`${r.topic}-${r.partition}`)) g.startOffsets.set(`${r.topic}-${r.partition}`, first);
-      const last = this.lastPolled.get(key);
+      if (!g.startOffsets.has(key)) g.startOffsets.set(key, first);
+      const last = m.lastPolled.get(key);
       if (last !== undefined) {
         if (first > last + 1) g.skipped += first - last - 1;
         else if (first <= last) g.nonmonotonic++;
       }
-      this.lastPolled.set(key, first + r.count - 1);
+      m.lastPolled.set(key, first + r.count - 1);
     }
   }
 
   onProcessing(group: string, member: string, records: readonly PolledRecords[], doneUs: Float64Array): void {
-    this.finish(group, member, Infinity, 0);
-    this.pending.set(`${group}/${member}`, { group, records, doneUs });
+    const m = this.member(group, member);
+    this.finish(m, Infinity, 0);
+    m.pending = { records, doneUs, seq: this.processings++ };
   }
 
   onProcessingDone(group: string, member: string, lateUs: number): void {
-    this.finish(group, member, Infinity, lateUs);
+    this.finish(this.member(group, member), Infinity, lateUs);
+  }
+
+  /** The record counts of a producer's records in a partition, for a group. */
+  private countsOf(g: GroupHistory, producer: string, topic: string, partition: number): RecordCounts {
+    let byProducer = this.countsIndex.get(g);
+    if (byProducer === undefined) this.countsIndex.set(g, (byProducer = new Map()));
+    let byPartition = byProducer.get(producer);
+    if (byPartition === undefined) byProducer.set(producer, (byPartition = new Map()));
+    const pk = partitionKey(topic, partition);
+    let counts = byPartition.get(pk);
+    if (counts === undefined) {
+      const k = `${producer}/${pk}`;
+      counts = g.processed.get(k);
+      if (counts === undefined) g.processed.set(k, (counts = new RecordCounts()));
+      byPartition.set(pk, counts);
+    }
+    return counts;
   }
 
   /** Counts the member's pending records processed by `untilUs` (all, when it finished). */
-  private finish(group: string, member: string, untilUs: number, lateUs: number): void {
-    const key = `${group}/${member}`;
-    const p = this.pending.get(key);
-    if (p === undefined) return;
-    this.pending.delete(key);
-    const g = this.group(group);
+  private finish(m: MemberState, untilUs: number, lateUs: number): void {
+    const p = m.pending;
+    if (p === null) return;
+    m.pending = null;
+    const g = m.history;
     const doneUs = p.doneUs;
     const warmupUs = this.latencyWarmupUs;
     const e2e = g.endToEndUs;
@@ -137,22 +175,22 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
     let processed = 0;
     let duplicates = 0;
     for (const r of p.records) {
-      const k = `${r.batch.producer}/${r.topic}-${r.partition}`;
-      let counts = g.processed.get(k);
-      if (counts === undefined) g.processed.set(k, (counts = new RecordCounts()));
+      const counts = this.countsOf(g, r.batch.producer, r.topic, r.partition);
       const first = r.batch.firstIndex + r.from;
       const created = r.batch.createTimesUs;
       // The records processed by untilUs: up to the first one that was not.
       let n = r.count;
       if (untilUs !== Infinity) for (n = 0; n < r.count && doneUs[i + n] + lateUs <= untilUs; ) n++;
       duplicates += counts.add(first, first + n);
-      for (let j = 0; j < n; j++) {
-        const c = created?.[r.from + j];
-        if (c === undefined) continue;
-        const endUs = doneUs[i + j] + lateUs;
-        const latencyUs = Math.max(1, endUs - c);
-        bySecond.record(endUs, latencyUs);
-        if (c >= warmupUs) e2e.record(latencyUs);
+      if (created !== undefined) {
+        for (let j = 0; j < n; j++) {
+          const c = created[r.from + j];
+          if (c === undefined) continue;
+          const endUs = doneUs[i + j] + lateUs;
+          const latencyUs = Math.max(1, endUs - c);
+          bySecond.record(endUs, latencyUs);
+          if (c >= warmupUs) e2e.record(latencyUs);
+        }
       }
       i += n;
       processed += n;
@@ -168,8 +206,11 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
    * yet done): still under way, not lost. A member that went down had its records counted then.
    */
   inFlight(group: string): PolledRecords[] {
+    const pending: Pending[] = [];
+    for (const m of this.members.get(group)?.values() ?? []) if (m.pending !== null) pending.push(m.pending);
+    pending.sort((a, b) => a.seq - b.seq);
     const out: PolledRecords[] = [];
-    for (const p of this.pending.values()) if (p.group === group) out.push(...p.records);
+    for (const p of pending) out.push(...p.records);
     return out;
   }
 
@@ -191,7 +232,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
         this.sim.violate("one owner per partition per generation", `${group} ${k}: ${o.member} and ${member} both own it in generation ${generation}`);
       }
       this.owners.set(`${group}/${k}`, { member, generation });
-      if (o === undefined || o.member !== member) this.lastPolled.delete(`${member}/${k}`);
+      if (o === undefined || o.member !== member) this.member(group, member).lastPolled.delete(k);
     }
     g.ownership.push({ atUs: this.sim.now, member, kind: "assigned", partitions: keys, generation });
   }
@@ -205,7 +246,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
   private release(group: string, member: string, key: string): void {
     const o = this.owners.get(`${group}/${key}`);
     if (o !== undefined && o.member === member) this.owners.delete(`${group}/${key}`);
-    this.lastPolled.delete(`${member}/${key}`);
+    this.member(group, member).lastPolled.delete(key);
   }
 
   onPositionReset(group: string, member: string, topic: string, partition: number, from: number, to: number, why: string): void {
@@ -220,7 +261,7 @@ export class ConsumerHistory implements ConsumerObserver, GroupObserver {
   }
 
   onMemberDown(group: string, member: string): void {
-    this.finish(group, member, this.sim.now, 0);
+    this.finish(this.member(group, member), this.sim.now, 0);
     const released: string[] = [];
     for (const [k, o] of this.owners) {
       if (o.member !== member || !k.startsWith(`${group}/`)) continue;

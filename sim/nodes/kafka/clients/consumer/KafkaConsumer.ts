@@ -306,15 +306,11 @@ export class KafkaConsumer implements Process {
 
   private process(records: PolledRecords[]): void {
     this.appState = "processing";
-    let total = 0;
     let n = 0;
     for (const r of records) n += r.count;
     const doneUs = new Float64Array(n);
     const now = this.machine.now;
-    for (let i = 0; i < n; i++) {
-      total += this.spec.processing.sampleUs(this.processingRng);
-      doneUs[i] = now + total;
-    }
+    const total = this.spec.processing.processAll(now, doneUs, this.processingRng);
     this.spec.observer.onProcessing(this.spec.groupId, this.spec.clientId, records, doneUs);
     this.machine.setTimer(total, () => {
       this.spec.observer.onProcessingDone(this.spec.groupId, this.spec.clientId, this.machine.now - (now + total));
