@@ -184,14 +184,14 @@ export class FetchSessionCache {
    */
   respondIncremental(session: FetchSession, candidates: readonly CachedPartition[], read: FetchPartitionResponse[]): FetchPartitionResponse[] {
     const out: FetchPartitionResponse[] = [];
-    const moved: CachedPartition[] = [];
+    let moved: CachedPartition[] | null = null;
     for (let i = 0; i < read.length; i++) {
       const cached = candidates[i];
       if (!mustRespond(cached, read[i])) continue;
       out.push(read[i]);
-      if (!this.s.movesOnlyPartitionsWithRecords || read[i].batches.length > 0) moved.push(cached);
+      if (!this.s.movesOnlyPartitionsWithRecords || read[i].batches.length > 0) (moved ??= []).push(cached);
     }
-    for (const c of moved) session.moveToEnd(c);
+    if (moved !== null) for (const c of moved) session.moveToEnd(c);
     return out;
   }
 

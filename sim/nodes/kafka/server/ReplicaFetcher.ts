@@ -197,7 +197,7 @@ export class ReplicaFetcher {
     const b = this.s.behaviour;
     const parts: FetchPartition[] = [];
     const keys: string[] = [];
-    for (const [key, t] of this.states) {
+    for (const t of this.states.values()) {
       const p = t.partition;
       const fetchOffset = p.log.logEndOffset;
       const currentLeaderEpoch = b.fetchLeaderEpoch ? p.leaderEpoch : -1;
@@ -208,7 +208,7 @@ export class ReplicaFetcher {
         t.sent = f;
       }
       parts.push(f);
-      keys.push(key);
+      keys.push(p.key);
     }
     const built = this.session.build(parts, keys);
     const req = withSession({ replicaId: this.s.brokerId, maxWaitMs: this.s.maxWaitMs, minBytes: this.s.minBytes, maxBytes: this.s.maxBytes }, built);

@@ -34,13 +34,18 @@ export function fetchMessages(rm: ReplicaManager, req: FetchRequest, respond: (r
   // The session entries the last read found worth reading, beside what it read.
   let candidates: CachedPartition[] = [];
   const read = (): FetchResponse => {
-    const partitions: FetchPartitionResponse[] = [];
-    candidates = [];
+    // Most reads of a parked fetch's session find nothing new: no arrays for them.
+    let partitions = NOTHING_READ;
+    candidates = NO_CANDIDATES;
     for (const c of entries) {
       const f = c.data;
       const epoch = dropEpoch ? -1 : f.currentLeaderEpoch;
       const p = partitionOf(rm, c);
       if (!hasNews(rm, p, c, epoch, consumer)) continue;
+      if (partitions === NOTHING_READ) {
+        partitions = [];
+        candidates = [];
+      }
       candidates.push(c);
       partitions.push(readPartition(rm, p, c.key, f.topic, f.partition, f.fetchOffset, epoch, partitionMaxBytes, consumer));
     }
@@ -138,6 +143,9 @@ function leaderEpochError(rm: ReplicaManager, p: Partition, currentLeaderEpoch: 
 }
 
 const NO_BATCHES: RecordBatch[] = [];
+/** Shared empty results of an incremental read; never written to (the answer is a new array). */
+const NOTHING_READ: FetchPartitionResponse[] = [];
+const NO_CANDIDATES: CachedPartition[] = [];
 
 function readPartition(rm: ReplicaManager, p: Partition | undefined, key: string, topic: string, index: number, offset: number, currentLeaderEpoch: number, maxBytes: number, consumer: boolean): FetchPartitionResponse {
   const r: FetchPartitionResponse = { topic, partition: index, error: "NONE", highWatermark: -1, logEndOffset: -1, logStartOffset: -1, batches: NO_BATCHES };
