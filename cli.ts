@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded
 /**
  * kafkasim's command line: list, validate, run, schema. The only place (with reports/) that
  * reads files, writes files or looks at a wall clock.

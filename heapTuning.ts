@@ -18,6 +18,20 @@ import v8 from "node:v8";
 
 export const HEAP_GROWING_PERCENT = 25;
 
+/**
+ * The V8 flags a process that runs simulations starts with (the CLI's `#!` line; the bench's
+ * reference, growth and sweep runs): `--single-threaded`, no background threads for the GC or
+ * the compilers. A simulation is one busy thread; on the 2-core machines CI and this project
+ * measure on, V8's concurrent marking and parallel scavenges (more frequent with the heap
+ * growing 25% at a time) ran beside it and cost CPU time without saving wall time: the reference
+ * at seed 1, alternated rounds, took 15.1-16.1 s of CPU with it against 20.6-23.2 s without,
+ * and 15.8-16.1 s of wall time against 17.6-19.5 s. A sweep's workers, one per core, no longer
+ * compete with each other's GC threads either. Node's worker threads are unaffected. Unlike
+ * the growing factor it cannot be set once V8 is running (changing concurrent marking under a
+ * live heap aborts V8), so it is a command-line flag.
+ */
+export const SIMULATION_V8_FLAGS: readonly string[] = ["--single-threaded"];
+
 export function tuneHeapForSimulation(): void {
   v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

@@ -16,14 +16,17 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { growthVariants } from "./growth.js";
 import { SWEEP_SCENARIO, sweepScaling } from "./sweepScaling.js";
+import { SIMULATION_V8_FLAGS } from "../heapTuning.js";
 
 /**
- * The same V8 flags for every run: none. `--max-semi-space-size=16`, which the bench used to pass,
- * measured as a no-op on Node 20 (reference seed 1, alternated 3 rounds: GC 667 / 745 / 711 ms
- * with it, 837 / 615 / 742 ms without; CPU within the run-to-run spread), as 16 MB is already
- * V8's default there; 1 MB tripled GC time (3.2-3.8 s).
+ * The V8 flags of each run. The hold model runs under V8's defaults on both engines.
+ * `--max-semi-space-size=16`, which the bench used to pass, measured as a no-op on Node 20
+ * (reference seed 1, alternated 3 rounds: GC 667 / 745 / 711 ms with it, 837 / 615 / 742 ms
+ * without; CPU within the run-to-run spread), as 16 MB is already V8's default there; 1 MB
+ * tripled GC time (3.2-3.8 s). The reference and growth runs start as the CLI does
+ * (SIMULATION_V8_FLAGS, heapTuning.ts).
  */
-const NODE_FLAGS: string[] = [];
+const HOLD_FLAGS: readonly string[] = [];
 const CONTENDED = 1.1;
 
 interface Run {
@@ -49,7 +52,8 @@ interface ReferenceRun extends Run {
 const child = fileURLToPath(new URL("./child.js", import.meta.url));
 
 function runChild<T extends Run>(args: string[]): T {
-  const out = execFileSync(process.execPath, [...NODE_FLAGS, child, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const flags = args[0] === "reference" ? SIMULATION_V8_FLAGS : HOLD_FLAGS;
+  const out = execFileSync(process.execPath, [...flags, child, ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
   return JSON.parse(out.trim().split("\n").pop()!) as T;
 }
 

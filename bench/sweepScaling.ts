@@ -20,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SIMULATION_V8_FLAGS } from "../heapTuning.js";
 
 const cli = fileURLToPath(new URL("../cli.js", import.meta.url));
 export const SWEEP_SCENARIO = "acks-all-leader-crash";
@@ -39,7 +40,7 @@ function runSweep(scenario: string, workers: number, seeds: string): SweepTiming
   const out = join(dir, "sweep");
   try {
     const started = performance.now();
-    const stdout = execFileSync(process.execPath, [cli, "sweep", scenario, ...SWEEP_SETS, "--seeds", seeds, "--out", out, "--workers", String(workers)], { encoding: "utf8" });
+    const stdout = execFileSync(process.execPath, [...SIMULATION_V8_FLAGS, cli, "sweep", scenario, ...SWEEP_SETS, "--seeds", seeds, "--out", out, "--workers", String(workers)], { encoding: "utf8" });
     const wallS = (performance.now() - started) / 1000;
     const ran = /^ran\s+(\d+) runs in ([\d.]+) s/m.exec(stdout);
     if (ran === null) throw new Error(`bench --sweep: no "ran" line in the sweep's output:\n${stdout}`);

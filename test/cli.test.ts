@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync, mkdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kafkasim } from "./helpers/cli.js";
+import { SIMULATION_V8_FLAGS } from "../heapTuning.js";
 
 /** A module for `node --import` that makes every run throw: an internal error on demand. */
 function failureHook(): string {
@@ -13,6 +14,11 @@ function failureHook(): string {
 }
 
 describe("kafkasim CLI", () => {
+  it("the kafkasim command's #! line starts node with the simulation's V8 flags (SIMULATION_V8_FLAGS)", () => {
+    const first = readFileSync("dist/cli.js", "utf8").split("\n")[0];
+    expect(first).toBe(`#!/usr/bin/env -S node ${SIMULATION_V8_FLAGS.join(" ")}`);
+  });
+
   it("run --json prints one document with the promised fields, and the same traceHash twice", async () => {
     const a = await kafkasim("run", "steady-state", "--seed", "7", "--json");
     const b = await kafkasim("run", "steady-state", "--seed", "7", "--json");
